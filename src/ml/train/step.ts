@@ -1,0 +1,35 @@
+/** One optimisation step on one batch. */
+import * as tf from '@tensorflow/tfjs';
+import { hybridLoss, type LossWeights } from '../loss';
+
+export interface Batch {
+  /** Images, [B, H, W, 3] in [0, 1]. */
+  x: tf.Tensor4D;
+  /** Masks, [B, H, W, 1] in {0, 1}. */
+  y: tf.Tensor4D;
+}
+
+/** The model's trainable variables (BatchNorm's moving statistics are updated by the forward pass instead). */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+/**
+ * Forward in training mode, hybrid loss, gradients, optimizer update. Returns the loss as a
+ * scalar the caller owns (read it with `await data()` only when it is shown); nothing else leaks.
+ */
+export function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  batch: Batch,
+  loss: LossWeights,
+  variables: tf.Variable[] = trainableVariables(model),
+): tf.Scalar {
+  const value = optimizer.minimize(
+    () => hybridLoss(model.apply(batch.x, { training: true }) as tf.Tensor, batch.y, loss),
+    true,
+    variables,
+  );
+  if (!value) throw new Error('optimizer.minimize returned no loss.');
+  return value;
+}
