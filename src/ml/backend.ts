@@ -46,15 +46,24 @@ export async function probeWebGpuAdapter(): Promise<AdapterInfo | null> {
   };
 }
 
+/** Starts a backend; returns null on success or the reason it failed (tfjs only logs it as a warning). */
 async function tryBackend(name: BackendName): Promise<string | null> {
   if (!tf.engine().registryFactory[name]) return 'not registered in this build';
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+    warn.apply(console, args);
+  };
   try {
     const ok = await tf.setBackend(name);
-    if (!ok || tf.getBackend() !== name) return 'failed to initialise';
+    if (!ok || tf.getBackend() !== name) return `failed to initialise${warnings.length ? `: ${warnings.join('; ')}` : ''}`;
     await tf.ready();
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
+  } finally {
+    console.warn = warn;
   }
 }
 

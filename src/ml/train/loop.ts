@@ -1,0 +1,48 @@
+/** Runs training steps and reports each one; the caller decides where batches come from and when to stop. */
+import * as tf from '@tensorflow/tfjs';
+import type { LossWeights } from '../loss';
+import { trainStep, trainableVariables, type Batch } from './step';
+
+export interface StepReport {
+  step: number;
+  loss: number;
+  /** Wall time of the step, including the read-back of its loss. */
+  ms: number;
+}
+
+export interface StepRunOptions {
+  steps: number;
+  loss: LossWeights;
+  /** Builds the batch for a step; the loop disposes it. */
+  nextBatch: (step: number) => Batch;
+  onStep: (report: StepReport) => void;
+  shouldStop?: () => boolean;
+}
+
+/** Trains `steps` steps (or until `shouldStop`), reading each loss back with `await data()`. */
+export async function runSteps(model: tf.LayersModel, optimizer: tf.Optimizer, options: StepRunOptions): Promise<StepReport[]> {
+  const variables = trainableVariables(model);
+  const reports: StepReport[] = [];
+  for (let step = 1; step <= options.steps && !options.shouldStop?.(); step++) {
+    const started = performance.now();
+    const batch = options.nextBatch(step);
+    let lossTensor: tf.Scalar | undefined;
+    try {
+      lossTensor = trainStep(model, optimizer, batch, options.loss, variables);
+      const loss = (await lossTensor.data())[0];
+      const report = { step, loss, ms: performance.now() - started };
+      reports.push(report);
+      options.onStep(report);
+    } finally {
+      tf.dispose([batch.x, batch.y, lossTensor as tf.Tensor]);
+    }
+  }
+  return reports;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
