@@ -6,7 +6,8 @@ for (const backend of ['webgl', 'webgpu'] as const) {
   test(`atrous conv forward and gradients on ${backend} match the references`, async ({ page }) => {
     await page.goto('/');
     const result = await page.evaluate(async (name) => {
-      const harness = await import(/* @vite-ignore */ '/e2e/harness/atrous-check.ts');
+      const harnessUrl = '/e2e/harness/atrous-check.ts'; // served by the Vite dev server
+      const harness = await import(/* @vite-ignore */ harnessUrl);
       return harness.checkAtrous(name);
     }, backend);
     expect(result.backend).toBe(backend);

@@ -6,6 +6,9 @@ import { LossChart } from './LossChart';
 export function SpinePanel() {
   const run = useStudio((s) => s.run);
   const engineReady = useStudio((s) => s.engine.phase === 'ready');
+  const datasetReady = useStudio((s) => s.dataset.phase === 'ready' && (s.dataset.split?.train.pairs ?? 0) > 0);
+  const [onEllipses, setOnEllipses] = useState(false);
+  const useDataset = datasetReady && !onEllipses;
   const [steps, setSteps] = useState(20);
   const busy = run.phase === 'building' || run.phase === 'compiling' || run.phase === 'training';
   const last = run.steps[run.steps.length - 1];
@@ -14,9 +17,15 @@ export function SpinePanel() {
     <section className="panel wide" aria-labelledby="spine-title">
       <h2 id="spine-title">Quick check: train a tiny TransUNet</h2>
       <p className="muted">
-        Trains the <code>tiny</code> preset (TransUNet, base 4, one transformer block) on generated ellipses, to show that this
-        browser can train.
+        Trains the <code>tiny</code> preset (TransUNet, base 4, one transformer block) for a few steps, to show that this browser
+        can train: on the loaded dataset's train split, or on generated ellipses.
       </p>
+      {datasetReady && (
+        <label className="inline">
+          <input type="checkbox" checked={onEllipses} onChange={(e) => setOnEllipses(e.target.checked)} disabled={busy} /> use
+          generated ellipses instead of the dataset
+        </label>
+      )}
       <div className="row">
         <label htmlFor="steps-input">Steps</label>
         <input
@@ -32,7 +41,7 @@ export function SpinePanel() {
           type="button"
           className="primary"
           disabled={!engineReady || busy}
-          onClick={() => startDemoRun({ preset: 'tiny', steps, batchSize: 2, seed: 1 })}
+          onClick={() => startDemoRun({ preset: 'tiny', steps, batchSize: 2, seed: 1, useDataset })}
         >
           Train
         </button>

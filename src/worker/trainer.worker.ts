@@ -8,10 +8,13 @@ import { DEFAULT_LOSS } from '../ml/loss';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import { median, runSteps } from '../ml/train/loop';
 import { makeBatch } from '../data/batches';
+import { subset } from '../data/dataset';
 import { ellipseDataset } from '../data/shapes';
 import { assertNever, type DemoTrainRequest, type Request, type WorkerEvent } from './protocol';
+import { Session } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+const session = new Session();
 let stopRequested = false;
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
@@ -21,11 +24,15 @@ function post(event: WorkerEvent, transfer: Transferable[] = []): void {
 async function demoTrain(request: DemoTrainRequest): Promise<void> {
   const { id, preset, steps, batchSize, seed } = request;
   stopRequested = false;
+  const loaded = request.useDataset ? session.dataset : null;
+  if (request.useDataset && !loaded) throw new Error('No dataset is loaded.');
+  const size = loaded ? { height: loaded.result.set.height, width: loaded.result.set.width } : {};
   post({ type: 'progress', id, phase: 'building', message: `Building ${preset}...` });
-  const model = buildPreset(preset);
+  const model = buildPreset(preset, size);
   const [, height, width] = model.inputs[0].shape as number[];
   const optimizer = createOptimizer(DEFAULT_OPTIMIZER);
-  const data = ellipseDataset(Math.max(batchSize * 4, 8), height, width, seed);
+  const data = loaded ? subset(loaded.result.set, loaded.indices.train) : ellipseDataset(Math.max(batchSize * 4, 8), height, width, seed);
+  if (data.count === 0) throw new Error('The train split is empty: load more pairs or change the split.');
   try {
     post({ type: 'progress', id, phase: 'compiling', message: 'Compiling shaders (the first step is slow)...' });
     const reports = await runSteps(model, optimizer, {
@@ -56,21 +63,30 @@ async function handle(request: Request): Promise<void> {
     case 'stop':
       stopRequested = true;
       return;
+    case 'ingest':
+      return session.ingest(request, post);
+    case 'cancel-ingest':
+      session.cancel();
+      return;
+    case 'split':
+      session.resplit(request.id, request.ratios, request.seed, post);
+      return;
     default:
       assertNever(request);
   }
 }
 
 // Requests run one at a time, in order (two overlapping setBackend calls race inside tfjs);
-// `stop` must reach a running loop, so it bypasses the queue.
+// `stop` and `cancel-ingest` must reach running work, so they bypass the queue.
+const IMMEDIATE = new Set<Request['type']>(['stop', 'cancel-ingest']);
 let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (message: MessageEvent<Request>) => {
   const request = message.data;
   const run = () =>
     handle(request).catch((error: unknown) => {
-      post({ type: 'error', id: request.id, message: error instanceof Error ? error.message : String(error) });
+      post({ type: 'error', id: request.id, request: request.type, message: error instanceof Error ? error.message : String(error) });
     });
-  if (request.type === 'stop') void run();
+  if (IMMEDIATE.has(request.type)) void run();
   else queue = queue.then(run);
 };

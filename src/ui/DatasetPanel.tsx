@@ -1,0 +1,164 @@
+import { useRef, useState } from 'react';
+import { formatBytes } from '../data/ingest';
+import { cancelLoading, loadDataset, reloadDataset, useStudio, type LoadSettings } from '../store/studio';
+import type { SourceEntry } from '../worker/protocol';
+import { describeSources, fetchSample, filesFromList } from './files';
+import { SkippedList } from './SkippedList';
+import { SplitControls } from './SplitControls';
+import { ThumbnailStrip } from './ThumbnailStrip';
+
+/** Training sizes (H x W, multiples of 16); Carvana photos are 1.5:1. */
+const SIZES: Array<[number, number]> = [[32, 48], [64, 96], [128, 192], [256, 384], [256, 256]];
+
+const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Load data every way a person brings it, see what loaded and what did not, and split it by car. */
+export function DatasetPanel({ settings, onSettings }: { settings: LoadSettings; onSettings: (s: LoadSettings) => void }) {
+  const dataset = useStudio((s) => s.dataset);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const filesInput = useRef<HTMLInputElement>(null);
+  const [fetchError, setFetchError] = useState<string | null>(null);
+  const loading = dataset.phase === 'loading';
+
+  const load = (sources: SourceEntry[], label: string) => loadDataset(sources, label, settings);
+  const change = (next: LoadSettings) => {
+    onSettings(next);
+    if (dataset.phase === 'ready') reloadDataset(next);
+  };
+  const useSample = async () => {
+    setFetchError(null);
+    try {
+      load(await fetchSample(), 'sample dataset (8 generated cars x 16 angles)');
+    } catch (error) {
+      setFetchError((error as Error).message);
+    }
+  };
+
+  const { summary, progress } = dataset;
+  return (
+    <section className="panel wide" aria-labelledby="dataset-title">
+      <h2 id="dataset-title">Dataset</h2>
+      <div className="row">
+        <button type="button" className="primary" onClick={useSample} disabled={loading}>
+          Use sample dataset
+        </button>
+        <button type="button" onClick={() => folderInput.current?.click()} disabled={loading}>
+          Choose folder
+        </button>
+        <button type="button" onClick={() => filesInput.current?.click()} disabled={loading}>
+          Choose files or .zip
+        </button>
+        <span className="muted">or drop a folder, files or a .zip anywhere on this page.</span>
+        <input
+          ref={folderInput}
+          type="file"
+          hidden
+          multiple
+          data-testid="folder-input"
+          {...{ webkitdirectory: '', directory: '' }}
+          onChange={(e) => {
+            const files = filesFromList(e.target.files ?? []);
+            if (files.length || e.target.files) load(files, describeSources(files, 'folder'));
+            e.target.value = '';
+          }}
+        />
+        <input
+          ref={filesInput}
+          type="file"
+          hidden
+          multiple
+          accept="image/*,.zip"
+          data-testid="files-input"
+          onChange={(e) => {
+            const files = filesFromList(e.target.files ?? []);
+            load(files, describeSources(files, 'files'));
+            e.target.value = '';
+          }}
+        />
+      </div>
+      <div className="row">
+        <label htmlFor="size-select">Training size (H x W)</label>
+        <select
+          id="size-select"
+          value={`${settings.height}x${settings.width}`}
+          disabled={loading}
+          onChange={(e) => {
+            const [height, width] = e.target.value.split('x').map(Number);
+            change({ ...settings, height, width });
+          }}
+        >
+          {SIZES.map(([h, w]) => (
+            <option key={`${h}x${w}`} value={`${h}x${w}`}>
+              {h} x {w}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="budget-input">Memory budget (MiB)</label>
+        <input
+          id="budget-input"
+          type="number"
+          min={16}
+          step={64}
+          value={Math.round(settings.budgetBytes / 1024 ** 2)}
+          disabled={loading}
+          onChange={(e) => change({ ...settings, budgetBytes: Math.max(1, Number(e.target.value)) * 1024 ** 2 })}
+        />
+      </div>
+
+      {fetchError && <p className="error" role="alert">{fetchError}</p>}
+      {loading && (
+        <div className="progress" role="status" aria-live="polite" data-testid="ingest-progress">
+          <progress max={progress?.total ?? 1} value={progress?.done ?? 0} />
+          <span>
+            {progress
+              ? `${progress.done} / ${progress.total} pairs, ${progress.pairsPerSecond.toFixed(0)} pairs/s, about ${Math.ceil(progress.etaSeconds)} s left`
+              : `Reading ${dataset.source}...`}
+          </span>
+          <button type="button" onClick={cancelLoading}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {dataset.phase === 'failed' && (
+        <p className="error" role="alert" data-testid="dataset-error">
+          {dataset.error}
+        </p>
+      )}
+      {summary && dataset.phase === 'ready' && (
+        <>
+          <dl className="facts" data-testid="dataset-summary">
+            <dt>Source</dt>
+            <dd>{dataset.source}</dd>
+            <dt>Pairs</dt>
+            <dd data-testid="pair-count">{summary.pairs}</dd>
+            <dt>Cars (groups)</dt>
+            <dd data-testid="group-count">{summary.groups}</dd>
+            <dt>Source sizes</dt>
+            <dd>{summary.sourceSizes.slice(0, 4).map((s) => `${s.width}x${s.height} (${s.count})`).join(', ') || '—'}</dd>
+            <dt>Mask coverage</dt>
+            <dd>
+              min {percent(summary.coverage.min)}, median {percent(summary.coverage.median)}, max {percent(summary.coverage.max)}
+            </dd>
+            <dt>Held in memory</dt>
+            <dd>
+              {dataset.size && formatBytes(summary.pairs * dataset.size.height * dataset.size.width * 4)} at {dataset.size?.height}x{dataset.size?.width} (Uint8)
+            </dd>
+            <dt>Loaded in</dt>
+            <dd>
+              {summary.seconds.toFixed(1)} s ({(summary.pairs / Math.max(summary.seconds, 1e-3)).toFixed(0)} pairs/s) from {summary.files} files
+            </dd>
+          </dl>
+          <ThumbnailStrip thumbnails={dataset.thumbnails} />
+          <SplitControls />
+        </>
+      )}
+      <SkippedList title={`${dataset.notes.length} loaded with a note`} items={dataset.notes} testId="notes" open={false} />
+      <SkippedList
+        title={`${summary?.skipped ?? new Set(dataset.skipped.map((s) => s.file)).size} files skipped (the rest loaded)`}
+        items={dataset.skipped}
+        testId="skipped"
+        open={dataset.skipped.length <= 40}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+/** What the worker holds between requests (the loaded dataset and its split), and the work on it. */
+import { ingest, type IngestResult } from '../data/ingest';
+import { createBrowserDecoder } from '../data/decode';
+import { splitByGroup, type Split } from '../data/split';
+import { expandZips } from '../data/zip';
+import type { PixelSet } from '../data/dataset';
+import type { SplitRatios } from '../data/split';
+import type { IngestRequest, SplitSummary, Thumbnail, WorkerEvent } from './protocol';
+
+export interface LoadedDataset {
+  result: IngestResult;
+  split: Split;
+  /** Indices into result.set for each split. */
+  indices: { train: number[]; val: number[]; test: number[] };
+  splitSummary: SplitSummary;
+}
+
+const THUMBNAILS = 8;
+
+function thumbnail(set: PixelSet, index: number): Thumbnail {
+  const { width, height } = set;
+  const pixels = width * height;
+  const rgba = new Uint8ClampedArray(pixels * 4);
+  for (let p = 0; p < pixels; p++) {
+    const car = set.masks[index * pixels + p] === 1;
+    for (let c = 0; c < 3; c++) {
+      const value = set.images[(index * pixels + p) * 3 + c];
+      // Tint the car cyan-ish so the mask reads at a glance.
+      rgba[p * 4 + c] = car ? Math.round(value * 0.7 + [0, 200, 255][c] * 0.3) : value;
+    }
+    rgba[p * 4 + 3] = 255;
+  }
+  return { name: set.names[index], width, height, rgba };
+}
+
+export function summariseSplit(result: IngestResult, ratios: SplitRatios, seed: number): LoadedDataset {
+  const split = splitByGroup(result.pairs, ratios, seed);
+  const position = new Map(result.pairs.map((pair, i) => [pair.image, i]));
+  const indices = {
+    train: split.train.map((p) => position.get(p.image)!),
+    val: split.val.map((p) => position.get(p.image)!),
+    test: split.test.map((p) => position.get(p.image)!),
+  };
+  const part = (name: 'train' | 'val' | 'test') => ({ pairs: split[name].length, groups: split.groups[name] });
+  return { result, split, indices, splitSummary: { ratios, seed, train: part('train'), val: part('val'), test: part('test') } };
+}
+
+export class Session {
+  dataset: LoadedDataset | null = null;
+  private cancelIngest = false;
+  private readonly decoder = createBrowserDecoder();
+
+  cancel(): void {
+    this.cancelIngest = true;
+  }
+
+  async ingest(request: IngestRequest, post: (event: WorkerEvent, transfer?: Transferable[]) => void): Promise<void> {
+    const { id, height, width, budgetBytes } = request;
+    this.cancelIngest = false;
+    const expanded = await expandZips(request.sources);
+    const result = await ingest(expanded.files, {
+      height,
+      width,
+      budgetBytes,
+      decoder: this.decoder,
+      isCancelled: () => this.cancelIngest,
+      onProgress: (progress) => post({ type: 'ingest-progress', id, progress }),
+    });
+    result.skipped.push(...expanded.skipped);
+    this.dataset = summariseSplit(result, request.split.ratios, request.split.seed);
+    // One thumbnail per car first, so the strip shows variety.
+    const firstOfGroup = new Map<string, number>();
+    result.pairs.forEach((pair, i) => firstOfGroup.has(pair.group) || firstOfGroup.set(pair.group, i));
+    const picks = [...firstOfGroup.values()].slice(0, THUMBNAILS);
+    const thumbnails = picks.map((i) => thumbnail(result.set, i));
+    post(
+      { type: 'dataset', id, summary: result.summary, skipped: result.skipped, notes: result.notes, size: { height, width }, thumbnails },
+      thumbnails.map((t) => t.rgba.buffer),
+    );
+    post({ type: 'split', id, split: this.dataset.splitSummary });
+  }
+
+  resplit(id: number, ratios: SplitRatios, seed: number, post: (event: WorkerEvent) => void): void {
+    if (!this.dataset) throw new Error('Load a dataset before splitting it.');
+    this.dataset = summariseSplit(this.dataset.result, ratios, seed);
+    post({ type: 'split', id, split: this.dataset.splitSummary });
+  }
+}
