@@ -27,8 +27,8 @@ function pair(stem: string, width = 24, height = 16, maskWidth = width, maskHeig
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rgb.set(x < width / 2 ? [220, 30, 30] : [30, 30, 220], (y * width + x) * 3);
   for (let y = 0; y < maskHeight; y++) for (let x = 0; x < maskWidth; x++) mask.set(x < maskWidth / 2 ? [255, 255, 255] : [0, 0, 0], (y * maskWidth + x) * 3);
   return [
-    { path: `train/${stem}.jpg`, blob: new Blob([encodeJpeg(rgb, width, height)]) },
-    { path: `train_masks/${stem}_mask.jpg`, blob: new Blob([encodeJpeg(mask, maskWidth, maskHeight)]) },
+    { path: `train/${stem}.jpg`, blob: new Blob([encodeJpeg(rgb, width, height) as Uint8Array<ArrayBuffer>]) },
+    { path: `train_masks/${stem}_mask.jpg`, blob: new Blob([encodeJpeg(mask, maskWidth, maskHeight) as Uint8Array<ArrayBuffer>]) },
   ];
 }
 
