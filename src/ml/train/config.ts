@@ -1,0 +1,82 @@
+/** What a run is made of, and the records it leaves. Plain JSON: saved in IndexedDB and exported as run.json. */
+import type { AugmentOptions } from '../../data/augment';
+import { DEFAULT_AUGMENT } from '../../data/augment';
+import { DEFAULT_LOSS, type LossWeights } from '../loss';
+import type { Metrics } from '../metrics';
+import type { PresetName } from '../model/presets';
+import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
+import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
+
+export interface TrainConfig {
+  preset: PresetName;
+  height: number;
+  width: number;
+  batchSize: number;
+  epochs: number;
+  optimizer: OptimizerConfig;
+  loss: LossWeights;
+  augment: AugmentOptions;
+  schedule: ScheduleConfig;
+  /** Epochs without a better validation Dice before stopping; 0 never stops early. */
+  earlyStoppingPatience: number;
+  /** Overlays of the tracked validation images every this many epochs. */
+  overlayEvery: number;
+  overlayCount: number;
+  /** Probability above which a pixel is car, for metrics and overlays. */
+  threshold: number;
+  seed: number;
+}
+
+/** Settings a live run accepts; the rest need a new model or new data. */
+export interface LiveSettings {
+  learningRate: number;
+  loss: LossWeights;
+  augment: AugmentOptions;
+  overlayEvery: number;
+  threshold: number;
+}
+
+export const LIVE_FIELDS = ['learningRate', 'loss', 'augment', 'overlayEvery', 'threshold'] as const;
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  preset: 'transunet',
+  height: 128,
+  width: 192,
+  batchSize: 4,
+  epochs: 10,
+  optimizer: DEFAULT_OPTIMIZER,
+  loss: DEFAULT_LOSS,
+  augment: DEFAULT_AUGMENT,
+  schedule: DEFAULT_SCHEDULE,
+  earlyStoppingPatience: 0,
+  overlayEvery: 1,
+  overlayCount: 6,
+  threshold: 0.5,
+  seed: 1,
+};
+
+export interface EpochRecord extends Metrics {
+  epoch: number;
+  /** Global step count at the end of the epoch. */
+  step: number;
+  trainLoss: number;
+  valLoss: number;
+  learningRate: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** A hyperparameter changed during a run, at a step (the charts mark it). */
+export interface ConfigChange {
+  step: number;
+  epoch: number;
+  field: keyof LiveSettings;
+  from: unknown;
+  to: unknown;
+}
+
+export interface StepRecord {
+  step: number;
+  loss: number;
+  learningRate: number;
+}
