@@ -91,9 +91,9 @@ async function checkComplete(blob: Blob, header: ImageHeader): Promise<string | 
   let end = tail.length;
   while (end > 0 && (tail[end - 1] === 0 || tail[end - 1] === 0x0a || tail[end - 1] === 0x0d)) end--; // padding some tools add
   if (header.format === 'jpeg' && !(end >= 2 && tail[end - 2] === 0xff && tail[end - 1] === 0xd9)) {
-    return 'truncated JPEG (no end-of-image marker)';
+    return 'truncated or corrupt JPEG (no end-of-image marker)';
   }
-  if (header.format === 'gif' && !(end >= 1 && tail[end - 1] === 0x3b)) return 'truncated GIF (no trailer)';
+  if (header.format === 'gif' && !(end >= 1 && tail[end - 1] === 0x3b)) return 'truncated or corrupt GIF (no trailer byte)';
   return null;
 }
 
