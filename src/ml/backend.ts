@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export const BACKEND_NAMES = ['webgpu', 'webgl', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendPreference = BackendName | 'auto';
+import type { BackendName, BackendPreference } from './backendNames';
+
+export { BACKEND_NAMES, type BackendName, type BackendPreference } from './backendNames';
 
 export interface AdapterInfo {
   vendor: string;

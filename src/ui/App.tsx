@@ -1,5 +1,5 @@
 import { useEffect, useState, type DragEvent } from 'react';
-import { BACKEND_NAMES, type BackendPreference } from '../ml/backend';
+import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
 import { DEFAULT_LOAD_SETTINGS, loadDataset, startEngine, type LoadSettings } from '../store/studio';
 import { DatasetPanel } from './DatasetPanel';
 import { EnginePanel } from './EnginePanel';

@@ -126,7 +126,7 @@ export function DatasetPanel({ settings, onSettings }: { settings: LoadSettings;
       )}
       {summary && dataset.phase === 'ready' && (
         <>
-          <dl className="facts" data-testid="dataset-summary">
+          <dl className="facts" data-testid="dataset-summary" data-seconds={summary.seconds} data-pairs={summary.pairs}>
             <dt>Source</dt>
             <dd>{dataset.source}</dd>
             <dt>Pairs</dt>

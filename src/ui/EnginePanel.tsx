@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { BACKEND_NAMES, type BackendPreference } from '../ml/backend';
+import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
 import { startEngine, useStudio } from '../store/studio';
 
 /** Which tfjs backend runs, on what adapter, and why. */

@@ -1,0 +1,295 @@
+/**
+ * The training loop of a run: epochs over a seeded order, live settings applied at the next step,
+ * pause/resume/stop, schedules, early stopping, checkpoints and a NaN guard. Pure tfjs: the worker
+ * turns its hooks into events.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { augmentBatch } from '../../data/augment';
+import { chunk, epochOrder, makeBatch, sequentialBatches } from '../../data/batches';
+import type { PixelSet } from '../../data/dataset';
+import { hashString } from '../../data/random';
+import { captureCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../io/checkpoint';
+import type { Metrics } from '../metrics';
+import type { ConfigChange, EpochRecord, LiveSettings, TrainConfig } from './config';
+import { evaluate } from './evaluate';
+import { setLearningRate } from './optimizer';
+import { predictProbabilities, type ProbabilityMap } from './predict';
+import { cosineRate, EarlyStopping, ImprovementTracker, PlateauSchedule } from './schedule';
+import { trainStep, trainableVariables } from './step';
+
+export interface TrainerData {
+  train: PixelSet;
+  val: PixelSet;
+  test: PixelSet;
+}
+
+/** Where a run stands; saved with each checkpoint so a run resumes exactly. */
+export interface Progress {
+  epoch: number;
+  /** Batches of `epoch` already trained. */
+  batchInEpoch: number;
+  step: number;
+  history: EpochRecord[];
+  bestDice: number;
+  bestEpoch: number;
+  /** The base learning rate after live changes (schedules scale it). */
+  learningRate: number;
+  plateauMultiplier: number;
+}
+
+export type RunOutcome = 'done' | 'stopped' | 'early-stopped' | 'nan';
+
+export interface TrainerHooks {
+  onStep(report: { step: number; epoch: number; loss: number; learningRate: number; ms: number }): void;
+  onEpoch(record: EpochRecord, extra: { etaSeconds: number; numTensors: number; numBytes: number }): void;
+  onOverlays(overlays: { epoch: number; step: number; maps: ProbabilityMap[] }): void;
+  onChange(change: ConfigChange): void;
+  onCheckpoint(kind: 'latest' | 'best', checkpoint: Checkpoint, progress: Progress): Promise<void> | void;
+  onStatus(status: 'compiling' | 'training' | 'paused' | 'evaluating', message: string): void;
+}
+
+export interface TestResult {
+  mean: Metrics;
+  loss: number;
+  perImage: Array<Metrics & { name: string }>;
+}
+
+export function initialProgress(config: TrainConfig): Progress {
+  return { epoch: 0, batchInEpoch: 0, step: 0, history: [], bestDice: -Infinity, bestEpoch: -1, learningRate: config.optimizer.learningRate, plateauMultiplier: 1 };
+}
+
+export class Trainer {
+  private paused = false;
+  private stopRequested = false;
+  private wake: (() => void) | null = null;
+  private pending: Partial<LiveSettings> = {};
+  private overlaysRequested = false;
+  private lastGood: Checkpoint | null = null;
+  private status = '';
+  readonly progress: Progress;
+  readonly config: TrainConfig;
+
+  constructor(
+    readonly model: tf.LayersModel,
+    public optimizer: tf.Optimizer,
+    config: TrainConfig,
+    private readonly data: TrainerData,
+    private readonly hooks: TrainerHooks,
+    progress?: Progress,
+  ) {
+    this.config = structuredClone(config);
+    this.progress = progress ? structuredClone(progress) : initialProgress(config);
+    if (data.train.count === 0) throw new Error('The train split is empty: load more pairs or change the split.');
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  /** Queues live settings; they apply before the next step and are recorded with its number. */
+  update(settings: Partial<LiveSettings>): void {
+    this.pending = { ...this.pending, ...settings };
+  }
+
+  requestOverlays(): void {
+    this.overlaysRequested = true;
+  }
+
+  /** The indices of the validation images whose predictions are drawn every epoch. */
+  get trackedIndices(): number[] {
+    return Array.from({ length: Math.min(this.config.overlayCount, this.data.val.count) }, (_, i) => i);
+  }
+
+  private currentSettings(): LiveSettings {
+    const { loss, augment, overlayEvery, threshold } = this.config;
+    return { learningRate: this.progress.learningRate, loss, augment, overlayEvery, threshold };
+  }
+
+  private applyPending(): void {
+    const before = this.currentSettings();
+    for (const [field, value] of Object.entries(this.pending) as Array<[keyof LiveSettings, unknown]>) {
+      if (JSON.stringify(before[field]) === JSON.stringify(value)) continue;
+      if (field === 'learningRate') this.progress.learningRate = value as number;
+      else (this.config as unknown as Record<string, unknown>)[field] = value;
+      this.hooks.onChange({ step: this.progress.step + 1, epoch: this.progress.epoch, field, from: before[field], to: value });
+    }
+    this.pending = {};
+  }
+
+  private totalSteps(): number {
+    return this.config.epochs * Math.ceil(this.data.train.count / this.config.batchSize);
+  }
+
+  /** The rate of the next step: the base rate, scaled by the schedule. */
+  private rateForStep(step: number): number {
+    const { schedule } = this.config;
+    if (schedule.name === 'cosine') return cosineRate(this.progress.learningRate, step, this.totalSteps(), schedule.minFactor);
+    if (schedule.name === 'plateau') return this.progress.learningRate * this.progress.plateauMultiplier;
+    return this.progress.learningRate;
+  }
+
+  /** Reports a status once, not every step. */
+  private setStatus(status: Parameters<TrainerHooks['onStatus']>[0], message: string): void {
+    if (`${status}:${message}` === this.status) return;
+    this.status = `${status}:${message}`;
+    this.hooks.onStatus(status, message);
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    while (this.paused && !this.stopRequested) {
+      if (!this.status.startsWith('paused')) this.setStatus('paused', 'Paused');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+  }
+
+  private async emitOverlays(): Promise<void> {
+    const maps = await predictProbabilities(this.model, this.data.val, this.trackedIndices);
+    this.hooks.onOverlays({ epoch: this.progress.epoch, step: this.progress.step, maps });
+  }
+
+  async run(): Promise<RunOutcome> {
+    const variables = trainableVariables(this.model);
+    const stepsPerEpoch = Math.ceil(this.data.train.count / this.config.batchSize);
+    const plateau = new PlateauSchedule(this.config.schedule);
+    plateau.multiplier = this.progress.plateauMultiplier;
+    const early = new EarlyStopping(this.config.earlyStoppingPatience);
+    const best = new ImprovementTracker();
+    for (const record of this.progress.history) best.record(record.epoch, record.dice);
+    this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
+    const stepMs: number[] = [];
+
+    this.setStatus('compiling', 'Compiling shaders: the first steps are slow');
+    while (this.progress.epoch < this.config.epochs) {
+      const epoch = this.progress.epoch;
+      const epochStarted = performance.now();
+      let lossSum = 0;
+      let lossCount = 0;
+      const batches = chunk(epochOrder(this.data.train.count, this.config.seed, epoch), this.config.batchSize);
+      for (let b = this.progress.batchInEpoch; b < batches.length; b++) {
+        await this.waitWhilePaused();
+        if (this.stopRequested) return this.stopKeepingProgress();
+        this.applyPending();
+        if (this.overlaysRequested) {
+          this.overlaysRequested = false;
+          await this.emitOverlays();
+        }
+        const started = performance.now();
+        const learningRate = this.rateForStep(this.progress.step);
+        setLearningRate(this.optimizer, learningRate);
+        const loss = await this.step(batches[b], variables, this.progress.step);
+        if (!Number.isFinite(loss)) return this.guardNaN(loss, learningRate);
+        this.progress.step++;
+        this.progress.batchInEpoch = b + 1;
+        lossSum += loss;
+        lossCount++;
+        const ms = performance.now() - started;
+        stepMs.push(ms);
+        this.setStatus('training', 'Training');
+        this.hooks.onStep({ step: this.progress.step, epoch, loss, learningRate, ms });
+      }
+
+      this.setStatus('evaluating', `Evaluating epoch ${epoch + 1}`);
+      const val = await evaluate(this.model, sequentialBatches(this.data.val, this.config.batchSize), this.config.loss, this.config.threshold);
+      const seconds = (performance.now() - epochStarted) / 1000;
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        step: this.progress.step,
+        trainLoss: lossCount ? lossSum / lossCount : NaN,
+        valLoss: val.loss,
+        ...val.mean,
+        learningRate: this.rateForStep(this.progress.step),
+        seconds,
+        imagesPerSecond: (lossCount * this.config.batchSize) / seconds,
+      };
+      this.progress.history.push(record);
+      this.progress.epoch = epoch + 1;
+      this.progress.batchInEpoch = 0;
+      const recent = stepMs.slice(-20).sort((a, c) => a - c);
+      const msPerStep = recent[recent.length >> 1] ?? 0;
+      const memory = tf.memory();
+      this.hooks.onEpoch(record, {
+        etaSeconds: ((this.config.epochs - this.progress.epoch) * stepsPerEpoch * msPerStep) / 1000,
+        numTensors: memory.numTensors,
+        numBytes: memory.numBytes,
+      });
+      if ((epoch + 1) % Math.max(1, this.config.overlayEvery) === 0) await this.emitOverlays();
+
+      if (this.config.schedule.name === 'plateau' && plateau.endEpoch(epoch, record.dice)) this.progress.plateauMultiplier = plateau.multiplier;
+      this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
+      if (best.record(epoch, record.dice)) {
+        this.progress.bestDice = record.dice;
+        this.progress.bestEpoch = record.epoch;
+        await this.hooks.onCheckpoint('best', this.lastGood, this.progress);
+      }
+      await this.hooks.onCheckpoint('latest', this.lastGood, this.progress);
+      if (early.endEpoch(epoch, record.dice)) return 'early-stopped';
+    }
+    return 'done';
+  }
+
+  /** Stop keeps everything trained so far: the latest checkpoint is taken where the run stands. */
+  private async stopKeepingProgress(): Promise<RunOutcome> {
+    if (this.progress.step > (this.lastGood?.step ?? 0)) {
+      this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
+      await this.hooks.onCheckpoint('latest', this.lastGood, this.progress);
+    }
+    return 'stopped';
+  }
+
+  private async step(indices: number[], variables: tf.Variable[], step: number): Promise<number> {
+    const raw = makeBatch(this.data.train, indices);
+    const batch = augmentBatch(raw, this.config.augment, hashString(`${this.config.seed}:${step}`));
+    tf.dispose([raw.x, raw.y]);
+    let loss: tf.Scalar | undefined;
+    try {
+      loss = trainStep(this.model, this.optimizer, batch, this.config.loss, variables);
+      return (await loss.data())[0];
+    } finally {
+      tf.dispose([batch.x, batch.y, loss as tf.Tensor]);
+    }
+  }
+
+  /** A NaN or infinite loss: put back the last good weights and pause, saying what to change. */
+  private async guardNaN(loss: number, learningRate: number): Promise<RunOutcome> {
+    if (this.lastGood) {
+      await restoreWeights(this.model, this.lastGood);
+      // Adam's moments may hold NaN too: the optimizer goes back with the weights.
+      const optimizer = await restoreOptimizer(this.lastGood, this.model);
+      if (optimizer) {
+        this.optimizer.dispose();
+        this.optimizer = optimizer;
+      }
+    }
+    this.progress.epoch = this.lastGood?.epoch ?? 0;
+    this.progress.step = this.lastGood?.step ?? 0;
+    this.progress.batchInEpoch = 0;
+    this.paused = true;
+    this.setStatus(
+      'paused',
+      `The loss became ${loss} at step ${this.progress.step + 1} (learning rate ${learningRate.toPrecision(3)}): ` +
+        `the weights of the last good checkpoint (epoch ${this.progress.epoch}) are back and the run is paused. Lower the learning rate, then resume.`,
+    );
+    return 'nan';
+  }
+
+  /** Test metrics per image and mean (after a run, or on demand). */
+  async test(): Promise<TestResult> {
+    const result = await evaluate(this.model, sequentialBatches(this.data.test, this.config.batchSize), this.config.loss, this.config.threshold);
+    return {
+      mean: result.mean,
+      loss: result.loss,
+      perImage: result.perImage.map((m, i) => ({ name: this.data.test.names[i], dice: m.dice, iou: m.iou, precision: m.precision, recall: m.recall, accuracy: m.accuracy })),
+    };
+  }
+}
