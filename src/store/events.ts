@@ -2,7 +2,10 @@
 import type { DatasetSummary, IngestProgress } from '../data/ingest';
 import type { Skipped } from '../data/pairing';
 import type { BackendChoice } from '../ml/backend';
-import type { SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
+import type { ConfigChange, EpochRecord } from '../ml/train/config';
+import type { ProbabilityMap } from '../ml/train/predict';
+import type { TestResult } from '../ml/train/trainer';
+import type { OverlaySource, RunStatusName, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
 import { assertNever } from '../worker/protocol';
 
 export type EnginePhase = 'starting' | 'ready' | 'failed';
@@ -30,9 +33,32 @@ export interface DatasetState {
   error: string | null;
 }
 
+export interface TrainingState {
+  phase: 'idle' | 'starting' | RunStatusName;
+  requestId: number | null;
+  run: RunSummary | null;
+  params: number | null;
+  message: string;
+  steps: Array<{ step: number; loss: number; learningRate: number }>;
+  history: EpochRecord[];
+  changes: ConfigChange[];
+  sources: OverlaySource[];
+  /** Overlays by epoch, oldest first, for the epoch scrubber. */
+  overlays: Array<{ epoch: number; step: number; maps: ProbabilityMap[] }>;
+  etaSeconds: number | null;
+  memory: { numTensors: number; numBytes: number } | null;
+  lastCheckpoint: { kind: 'latest' | 'best'; epoch: number; saved: boolean } | null;
+  test: TestResult | null;
+  error: string | null;
+}
+
 export interface StudioState {
   engine: { phase: EnginePhase; choice: BackendChoice | null; error: string | null };
   dataset: DatasetState;
+  training: TrainingState;
+  runs: RunSummary[];
+  storageError: string | null;
+  imported: string | null;
   run: {
     phase: RunPhase;
     requestId: number | null;
@@ -59,9 +85,43 @@ export const initialDataset: DatasetState = {
   error: null,
 };
 
+export const initialTraining: TrainingState = {
+  phase: 'idle',
+  requestId: null,
+  run: null,
+  params: null,
+  message: '',
+  steps: [],
+  history: [],
+  changes: [],
+  sources: [],
+  overlays: [],
+  etaSeconds: null,
+  memory: null,
+  lastCheckpoint: null,
+  test: null,
+  error: null,
+};
+
+const LIVE_PHASES = new Set<TrainingState['phase']>(['starting', 'compiling', 'training', 'paused', 'evaluating']);
+
+/** A run is live from start until it stops, finishes or fails: model, size and batch are locked. */
+export function isRunLive(phase: TrainingState['phase']): boolean {
+  return LIVE_PHASES.has(phase);
+}
+
+function training(state: StudioState, runId: string, patch: Partial<TrainingState>): StudioState {
+  if (state.training.run?.id !== runId) return state;
+  return { ...state, training: { ...state.training, ...patch } };
+}
+
 export const initialState: StudioState = {
   engine: { phase: 'starting', choice: null, error: null },
   dataset: initialDataset,
+  training: initialTraining,
+  runs: [],
+  storageError: null,
+  imported: null,
   run: { phase: 'idle', requestId: null, message: '', steps: [], numTensors: null, medianMs: null, params: null, error: null },
 };
 
@@ -90,12 +150,14 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       if (event.id !== state.dataset.requestId) return state;
       return { ...state, dataset: { ...state.dataset, progress: event.progress } };
     case 'dataset':
-      if (event.id !== state.dataset.requestId) return state;
+      // A resumed run may bring back its stored dataset: take it unless another load is under way.
+      if (state.dataset.phase === 'loading' && event.id !== state.dataset.requestId) return state;
       return {
         ...state,
         dataset: {
           ...state.dataset,
           phase: 'ready',
+          source: event.label,
           summary: event.summary,
           skipped: event.skipped,
           notes: event.notes,
@@ -106,7 +168,63 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       };
     case 'split':
       return { ...state, dataset: { ...state.dataset, split: event.split } };
+    case 'run-started': {
+      const { steps, ...run } = event.run;
+      return {
+        ...state,
+        training: {
+          ...initialTraining,
+          phase: 'compiling',
+          requestId: event.id,
+          run,
+          params: event.params,
+          message: event.resumed ? `Resumed at epoch ${run.history.length}` : 'Starting',
+          steps,
+          history: run.history,
+          changes: run.changes,
+          sources: event.sources,
+        },
+      };
+    }
+    case 'run-status':
+      return training(state, event.runId, {
+        phase: event.status,
+        message: event.message,
+        error: event.status === 'failed' ? event.message : null,
+      });
+    case 'train-step':
+      return training(state, event.runId, {
+        steps: [...state.training.steps, { step: event.step, loss: event.loss, learningRate: event.learningRate }],
+      });
+    case 'epoch':
+      return training(state, event.runId, {
+        history: [...state.training.history, event.record],
+        etaSeconds: event.etaSeconds,
+        memory: { numTensors: event.numTensors, numBytes: event.numBytes },
+      });
+    case 'overlays':
+      return training(state, event.runId, {
+        overlays: [...state.training.overlays.filter((o) => o.step !== event.step), { epoch: event.epoch, step: event.step, maps: event.maps }],
+      });
+    case 'config-change':
+      return training(state, event.runId, { changes: [...state.training.changes, event.change] });
+    case 'checkpoint':
+      return training(state, event.runId, { lastCheckpoint: { kind: event.kind, epoch: event.epoch, saved: event.saved } });
+    case 'test-result':
+      return training(state, event.runId, { test: event.result });
+    case 'export-ready':
+      return state;
+    case 'imported':
+      return { ...state, imported: event.message };
+    case 'runs':
+      return { ...state, runs: event.runs };
+    case 'storage-error':
+      return { ...state, storageError: event.message };
     case 'error':
+      if (event.request === 'train-start' || event.request === 'run-resume' || event.request === 'train-update' || event.request === 'test-now' || event.request === 'export' || event.request === 'import') {
+        const phase = state.training.phase === 'starting' ? 'idle' : state.training.phase;
+        return { ...state, training: { ...state.training, phase, error: event.message } };
+      }
       if (event.request === 'init' || (!event.request && state.engine.phase === 'starting')) {
         return { ...state, engine: { ...state.engine, phase: 'failed', error: event.message } };
       }

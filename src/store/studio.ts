@@ -61,6 +61,7 @@ export function loadDataset(sources: SourceEntry[], label: string, settings: Loa
   lastSources = { sources, label };
   const requestId = trainer().send({
     type: 'ingest',
+    label,
     sources,
     height: settings.height,
     width: settings.width,

@@ -4,6 +4,10 @@ import type { Skipped } from '../data/pairing';
 import type { SplitRatios } from '../data/split';
 import type { BackendChoice, BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
+import type { ConfigChange, EpochRecord, LiveSettings, TrainConfig } from '../ml/train/config';
+import type { ProbabilityMap } from '../ml/train/predict';
+import type { TestResult } from '../ml/train/trainer';
+import type { RunRecord } from './persistence';
 
 /** A file handed to the worker: Blobs (and Files) are cloned by reference, not copied. */
 export interface SourceEntry {
@@ -25,6 +29,8 @@ export interface DemoTrainRequest {
 export interface IngestRequest {
   type: 'ingest';
   id: number;
+  /** Where the files came from, for the summary and the run record. */
+  label: string;
   sources: SourceEntry[];
   height: number;
   width: number;
@@ -32,13 +38,41 @@ export interface IngestRequest {
   split: { ratios: SplitRatios; seed: number };
 }
 
+export type RunAction = 'pause' | 'resume' | 'stop';
+
 export type Request =
   | { type: 'init'; id: number; backend: BackendPreference }
   | DemoTrainRequest
   | { type: 'stop'; id: number }
   | IngestRequest
   | { type: 'cancel-ingest'; id: number }
-  | { type: 'split'; id: number; ratios: SplitRatios; seed: number };
+  | { type: 'split'; id: number; ratios: SplitRatios; seed: number }
+  | { type: 'train-start'; id: number; config: TrainConfig; name: string }
+  | { type: 'train-control'; id: number; action: RunAction }
+  | { type: 'train-update'; id: number; settings: Partial<LiveSettings> }
+  | { type: 'overlays-now'; id: number }
+  | { type: 'test-now'; id: number }
+  | { type: 'export'; id: number }
+  | { type: 'import'; id: number; files: Array<{ name: string; bytes: ArrayBuffer }> }
+  | { type: 'runs-list'; id: number }
+  | { type: 'run-resume'; id: number; runId: string }
+  | { type: 'run-delete'; id: number; runId: string };
+
+/** The photo and ground truth of a tracked validation image, sent once per run. */
+export interface OverlaySource {
+  name: string;
+  width: number;
+  height: number;
+  /** RGB, 3 bytes a pixel. */
+  rgb: Uint8Array<ArrayBuffer>;
+  /** 0/1, one byte a pixel. */
+  mask: Uint8Array<ArrayBuffer>;
+}
+
+export type RunStatusName = 'compiling' | 'training' | 'paused' | 'evaluating' | 'stopped' | 'done' | 'early-stopped' | 'failed';
+
+/** A run as the page lists it: the record without its step series. */
+export type RunSummary = Omit<RunRecord, 'steps'>;
 
 /** A small RGBA preview: the photo with its mask tinted. */
 export interface Thumbnail {
@@ -70,6 +104,7 @@ export type WorkerEvent =
   | {
       type: 'dataset';
       id: number;
+      label: string;
       summary: DatasetSummary;
       skipped: Skipped[];
       notes: Skipped[];
@@ -77,6 +112,25 @@ export type WorkerEvent =
       thumbnails: Thumbnail[];
     }
   | { type: 'split'; id: number; split: SplitSummary }
+  | {
+      type: 'run-started';
+      id: number;
+      run: RunRecord;
+      params: number;
+      sources: OverlaySource[];
+      resumed: boolean;
+    }
+  | { type: 'run-status'; id: number; runId: string; status: RunStatusName; message: string }
+  | { type: 'train-step'; id: number; runId: string; step: number; epoch: number; loss: number; learningRate: number; ms: number }
+  | { type: 'epoch'; id: number; runId: string; record: EpochRecord; etaSeconds: number; numTensors: number; numBytes: number }
+  | { type: 'overlays'; id: number; runId: string; epoch: number; step: number; maps: ProbabilityMap[] }
+  | { type: 'config-change'; id: number; runId: string; change: ConfigChange }
+  | { type: 'checkpoint'; id: number; runId: string; kind: 'latest' | 'best'; epoch: number; step: number; bytes: number; saved: boolean }
+  | { type: 'test-result'; id: number; runId: string; result: TestResult }
+  | { type: 'export-ready'; id: number; filename: string; zip: Uint8Array<ArrayBuffer> }
+  | { type: 'imported'; id: number; message: string }
+  | { type: 'runs'; id: number; runs: RunSummary[] }
+  | { type: 'storage-error'; id: number; message: string }
   | { type: 'error'; id: number; message: string; request?: Request['type'] };
 
 /** Compile-time exhaustiveness for switches over the unions above. */

@@ -1,7 +1,9 @@
 /** What the worker holds between requests (the loaded dataset and its split), and the work on it. */
 import { ingest, type IngestResult } from '../data/ingest';
 import { createBrowserDecoder } from '../data/decode';
-import { splitByGroup, type Split } from '../data/split';
+import { DEFAULT_SPLIT_RATIOS, splitByGroup, type Split } from '../data/split';
+import type { Pair } from '../data/pairing';
+import type { StoredDataset } from './persistence';
 import { expandZips } from '../data/zip';
 import type { PixelSet } from '../data/dataset';
 import type { SplitRatios } from '../data/split';
@@ -47,6 +49,8 @@ export function summariseSplit(result: IngestResult, ratios: SplitRatios, seed: 
 
 export class Session {
   dataset: LoadedDataset | null = null;
+  /** Where the loaded files came from ("sample dataset", "folder cars"). */
+  source = '';
   private cancelIngest = false;
   private readonly decoder = createBrowserDecoder();
 
@@ -68,16 +72,50 @@ export class Session {
     });
     result.skipped.push(...expanded.skipped);
     this.dataset = summariseSplit(result, request.split.ratios, request.split.seed);
+    this.source = request.label;
+    this.announce(id, post);
+  }
+
+  /** Sends the page the loaded dataset: summary, thumbnails, skipped files and split. */
+  private announce(id: number, post: (event: WorkerEvent, transfer?: Transferable[]) => void): void {
+    const dataset = this.dataset!;
+    const { result } = dataset;
+    const { height, width } = result.set;
     // One thumbnail per car first, so the strip shows variety.
     const firstOfGroup = new Map<string, number>();
     result.pairs.forEach((pair, i) => firstOfGroup.has(pair.group) || firstOfGroup.set(pair.group, i));
     const picks = [...firstOfGroup.values()].slice(0, THUMBNAILS);
     const thumbnails = picks.map((i) => thumbnail(result.set, i));
     post(
-      { type: 'dataset', id, summary: result.summary, skipped: result.skipped, notes: result.notes, size: { height, width }, thumbnails },
+      { type: 'dataset', id, label: this.source, summary: result.summary, skipped: result.skipped, notes: result.notes, size: { height, width }, thumbnails },
       thumbnails.map((t) => t.rgba.buffer),
     );
-    post({ type: 'split', id, split: this.dataset.splitSummary });
+    post({ type: 'split', id, split: dataset.splitSummary });
+  }
+
+  /** Takes back a dataset saved in IndexedDB with a run, so the run resumes after a reload. */
+  adopt(id: number, stored: StoredDataset, split: SplitSummary | null, post: (event: WorkerEvent, transfer?: Transferable[]) => void): LoadedDataset {
+    const { pairs, source } = stored.pairs as { pairs: Pair[]; source: string };
+    const set: PixelSet = {
+      height: stored.height,
+      width: stored.width,
+      count: stored.count,
+      names: stored.names,
+      images: new Uint8Array(stored.images),
+      masks: new Uint8Array(stored.masks),
+    };
+    const coverage = { min: NaN, median: NaN, max: NaN };
+    const result: IngestResult = {
+      set,
+      pairs,
+      skipped: [],
+      notes: [],
+      summary: { files: pairs.length * 2, pairs: pairs.length, groups: new Set(pairs.map((p) => p.group)).size, sourceSizes: [], coverage, skipped: 0, seconds: 0 },
+    };
+    this.dataset = summariseSplit(result, split?.ratios ?? DEFAULT_SPLIT_RATIOS, split?.seed ?? 1);
+    this.source = `${source} (restored from browser storage)`;
+    this.announce(id, post);
+    return this.dataset;
   }
 
   resplit(id: number, ratios: SplitRatios, seed: number, post: (event: WorkerEvent) => void): void {

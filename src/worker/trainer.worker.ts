@@ -11,10 +11,12 @@ import { makeBatch } from '../data/batches';
 import { subset } from '../data/dataset';
 import { ellipseDataset } from '../data/shapes';
 import { assertNever, type DemoTrainRequest, type Request, type WorkerEvent } from './protocol';
+import { RunManager } from './runs';
 import { Session } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const session = new Session();
+const runs = new RunManager(post, session);
 let stopRequested = false;
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
@@ -71,14 +73,34 @@ async function handle(request: Request): Promise<void> {
     case 'split':
       session.resplit(request.id, request.ratios, request.seed, post);
       return;
+    case 'train-start':
+      return runs.start(request.id, request.config, request.name);
+    case 'train-control':
+      return runs.control(request.action);
+    case 'train-update':
+      return runs.update(request.settings);
+    case 'overlays-now':
+      return runs.overlaysNow();
+    case 'test-now':
+      return runs.testNow(request.id);
+    case 'export':
+      return runs.export(request.id);
+    case 'import':
+      return runs.import(request.id, request.files);
+    case 'runs-list':
+      return runs.list(request.id);
+    case 'run-resume':
+      return runs.resume(request.id, request.runId);
+    case 'run-delete':
+      return runs.remove(request.id, request.runId);
     default:
       assertNever(request);
   }
 }
 
 // Requests run one at a time, in order (two overlapping setBackend calls race inside tfjs);
-// `stop` and `cancel-ingest` must reach running work, so they bypass the queue.
-const IMMEDIATE = new Set<Request['type']>(['stop', 'cancel-ingest']);
+// controls (stop, cancel, pause, live settings) must reach running work, so they bypass the queue.
+const IMMEDIATE = new Set<Request['type']>(['stop', 'cancel-ingest', 'train-control', 'train-update', 'overlays-now']);
 let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (message: MessageEvent<Request>) => {

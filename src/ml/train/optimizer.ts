@@ -1,8 +1,9 @@
 /** Optimizers the studio offers, and a learning-rate setter that works on each of them while training. */
 import * as tf from '@tensorflow/tfjs';
 
-export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+import { OPTIMIZER_NAMES, type OptimizerName } from './optimizerNames';
+
+export { OPTIMIZER_NAMES, type OptimizerName } from './optimizerNames';
 
 export interface OptimizerConfig {
   name: OptimizerName;

@@ -1,0 +1,130 @@
+/**
+ * The kernel cases our presets exercise, shared by the Node tests and the Chromium check: each
+ * runs one gradient kernel (or a gradient through a small graph) on seeded inputs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { atrousConv2d } from '../model/atrous';
+import type { InputSpec } from './wasm-compare';
+
+export interface KernelCase {
+  name: string;
+  inputs: InputSpec[];
+  run: (...inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+}
+
+type Pad = 'same' | 'valid';
+interface ConvShape {
+  batch: number;
+  height: number;
+  width: number;
+  inC: number;
+  outC: number;
+  k: number;
+  pad: Pad;
+  stride?: number;
+}
+
+const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: object) =>
+  tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+
+function outSize(size: number, k: number, pad: Pad, stride: number): number {
+  return pad === 'same' ? Math.ceil(size / stride) : Math.ceil((size - k + 1) / stride);
+}
+
+function convCases(c: ConvShape): KernelCase[] {
+  const stride = c.stride ?? 1;
+  const [oh, ow] = [outSize(c.height, c.k, c.pad, stride), outSize(c.width, c.k, c.pad, stride)];
+  const label = `${c.k}x${c.k} ${c.pad} stride ${stride}, batch ${c.batch}, ${c.height}x${c.width}, ${c.inC}->${c.outC}`;
+  const xShape = [c.batch, c.height, c.width, c.inC];
+  const filterShape = [c.k, c.k, c.inC, c.outC];
+  const dyShape = [c.batch, oh, ow, c.outC];
+  const attrs = { strides: [stride, stride], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+  return [
+    {
+      name: `Conv2DBackpropFilter ${label}`,
+      inputs: [{ shape: xShape, seed: 1 }, { shape: dyShape, seed: 2 }],
+      run: (x, dy) => run('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape }),
+    },
+    {
+      name: `Conv2DBackpropInput ${label}`,
+      inputs: [{ shape: dyShape, seed: 3 }, { shape: filterShape, seed: 4 }],
+      run: (dy, filter) => run('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape }),
+    },
+  ];
+}
+
+/** Gradients of sum(f(x)^2) with respect to every input: exercises each kernel's gradient as training does. */
+function gradsOf(f: (...inputs: tf.Tensor[]) => tf.Tensor) {
+  return (...inputs: tf.Tensor[]) => tf.grads((...args: tf.Tensor[]) => tf.sum(tf.square(f(...args))))(inputs);
+}
+
+export const CONV_SHAPES: ConvShape[] = [
+  { batch: 2, height: 12, width: 18, inC: 3, outC: 5, k: 3, pad: 'same' },
+  { batch: 3, height: 9, width: 7, inC: 4, outC: 6, k: 3, pad: 'valid' },
+  { batch: 2, height: 8, width: 12, inC: 6, outC: 1, k: 1, pad: 'same' },
+  { batch: 1, height: 5, width: 6, inC: 8, outC: 4, k: 1, pad: 'valid' },
+  // The atrous conv's inner conv: 'valid' on a space-to-batch tensor of 4x the batch.
+  { batch: 8, height: 10, width: 12, inC: 4, outC: 4, k: 3, pad: 'valid' },
+  // Not used by our presets, but must stay right: stride 2 (the fallback path and the cropped filter gradient).
+  { batch: 2, height: 9, width: 10, inC: 3, outC: 4, k: 3, pad: 'same', stride: 2 },
+  { batch: 2, height: 10, width: 9, inC: 3, outC: 4, k: 3, pad: 'valid', stride: 2 },
+];
+
+export const KERNEL_CASES: KernelCase[] = [
+  ...CONV_SHAPES.flatMap(convCases),
+  {
+    name: 'MaxPoolGrad 2x2 stride 2 (ReLU-like ties)',
+    inputs: [{ shape: [2, 8, 12, 5], seed: 5, coarse: true }, { shape: [2, 4, 6, 5], seed: 6 }],
+    run: (x, dy) => {
+      const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
+      const dx = run('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' });
+      y.dispose();
+      return dx;
+    },
+  },
+  {
+    name: 'ResizeBilinearGrad x2 align corners, non-square',
+    inputs: [{ shape: [2, 4, 6, 3], seed: 7 }, { shape: [2, 8, 12, 3], seed: 8 }],
+    run: (images, dy) => run('ResizeBilinearGrad', { images, dy }, { alignCorners: true }),
+  },
+  {
+    name: 'Slice of channels (the concat gradient)',
+    inputs: [{ shape: [2, 6, 8, 7], seed: 9 }],
+    run: (x) => tf.split(x, [3, 4], 3),
+  },
+  {
+    name: 'gradient of batchNorm (training statistics)',
+    inputs: [{ shape: [2, 6, 8, 5], seed: 10 }, { shape: [5], seed: 11 }, { shape: [5], seed: 12 }],
+    run: gradsOf((x, gamma, beta) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
+    }),
+  },
+  {
+    name: 'gradient of erf (GELU)',
+    inputs: [{ shape: [4, 33], seed: 13, scale: 3 }],
+    run: gradsOf((x) => tf.erf(x)),
+  },
+  {
+    name: 'gradient of the atrous conv (rate 2, space-to-batch)',
+    inputs: [{ shape: [2, 10, 14, 3], seed: 14 }, { shape: [3, 3, 3, 4], seed: 15 }],
+    run: gradsOf((x, w) => atrousConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2)),
+  },
+  {
+    name: 'gradient of a small conv net (conv, BN, ReLU, pool, upsample, concat)',
+    inputs: [
+      { shape: [2, 8, 12, 3], seed: 16 },
+      { shape: [3, 3, 3, 4], seed: 17, scale: 0.5 },
+      { shape: [3, 3, 4, 4], seed: 18, scale: 0.5 },
+      { shape: [1, 1, 8, 1], seed: 19, scale: 0.5 },
+    ],
+    run: gradsOf((x, w1, w2, w3) => {
+      const a = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
+      const { mean, variance } = tf.moments(a, [0, 1, 2]);
+      const b = tf.relu(tf.batchNorm(a, mean, variance, undefined, undefined, 1e-5)) as tf.Tensor4D;
+      const c = tf.conv2d(tf.maxPool(b, 2, 2, 'valid'), w2 as tf.Tensor4D, 1, 'same');
+      const up = tf.image.resizeBilinear(c, [8, 12], true);
+      return tf.conv2d(tf.concat([a, up], 3) as tf.Tensor4D, w3 as tf.Tensor4D, 1, 'valid');
+    }),
+  },
+];

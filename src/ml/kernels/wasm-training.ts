@@ -1,0 +1,32 @@
+/**
+ * Makes tfjs 4.22's wasm backend able to train our models, fast.
+ *
+ * tfjs-backend-wasm ships no Conv2DBackpropFilter and a scalar-loop Conv2DBackpropInput; these are
+ * rebuilt from wasm's own XNNPACK forward conv. See wasm-conv.ts and the other wasm-*.ts files.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilter, conv2dBackpropInput, keepOriginalBackpropInput } from './wasm-conv';
+import { captureOriginal } from './wasm-util';
+
+/** wasm kernels the composed kernels call; captured so a later replacement never calls itself. */
+const USED = ['Conv2D', 'Transpose', 'Reshape', 'Reverse', 'Slice', 'Conv2DBackpropInput'];
+
+function replace(name: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+}
+
+let registered = false;
+
+/**
+ * Registers the training kernels for 'wasm'. Idempotent. Needs '@tensorflow/tfjs-backend-wasm'
+ * imported (its kernels registered); call it after `tf.setBackend('wasm')` resolved true.
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  USED.forEach(captureOriginal);
+  keepOriginalBackpropInput(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc);
+  replace('Conv2DBackpropFilter', conv2dBackpropFilter);
+  replace('Conv2DBackpropInput', conv2dBackpropInput);
+  registered = true;
+}

@@ -1,0 +1,266 @@
+/**
+ * The runs of the worker: start, steer, persist, resume, export and import. Training goes on in
+ * the background while other requests are answered; controls reach the Trainer directly.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { subset } from '../data/dataset';
+import { captureCheckpoint, checkpointBytes, modelFromCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../ml/io/checkpoint';
+import { buildExportZip } from '../ml/io/export';
+import { loadModel, readModelFiles } from '../ml/io/import';
+import { buildPreset, countTrainableParams } from '../ml/model';
+import type { LiveSettings, TrainConfig } from '../ml/train/config';
+import { createOptimizer } from '../ml/train/optimizer';
+import { Trainer, type Progress, type RunOutcome, type TrainerHooks } from '../ml/train/trainer';
+import { datasetFingerprint, newRunId, openStudioDb, type RunRecord, type StudioDb } from './persistence';
+import type { OverlaySource, RunAction, RunStatusName, WorkerEvent } from './protocol';
+import type { LoadedDataset, Session } from './session';
+
+type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+interface StoredState {
+  checkpoint: Checkpoint;
+  progress: Progress;
+}
+
+const MAX_STORED_STEPS = 5000;
+
+export class RunManager {
+  private trainer: Trainer | null = null;
+  private run: RunRecord | null = null;
+  private active = false;
+  private dbPromise: Promise<StudioDb | null> | null = null;
+  importedModel: tf.LayersModel | null = null;
+
+  constructor(private readonly post: Post, private readonly session: Session) {}
+
+  /** IndexedDB, opened once; when it cannot open, runs go on unsaved and the page is told why. */
+  private db(id: number): Promise<StudioDb | null> {
+    this.dbPromise ??= openStudioDb().catch((error: Error) => {
+      this.post({ type: 'storage-error', id, message: `Runs cannot be saved in this browser: ${error.message}` });
+      return null;
+    });
+    return this.dbPromise;
+  }
+
+  /** Runs a storage write; a failure is reported, never silent, and never stops training. */
+  private async save(id: number, what: (db: StudioDb) => Promise<void>): Promise<boolean> {
+    const db = await this.db(id);
+    if (!db) return false;
+    try {
+      await what(db);
+      return true;
+    } catch (error) {
+      this.post({ type: 'storage-error', id, message: (error as Error).message });
+      return false;
+    }
+  }
+
+  private requireDataset(): LoadedDataset {
+    const loaded = this.session.dataset;
+    if (!loaded) throw new Error('Load a dataset first (the sample dataset is one click away).');
+    return loaded;
+  }
+
+  async start(id: number, requested: TrainConfig, name: string): Promise<void> {
+    if (this.active) throw new Error('A run is already going: stop it before starting another.');
+    const loaded = this.requireDataset();
+    const { set } = loaded.result;
+    const config: TrainConfig = { ...requested, height: set.height, width: set.width };
+    const model = buildPreset(config.preset, { height: config.height, width: config.width });
+    const fingerprint = datasetFingerprint(set.names, set.height, set.width);
+    const now = Date.now();
+    const run: RunRecord = {
+      id: newRunId(),
+      name,
+      createdAt: now,
+      updatedAt: now,
+      status: 'running',
+      config,
+      split: loaded.splitSummary,
+      history: [],
+      steps: [],
+      changes: [],
+      best: null,
+      test: null,
+      dataset: { fingerprint, pairs: set.count, height: set.height, width: set.width, source: this.session.source },
+      message: null,
+    };
+    await this.save(id, async (db) => {
+      await db.putRun(run);
+      if (!(await db.getDataset(fingerprint))) {
+        await db.putDataset({
+          fingerprint,
+          savedAt: now,
+          height: set.height,
+          width: set.width,
+          count: set.count,
+          names: set.names,
+          images: set.images.slice().buffer,
+          masks: set.masks.slice().buffer,
+          pairs: { pairs: loaded.result.pairs, source: this.session.source },
+        });
+      }
+    });
+    this.launch(id, model, createOptimizer(config.optimizer), run, loaded, undefined);
+  }
+
+  async resume(id: number, runId: string): Promise<void> {
+    if (this.active) throw new Error('A run is already going: stop it before resuming another.');
+    const db = await this.db(id);
+    if (!db) throw new Error('Browser storage is not available, so there is no saved run to resume.');
+    const run = await db.getRun(runId);
+    const stored = await db.getCheckpoint<StoredState>(runId, 'latest');
+    if (!run || !stored) throw new Error(`Run ${runId} has no saved checkpoint to resume from.`);
+    if (!run.dataset) throw new Error(`Run ${runId} does not say which data it trained on.`);
+    let loaded = this.session.dataset;
+    const current = loaded && datasetFingerprint(loaded.result.set.names, loaded.result.set.height, loaded.result.set.width);
+    if (current !== run.dataset.fingerprint) {
+      const data = await db.getDataset(run.dataset.fingerprint);
+      if (!data) {
+        throw new Error(`The data of this run is not stored: load the same files (${run.dataset.pairs} pairs at ${run.dataset.height}x${run.dataset.width}) and resume again.`);
+      }
+      loaded = this.session.adopt(id, data, run.split, this.post);
+    }
+    const model = buildPreset(run.config.preset, { height: run.config.height, width: run.config.width });
+    await restoreWeights(model, stored.checkpoint);
+    const optimizer = (await restoreOptimizer(stored.checkpoint, model)) ?? createOptimizer(run.config.optimizer);
+    run.status = 'running';
+    this.launch(id, model, optimizer, run, loaded!, stored.progress);
+  }
+
+  private launch(id: number, model: tf.LayersModel, optimizer: tf.Optimizer, run: RunRecord, loaded: LoadedDataset, progress: Progress | undefined): void {
+    const { set } = loaded.result;
+    const data = { train: subset(set, loaded.indices.train), val: subset(set, loaded.indices.val), test: subset(set, loaded.indices.test) };
+    const trainer = new Trainer(model, optimizer, run.config, data, this.hooks(id, run), progress);
+    this.trainer = trainer;
+    this.run = run;
+    this.active = true;
+    const sources: OverlaySource[] = trainer.trackedIndices.map((i) => {
+      const pixels = set.height * set.width;
+      return { name: data.val.names[i], width: set.width, height: set.height, rgb: data.val.images.slice(i * pixels * 3, (i + 1) * pixels * 3), mask: data.val.masks.slice(i * pixels, (i + 1) * pixels) };
+    });
+    this.post({ type: 'run-started', id, run, params: countTrainableParams(model), sources, resumed: progress != null });
+    void this.loop(id, trainer, run);
+  }
+
+  private hooks(id: number, run: RunRecord): TrainerHooks {
+    const status = (name: RunStatusName, message: string) => this.post({ type: 'run-status', id, runId: run.id, status: name, message });
+    return {
+      onStep: ({ step, epoch, loss, learningRate, ms }) => {
+        run.steps.push({ step, loss, learningRate });
+        if (run.steps.length > MAX_STORED_STEPS) run.steps = run.steps.filter((_, i) => i % 2 === 0); // thin long series
+        this.post({ type: 'train-step', id, runId: run.id, step, epoch, loss, learningRate, ms });
+      },
+      onEpoch: (record, extra) => {
+        run.history.push(record);
+        run.updatedAt = Date.now();
+        this.post({ type: 'epoch', id, runId: run.id, record, ...extra });
+      },
+      onOverlays: ({ epoch, step, maps }) =>
+        this.post({ type: 'overlays', id, runId: run.id, epoch, step, maps }, maps.map((m) => m.probabilities.buffer)),
+      onChange: (change) => {
+        run.changes.push(change);
+        this.post({ type: 'config-change', id, runId: run.id, change });
+      },
+      onCheckpoint: async (kind, checkpoint, progress) => {
+        if (kind === 'best') run.best = { epoch: progress.bestEpoch, dice: progress.bestDice };
+        run.updatedAt = Date.now();
+        const bytes = checkpointBytes(checkpoint);
+        const saved = await this.save(id, async (db) => {
+          await db.putCheckpoint<StoredState>(run.id, kind, { checkpoint, progress: structuredClone(progress) }, bytes);
+          await db.putRun(run);
+        });
+        this.post({ type: 'checkpoint', id, runId: run.id, kind, epoch: checkpoint.epoch, step: checkpoint.step, bytes, saved });
+      },
+      onStatus: (name, message) => {
+        run.status = name === 'paused' ? 'paused' : 'running';
+        run.message = name === 'paused' && message !== 'Paused' ? message : null;
+        status(name, message);
+        if (name === 'paused') void this.save(id, (db) => db.putRun(run));
+      },
+    };
+  }
+
+  private async loop(id: number, trainer: Trainer, run: RunRecord): Promise<void> {
+    let outcome: RunOutcome;
+    try {
+      // After a NaN the trainer has paused itself; the next run() waits for resume.
+      while ((outcome = await trainer.run()) === 'nan');
+      if (outcome !== 'stopped') {
+        const result = await trainer.test();
+        run.test = result.mean;
+        this.post({ type: 'test-result', id, runId: run.id, result });
+      }
+      run.status = outcome === 'stopped' ? 'stopped' : 'done';
+      run.message = outcome === 'early-stopped' ? 'Stopped early: validation Dice stopped improving.' : null;
+      this.post({ type: 'run-status', id, runId: run.id, status: outcome === 'early-stopped' ? 'early-stopped' : run.status, message: run.message ?? (outcome === 'stopped' ? 'Stopped: everything trained so far is kept.' : 'Done') });
+    } catch (error) {
+      // Out of memory or a lost GPU device: the last checkpoint is in IndexedDB; another backend can resume it.
+      run.status = 'failed';
+      run.message = `${(error as Error).message}. The last checkpoint is saved: choose another backend and resume this run.`;
+      this.post({ type: 'run-status', id, runId: run.id, status: 'failed', message: run.message });
+    } finally {
+      this.active = false;
+      run.updatedAt = Date.now();
+      await this.save(id, (db) => db.putRun(run));
+    }
+  }
+
+  control(action: RunAction): void {
+    if (!this.trainer) throw new Error('No run to control.');
+    if (action === 'pause') this.trainer.pause();
+    else if (action === 'resume') this.trainer.resume();
+    else this.trainer.stop();
+  }
+
+  update(settings: Partial<LiveSettings>): void {
+    if (!this.trainer || !this.active) throw new Error('No live run: the change will apply to the next run.');
+    this.trainer.update(settings);
+  }
+
+  overlaysNow(): void {
+    this.trainer?.requestOverlays();
+  }
+
+  async testNow(id: number): Promise<void> {
+    if (!this.trainer || !this.run) throw new Error('No trained model to test yet.');
+    const result = await this.trainer.test();
+    this.post({ type: 'test-result', id, runId: this.run.id, result });
+  }
+
+  /** A consistent snapshot (weights are cloned at once), so export works while training goes on. */
+  async export(id: number): Promise<void> {
+    if (!this.trainer || !this.run) throw new Error('Train or resume a run before exporting.');
+    const snapshot = await captureCheckpoint(this.trainer.model, null, this.run.config.optimizer, this.trainer.progress.epoch, this.trainer.progress.step);
+    const model = await modelFromCheckpoint(snapshot);
+    try {
+      const { steps: _steps, ...runJson } = this.run;
+      void _steps;
+      const zip = (await buildExportZip(model, runJson, this.run.history)) as Uint8Array<ArrayBuffer>;
+      this.post({ type: 'export-ready', id, filename: `${this.run.name || this.run.id}.zip`.replace(/[^\w.-]+/g, '-'), zip }, [zip.buffer]);
+    } finally {
+      model.dispose();
+    }
+  }
+
+  async import(id: number, files: Array<{ name: string; bytes: ArrayBuffer }>): Promise<void> {
+    const result = await readModelFiles(files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })));
+    if (!result.ok) throw new Error(`Import refused: ${result.reason}`);
+    const model = await loadModel(result.artifacts);
+    this.importedModel?.dispose();
+    this.importedModel = model;
+    const [, h, w] = model.inputs[0].shape as number[];
+    this.post({ type: 'imported', id, message: `Imported a model for ${h}x${w} images (${countTrainableParams(model).toLocaleString('en-US')} parameters).` });
+  }
+
+  async list(id: number): Promise<void> {
+    const db = await this.db(id);
+    const runs = db ? await db.listRuns() : [];
+    this.post({ type: 'runs', id, runs: runs.map(({ steps: _steps, ...rest }) => (void _steps, rest)) });
+  }
+
+  async remove(id: number, runId: string): Promise<void> {
+    if (this.active && this.run?.id === runId) throw new Error('Stop this run before deleting it.');
+    await this.save(id, (db) => db.deleteRun(runId));
+    await this.list(id);
+  }
+}
