@@ -5,7 +5,7 @@ import type { BackendChoice } from '../ml/backend';
 import type { ConfigChange, EpochRecord } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
 import type { TestResult } from '../ml/train/trainer';
-import type { OverlaySource, RunStatusName, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
+import type { OverlaySource, PredictionResult, RunStatusName, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
 import { assertNever } from '../worker/protocol';
 
 export type EnginePhase = 'starting' | 'ready' | 'failed';
@@ -46,7 +46,7 @@ export interface TrainingState {
   /** Overlays by epoch, oldest first, for the epoch scrubber. */
   overlays: Array<{ epoch: number; step: number; maps: ProbabilityMap[] }>;
   etaSeconds: number | null;
-  memory: { numTensors: number; numBytes: number } | null;
+  memory: { numTensors: number; numBytes: number; step: number } | null;
   lastCheckpoint: { kind: 'latest' | 'best'; epoch: number; saved: boolean } | null;
   test: TestResult | null;
   error: string | null;
@@ -59,6 +59,7 @@ export interface StudioState {
   runs: RunSummary[];
   storageError: string | null;
   imported: string | null;
+  inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null };
   run: {
     phase: RunPhase;
     requestId: number | null;
@@ -122,6 +123,7 @@ export const initialState: StudioState = {
   runs: [],
   storageError: null,
   imported: null,
+  inference: { phase: 'idle', model: 'run', results: [], error: null },
   run: { phase: 'idle', requestId: null, message: '', steps: [], numTensors: null, medianMs: null, params: null, error: null },
 };
 
@@ -195,12 +197,12 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'train-step':
       return training(state, event.runId, {
         steps: [...state.training.steps, { step: event.step, loss: event.loss, learningRate: event.learningRate }],
+        memory: { numTensors: event.numTensors, numBytes: event.numBytes, step: event.step },
       });
     case 'epoch':
       return training(state, event.runId, {
         history: [...state.training.history, event.record],
         etaSeconds: event.etaSeconds,
-        memory: { numTensors: event.numTensors, numBytes: event.numBytes },
       });
     case 'overlays':
       return training(state, event.runId, {
@@ -214,6 +216,8 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       return training(state, event.runId, { test: event.result });
     case 'export-ready':
       return state;
+    case 'prediction':
+      return { ...state, inference: { phase: 'ready', model: event.model, results: event.results, error: null } };
     case 'imported':
       return { ...state, imported: event.message };
     case 'runs':
@@ -221,6 +225,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'storage-error':
       return { ...state, storageError: event.message };
     case 'error':
+      if (event.request === 'predict') return { ...state, inference: { ...state.inference, phase: 'idle', error: event.message } };
       if (event.request === 'train-start' || event.request === 'run-resume' || event.request === 'train-update' || event.request === 'test-now' || event.request === 'export' || event.request === 'import') {
         const phase = state.training.phase === 'starting' ? 'idle' : state.training.phase;
         return { ...state, training: { ...state.training, phase, error: event.message } };

@@ -6,19 +6,144 @@ import type { BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
 import { createTrainerClient, type TrainerClient } from '../worker/client';
 import type { SourceEntry } from '../worker/protocol';
-import { initialDataset, initialState, type StudioState } from './events';
+import type { WorkerEvent } from '../worker/protocol';
+import { initialDataset, initialState, initialTraining, isRunLive, type StudioState } from './events';
 import { reduceEvent } from './events';
+import { DEFAULT_SETTINGS, parseSetting, parseSize, settingDef, settingsFromQuery, settingsToConfig, settingsToQuery, type SettingKey, type Settings } from './settings';
 
-export const useStudio = create<StudioState>(() => initialState);
+const STORAGE_KEY = 'carvana-studio:settings';
+
+/** Settings: the URL wins over what was saved, which wins over the defaults. */
+function initialSettings(): { settings: Settings; errors: string[] } {
+  if (typeof window === 'undefined') return { settings: DEFAULT_SETTINGS, errors: [] };
+  const saved = settingsFromQuery(window.localStorage.getItem(STORAGE_KEY) ?? '');
+  return settingsFromQuery(window.location.search, saved.settings);
+}
+
+const startup = initialSettings();
+
+export const useStudio = create<StudioState & { settings: Settings; settingErrors: string[] }>(() => ({
+  ...initialState,
+  settings: startup.settings,
+  settingErrors: startup.errors,
+}));
 
 let client: TrainerClient | null = null;
+const sideEffects = new Set<(event: WorkerEvent) => void>();
+// Events are applied once per animation frame: a fast run posts many steps between two paints.
+let queued: WorkerEvent[] = [];
+let frameRequested = false;
+
+function flush(): void {
+  frameRequested = false;
+  const events = queued;
+  queued = [];
+  useStudio.setState((state) => events.reduce((s, e) => ({ ...s, ...reduceEvent(s, e) }), state));
+}
 
 function trainer(): TrainerClient {
   if (!client) {
     client = createTrainerClient();
-    client.subscribe((event) => useStudio.setState((state) => reduceEvent(state, event)));
+    client.subscribe((event) => {
+      sideEffects.forEach((effect) => effect(event));
+      queued.push(event);
+      if (!frameRequested) {
+        frameRequested = true;
+        if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(flush);
+        else setTimeout(flush, 16);
+      }
+    });
   }
   return client;
+}
+
+/** For effects that are not state (a download when an export is ready). */
+export function onWorkerEvent(effect: (event: WorkerEvent) => void): () => void {
+  sideEffects.add(effect);
+  return () => sideEffects.delete(effect);
+}
+
+function persistSettings(settings: Settings): void {
+  const query = settingsToQuery(settings);
+  window.localStorage.setItem(STORAGE_KEY, query);
+  const url = new URL(window.location.href);
+  const keep = url.searchParams.get('backend');
+  url.search = query;
+  if (keep) url.searchParams.set('backend', keep);
+  window.history.replaceState(null, '', url);
+}
+
+/**
+ * Validates and applies one setting. A live setting changed during a run goes to the worker at
+ * once; a locked one is refused while a run is live.
+ */
+export function setSetting(key: SettingKey, raw: unknown): string | null {
+  const def = settingDef(key);
+  const parsed = parseSetting(def, raw);
+  if (!parsed.ok) return parsed.error;
+  const state = useStudio.getState();
+  const live = isRunLive(state.training.phase);
+  if (live && !def.live) return `${def.label} cannot change during a run: stop it first.`;
+  const settings = { ...state.settings, [key]: parsed.value } as Settings;
+  useStudio.setState({ settings });
+  persistSettings(settings);
+  if (live) {
+    const config = settingsToConfig(settings);
+    trainer().send({
+      type: 'train-update',
+      settings:
+        key === 'learningRate' ? { learningRate: settings.learningRate }
+        : key === 'lossBce' || key === 'lossDice' || key === 'lossFocal' ? { loss: config.loss }
+        : key === 'flip' || key === 'colour' || key === 'shiftScale' ? { augment: config.augment }
+        : key === 'overlayEvery' ? { overlayEvery: settings.overlayEvery }
+        : { threshold: settings.threshold },
+    });
+  }
+  return null;
+}
+
+export function startRun(name: string): void {
+  const { settings } = useStudio.getState();
+  const requestId = trainer().send({ type: 'train-start', config: settingsToConfig(settings), name });
+  useStudio.setState((state) => ({ ...state, training: { ...initialTraining, phase: 'starting', requestId, message: 'Building the model...' } }));
+}
+
+export function controlRun(action: 'pause' | 'resume' | 'stop'): void {
+  trainer().send({ type: 'train-control', action });
+}
+
+export function requestOverlays(): void {
+  trainer().send({ type: 'overlays-now' });
+}
+
+export function requestTest(): void {
+  trainer().send({ type: 'test-now' });
+}
+
+export function exportRun(): void {
+  trainer().send({ type: 'export' });
+}
+
+export async function importModel(files: File[]): Promise<void> {
+  const payload = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  trainer().send({ type: 'import', files: payload }, payload.map((p) => p.bytes));
+}
+
+export function listRuns(): void {
+  trainer().send({ type: 'runs-list' });
+}
+
+export function resumeRun(runId: string): void {
+  trainer().send({ type: 'run-resume', runId });
+  useStudio.setState((state) => ({ ...state, training: { ...state.training, phase: 'starting', message: 'Loading the checkpoint...' } }));
+}
+
+export function deleteRun(runId: string): void {
+  trainer().send({ type: 'run-delete', runId });
+}
+
+export function trainingSize(settings: Settings): { height: number; width: number } {
+  return parseSize(settings.size);
 }
 
 export function startEngine(backend: BackendPreference): void {
@@ -84,4 +209,9 @@ export function cancelLoading(): void {
 
 export function resplit(ratios: SplitRatios, seed: number): void {
   trainer().send({ type: 'split', ratios, seed });
+}
+
+export function predict(model: 'run' | 'imported', images: Array<{ name: string; blob: Blob }>, testPairs: number[], flipTta: boolean): void {
+  trainer().send({ type: 'predict', model, images, testPairs, flipTta });
+  useStudio.setState((state) => ({ ...state, inference: { ...state.inference, phase: 'running', error: null } }));
 }

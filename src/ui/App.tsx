@@ -1,10 +1,19 @@
 import { useEffect, useState, type DragEvent } from 'react';
 import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
-import { DEFAULT_LOAD_SETTINGS, loadDataset, startEngine, type LoadSettings } from '../store/studio';
+import { DEFAULT_LOAD_SETTINGS, loadDataset, onWorkerEvent, startEngine, useStudio } from '../store/studio';
+import { parseSize } from '../store/settings';
+import { Charts } from './Charts';
+import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel } from './DatasetPanel';
+import { downloadBlob } from './download';
 import { EnginePanel } from './EnginePanel';
+import { InferencePanel } from './InferencePanel';
 import { describeSources, filesFromDrop } from './files';
+import { OverlayPanel } from './OverlayPanel';
+import { RunPanel } from './RunPanel';
+import { RunsPanel } from './RunsPanel';
 import { SpinePanel } from './SpinePanel';
+import { TestResults } from './TestResults';
 
 /** `?backend=webgl` forces a backend from the URL (tests and shared links use it). */
 function backendFromUrl(): BackendPreference {
@@ -13,16 +22,21 @@ function backendFromUrl(): BackendPreference {
 }
 
 export function App() {
-  const [settings, setSettings] = useState<LoadSettings>(DEFAULT_LOAD_SETTINGS);
+  const [budgetBytes, setBudgetBytes] = useState(DEFAULT_LOAD_SETTINGS.budgetBytes);
+  const size = useStudio((s) => s.settings.size);
   const [dragging, setDragging] = useState(false);
   useEffect(() => startEngine(backendFromUrl()), []);
+  useEffect(
+    () => onWorkerEvent((event) => event.type === 'export-ready' && downloadBlob(event.filename, new Blob([event.zip], { type: 'application/zip' }))),
+    [],
+  );
 
   // The whole page is a drop target: a folder, loose files or a .zip.
   const onDrop = async (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
     const files = await filesFromDrop(event.dataTransfer);
-    loadDataset(files, describeSources(files, 'dropped'), settings);
+    loadDataset(files, describeSources(files, 'dropped'), { ...DEFAULT_LOAD_SETTINGS, ...parseSize(size), budgetBytes });
   };
 
   return (
@@ -46,12 +60,19 @@ export function App() {
         </p>
       </header>
       <main className="panels">
-        <div className="column">
+        <div className="column side">
           <EnginePanel initial={backendFromUrl()} />
+          <ConfigPanel />
+          <SpinePanel />
         </div>
         <div className="column">
-          <DatasetPanel settings={settings} onSettings={setSettings} />
-          <SpinePanel />
+          <DatasetPanel budgetBytes={budgetBytes} onBudget={setBudgetBytes} />
+          <RunPanel />
+          <Charts />
+          <OverlayPanel />
+          <TestResults />
+          <InferencePanel />
+          <RunsPanel />
         </div>
       </main>
       {dragging && (

@@ -1,20 +1,24 @@
 import { useRef, useState } from 'react';
 import { formatBytes } from '../data/ingest';
-import { cancelLoading, loadDataset, reloadDataset, useStudio, type LoadSettings } from '../store/studio';
+import { isRunLive } from '../store/events';
+import { parseSize, TRAINING_SIZES } from '../store/settings';
+import { cancelLoading, DEFAULT_LOAD_SETTINGS, loadDataset, reloadDataset, setSetting, useStudio, type LoadSettings } from '../store/studio';
 import type { SourceEntry } from '../worker/protocol';
 import { describeSources, fetchSample, filesFromList } from './files';
 import { SkippedList } from './SkippedList';
 import { SplitControls } from './SplitControls';
 import { ThumbnailStrip } from './ThumbnailStrip';
 
-/** Training sizes (H x W, multiples of 16); Carvana photos are 1.5:1. */
-const SIZES: Array<[number, number]> = [[32, 48], [64, 96], [128, 192], [256, 384], [256, 256]];
-
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Load data every way a person brings it, see what loaded and what did not, and split it by car. */
-export function DatasetPanel({ settings, onSettings }: { settings: LoadSettings; onSettings: (s: LoadSettings) => void }) {
+export function DatasetPanel({ budgetBytes, onBudget }: { budgetBytes: number; onBudget: (bytes: number) => void }) {
   const dataset = useStudio((s) => s.dataset);
+  const size = useStudio((s) => s.settings.size);
+  const ratios = useStudio((s) => s.dataset.split?.ratios);
+  const seed = useStudio((s) => s.dataset.split?.seed);
+  const runLive = useStudio((s) => isRunLive(s.training.phase));
+  const settings: LoadSettings = { ...DEFAULT_LOAD_SETTINGS, ...parseSize(size), budgetBytes, ...(ratios && { ratios }), ...(seed != null && { seed }) };
   const folderInput = useRef<HTMLInputElement>(null);
   const filesInput = useRef<HTMLInputElement>(null);
   const [fetchError, setFetchError] = useState<string | null>(null);
@@ -22,7 +26,6 @@ export function DatasetPanel({ settings, onSettings }: { settings: LoadSettings;
 
   const load = (sources: SourceEntry[], label: string) => loadDataset(sources, label, settings);
   const change = (next: LoadSettings) => {
-    onSettings(next);
     if (dataset.phase === 'ready') reloadDataset(next);
   };
   const useSample = async () => {
@@ -39,13 +42,13 @@ export function DatasetPanel({ settings, onSettings }: { settings: LoadSettings;
     <section className="panel wide" aria-labelledby="dataset-title">
       <h2 id="dataset-title">Dataset</h2>
       <div className="row">
-        <button type="button" className="primary" onClick={useSample} disabled={loading}>
+        <button type="button" className="primary" onClick={useSample} disabled={loading || runLive}>
           Use sample dataset
         </button>
-        <button type="button" onClick={() => folderInput.current?.click()} disabled={loading}>
+        <button type="button" onClick={() => folderInput.current?.click()} disabled={loading || runLive}>
           Choose folder
         </button>
-        <button type="button" onClick={() => filesInput.current?.click()} disabled={loading}>
+        <button type="button" onClick={() => filesInput.current?.click()} disabled={loading || runLive}>
           Choose files or .zip
         </button>
         <span className="muted">or drop a folder, files or a .zip anywhere on this page.</span>
@@ -80,16 +83,15 @@ export function DatasetPanel({ settings, onSettings }: { settings: LoadSettings;
         <label htmlFor="size-select">Training size (H x W)</label>
         <select
           id="size-select"
-          value={`${settings.height}x${settings.width}`}
-          disabled={loading}
+          value={size}
+          disabled={loading || runLive}
           onChange={(e) => {
-            const [height, width] = e.target.value.split('x').map(Number);
-            change({ ...settings, height, width });
+            if (setSetting('size', e.target.value) === null) change({ ...settings, ...parseSize(e.target.value) });
           }}
         >
-          {SIZES.map(([h, w]) => (
-            <option key={`${h}x${w}`} value={`${h}x${w}`}>
-              {h} x {w}
+          {TRAINING_SIZES.map((option) => (
+            <option key={option} value={option}>
+              {option.replace('x', ' x ')}
             </option>
           ))}
         </select>
@@ -101,7 +103,11 @@ export function DatasetPanel({ settings, onSettings }: { settings: LoadSettings;
           step={64}
           value={Math.round(settings.budgetBytes / 1024 ** 2)}
           disabled={loading}
-          onChange={(e) => change({ ...settings, budgetBytes: Math.max(1, Number(e.target.value)) * 1024 ** 2 })}
+          onChange={(e) => {
+            const bytes = Math.max(1, Number(e.target.value)) * 1024 ** 2;
+            onBudget(bytes);
+            change({ ...settings, budgetBytes: bytes });
+          }}
         />
       </div>
 

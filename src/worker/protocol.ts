@@ -56,7 +56,32 @@ export type Request =
   | { type: 'import'; id: number; files: Array<{ name: string; bytes: ArrayBuffer }> }
   | { type: 'runs-list'; id: number }
   | { type: 'run-resume'; id: number; runId: string }
-  | { type: 'run-delete'; id: number; runId: string };
+  | { type: 'run-delete'; id: number; runId: string }
+  | PredictRequest;
+
+export interface PredictRequest {
+  type: 'predict';
+  id: number;
+  /** The current run's model, or the last imported one. */
+  model: 'run' | 'imported';
+  /** New photos, or pairs of the loaded dataset's test split (by position in the split). */
+  images: Array<{ name: string; blob: Blob }>;
+  testPairs: number[];
+  flipTta: boolean;
+}
+
+/** A photo with its predicted car probability at the photo's own size. */
+export interface PredictionResult {
+  name: string;
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+  /** sigmoid * 255 per pixel, scaled to width x height. */
+  probabilities: Uint8Array<ArrayBuffer>;
+  /** The same at the model's input size, as the model produced it (for comparing models exactly). */
+  modelProbabilities: Uint8Array<ArrayBuffer>;
+  error: string | null;
+}
 
 /** The photo and ground truth of a tracked validation image, sent once per run. */
 export interface OverlaySource {
@@ -121,7 +146,7 @@ export type WorkerEvent =
       resumed: boolean;
     }
   | { type: 'run-status'; id: number; runId: string; status: RunStatusName; message: string }
-  | { type: 'train-step'; id: number; runId: string; step: number; epoch: number; loss: number; learningRate: number; ms: number }
+  | { type: 'train-step'; id: number; runId: string; step: number; epoch: number; loss: number; learningRate: number; ms: number; numTensors: number; numBytes: number }
   | { type: 'epoch'; id: number; runId: string; record: EpochRecord; etaSeconds: number; numTensors: number; numBytes: number }
   | { type: 'overlays'; id: number; runId: string; epoch: number; step: number; maps: ProbabilityMap[] }
   | { type: 'config-change'; id: number; runId: string; change: ConfigChange }
@@ -131,6 +156,7 @@ export type WorkerEvent =
   | { type: 'imported'; id: number; message: string }
   | { type: 'runs'; id: number; runs: RunSummary[] }
   | { type: 'storage-error'; id: number; message: string }
+  | { type: 'prediction'; id: number; model: 'run' | 'imported'; results: PredictionResult[] }
   | { type: 'error'; id: number; message: string; request?: Request['type'] };
 
 /** Compile-time exhaustiveness for switches over the unions above. */

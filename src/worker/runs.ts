@@ -2,7 +2,7 @@
  * The runs of the worker: start, steer, persist, resume, export and import. Training goes on in
  * the background while other requests are answered; controls reach the Trainer directly.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { subset } from '../data/dataset';
 import { captureCheckpoint, checkpointBytes, modelFromCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../ml/io/checkpoint';
 import { buildExportZip } from '../ml/io/export';
@@ -12,7 +12,8 @@ import type { LiveSettings, TrainConfig } from '../ml/train/config';
 import { createOptimizer } from '../ml/train/optimizer';
 import { Trainer, type Progress, type RunOutcome, type TrainerHooks } from '../ml/train/trainer';
 import { datasetFingerprint, newRunId, openStudioDb, type RunRecord, type StudioDb } from './persistence';
-import type { OverlaySource, RunAction, RunStatusName, WorkerEvent } from './protocol';
+import { predictFiles, predictPairs } from './inference';
+import type { OverlaySource, PredictRequest, RunAction, RunStatusName, WorkerEvent } from './protocol';
 import type { LoadedDataset, Session } from './session';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -148,7 +149,8 @@ export class RunManager {
       onStep: ({ step, epoch, loss, learningRate, ms }) => {
         run.steps.push({ step, loss, learningRate });
         if (run.steps.length > MAX_STORED_STEPS) run.steps = run.steps.filter((_, i) => i % 2 === 0); // thin long series
-        this.post({ type: 'train-step', id, runId: run.id, step, epoch, loss, learningRate, ms });
+        const { numTensors, numBytes } = tf.memory();
+        this.post({ type: 'train-step', id, runId: run.id, step, epoch, loss, learningRate, ms, numTensors, numBytes });
       },
       onEpoch: (record, extra) => {
         run.history.push(record);
@@ -250,6 +252,25 @@ export class RunManager {
     this.importedModel = model;
     const [, h, w] = model.inputs[0].shape as number[];
     this.post({ type: 'imported', id, message: `Imported a model for ${h}x${w} images (${countTrainableParams(model).toLocaleString('en-US')} parameters).` });
+  }
+
+  async predict(request: PredictRequest): Promise<void> {
+    const model = request.model === 'imported' ? this.importedModel : this.trainer?.model;
+    if (!model) throw new Error(request.model === 'imported' ? 'Import a model first.' : 'Train, resume or import a model first.');
+    const results = [...(await predictFiles(model, request.images, request.flipTta))];
+    if (request.testPairs.length) {
+      const loaded = this.requireDataset();
+      const [, h, w] = model.inputs[0].shape as number[];
+      if (loaded.result.set.height !== h || loaded.result.set.width !== w) {
+        throw new Error(`The model takes ${h}x${w} images but the dataset is loaded at ${loaded.result.set.height}x${loaded.result.set.width}: choose photos instead, or reload the data at ${h}x${w}.`);
+      }
+      const indices = request.testPairs.map((i) => loaded.indices.test[i]).filter((i) => i != null);
+      results.push(...(await predictPairs(model, loaded.result.set, indices, request.flipTta)));
+    }
+    this.post(
+      { type: 'prediction', id: request.id, model: request.model, results },
+      results.flatMap((r) => [r.rgba.buffer, r.probabilities.buffer, r.modelProbabilities.buffer]),
+    );
   }
 
   async list(id: number): Promise<void> {

@@ -93,6 +93,8 @@ async function handle(request: Request): Promise<void> {
       return runs.resume(request.id, request.runId);
     case 'run-delete':
       return runs.remove(request.id, request.runId);
+    case 'predict':
+      return runs.predict(request);
     default:
       assertNever(request);
   }

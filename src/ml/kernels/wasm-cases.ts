@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { atrousConv2d } from '../model/atrous';
-import type { InputSpec } from './wasm-compare';
+import { seededValues, type InputSpec } from './wasm-compare';
 
 export interface KernelCase {
   name: string;
@@ -53,9 +53,17 @@ function convCases(c: ConvShape): KernelCase[] {
   ];
 }
 
-/** Gradients of sum(f(x)^2) with respect to every input: exercises each kernel's gradient as training does. */
+/**
+ * Gradients of sum(f(x) * r), r fixed and seeded, with respect to every input: exercises each
+ * kernel's gradient as training does (a plain sum(f^2) through batch norm is nearly constant, and
+ * its gradient is all rounding).
+ */
 function gradsOf(f: (...inputs: tf.Tensor[]) => tf.Tensor) {
-  return (...inputs: tf.Tensor[]) => tf.grads((...args: tf.Tensor[]) => tf.sum(tf.square(f(...args))))(inputs);
+  return (...inputs: tf.Tensor[]) =>
+    tf.grads((...args: tf.Tensor[]) => {
+      const y = f(...args);
+      return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, 99), y.shape)));
+    })(inputs);
 }
 
 export const CONV_SHAPES: ConvShape[] = [
@@ -117,11 +125,13 @@ export const KERNEL_CASES: KernelCase[] = [
       { shape: [3, 3, 3, 4], seed: 17, scale: 0.5 },
       { shape: [3, 3, 4, 4], seed: 18, scale: 0.5 },
       { shape: [1, 1, 8, 1], seed: 19, scale: 0.5 },
+      { shape: [4], seed: 20 },
+      { shape: [4], seed: 21 },
     ],
-    run: gradsOf((x, w1, w2, w3) => {
+    run: gradsOf((x, w1, w2, w3, gamma, beta) => {
       const a = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
       const { mean, variance } = tf.moments(a, [0, 1, 2]);
-      const b = tf.relu(tf.batchNorm(a, mean, variance, undefined, undefined, 1e-5)) as tf.Tensor4D;
+      const b = tf.relu(tf.batchNorm(a, mean, variance, beta, gamma, 1e-5)) as tf.Tensor4D;
       const c = tf.conv2d(tf.maxPool(b, 2, 2, 'valid'), w2 as tf.Tensor4D, 1, 'same');
       const up = tf.image.resizeBilinear(c, [8, 12], true);
       return tf.conv2d(tf.concat([a, up], 3) as tf.Tensor4D, w3 as tf.Tensor4D, 1, 'valid');

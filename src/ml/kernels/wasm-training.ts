@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilter, conv2dBackpropInput, keepOriginalBackpropInput } from './wasm-conv';
+import { maxPoolGrad } from './wasm-pool';
 import { captureOriginal } from './wasm-util';
 
 /** wasm kernels the composed kernels call; captured so a later replacement never calls itself. */
@@ -28,5 +29,6 @@ export function registerWasmTrainingKernels(): void {
   keepOriginalBackpropInput(tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc);
   replace('Conv2DBackpropFilter', conv2dBackpropFilter);
   replace('Conv2DBackpropInput', conv2dBackpropInput);
+  replace('MaxPoolGrad', maxPoolGrad);
   registered = true;
 }

@@ -14,6 +14,7 @@ export interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   incRef(dataId: object): void;
+  wasm: { HEAPU8: Uint8Array };
 }
 
 /** wasm's original kernel functions, captured before any are replaced. */

@@ -31,3 +31,24 @@ export async function predictProbabilities(model: tf.LayersModel, set: PixelSet,
   }
   return out;
 }
+
+/**
+ * Probability map of one RGBA image already at the model's size; with `flipTta` the prediction is
+ * the mean of the image and its mirror (mirrored back), which smooths left/right asymmetries.
+ */
+export async function predictRgba(model: tf.LayersModel, rgba: Uint8ClampedArray | Uint8Array, height: number, width: number, flipTta: boolean): Promise<Uint8Array> {
+  const bytes = tf.tidy(() => {
+    const image = tf.div(tf.slice(tf.tensor3d(new Int32Array(rgba), [height, width, 4], 'int32'), [0, 0, 0], [height, width, 3]), 255).expandDims(0) as tf.Tensor4D;
+    let probabilities = tf.sigmoid(model.predict(image) as tf.Tensor4D) as tf.Tensor4D;
+    if (flipTta) {
+      const mirrored = tf.sigmoid(model.predict(tf.reverse(image, 2)) as tf.Tensor4D);
+      probabilities = tf.div(tf.add(probabilities, tf.reverse(mirrored, 2)), 2) as tf.Tensor4D;
+    }
+    return tf.cast(tf.round(tf.mul(probabilities, 255)), 'int32');
+  });
+  try {
+    return Uint8Array.from(await bytes.data());
+  } finally {
+    bytes.dispose();
+  }
+}

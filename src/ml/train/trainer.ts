@@ -12,7 +12,7 @@ import { captureCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } 
 import type { Metrics } from '../metrics';
 import type { ConfigChange, EpochRecord, LiveSettings, TrainConfig } from './config';
 import { evaluate } from './evaluate';
-import { setLearningRate } from './optimizer';
+import { getLearningRate, setLearningRate } from './optimizer';
 import { predictProbabilities, type ProbabilityMap } from './predict';
 import { cosineRate, EarlyStopping, ImprovementTracker, PlateauSchedule } from './schedule';
 import { trainStep, trainableVariables } from './step';
@@ -40,6 +40,7 @@ export interface Progress {
 export type RunOutcome = 'done' | 'stopped' | 'early-stopped' | 'nan';
 
 export interface TrainerHooks {
+  /** `learningRate` is read back from the optimizer: the rate the step really used. */
   onStep(report: { step: number; epoch: number; loss: number; learningRate: number; ms: number }): void;
   onEpoch(record: EpochRecord, extra: { etaSeconds: number; numTensors: number; numBytes: number }): void;
   onOverlays(overlays: { epoch: number; step: number; maps: ProbabilityMap[] }): void;
@@ -196,7 +197,7 @@ export class Trainer {
         const ms = performance.now() - started;
         stepMs.push(ms);
         this.setStatus('training', 'Training');
-        this.hooks.onStep({ step: this.progress.step, epoch, loss, learningRate, ms });
+        this.hooks.onStep({ step: this.progress.step, epoch, loss, learningRate: getLearningRate(this.optimizer), ms });
       }
 
       this.setStatus('evaluating', `Evaluating epoch ${epoch + 1}`);

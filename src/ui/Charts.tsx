@@ -1,0 +1,124 @@
+import { useMemo, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ConfigChange } from '../ml/train/config';
+import { useStudio } from '../store/studio';
+
+const MAX_POINTS = 600;
+
+/** Keeps at most `max` points, evenly spaced, always with the last one: long runs stay fast to draw. */
+export function thin<T>(points: readonly T[], max = MAX_POINTS): T[] {
+  if (points.length <= max) return [...points];
+  const stride = Math.ceil(points.length / max);
+  const out = points.filter((_, i) => i % stride === 0);
+  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
+  return out;
+}
+
+function describeChange(change: ConfigChange): string {
+  const show = (v: unknown) => (typeof v === 'number' ? v.toPrecision(3) : JSON.stringify(v));
+  return `step ${change.step}: ${change.field} ${show(change.from)} → ${show(change.to)}`;
+}
+
+/** Vertical markers where a hyperparameter changed, labelled with what changed. */
+function changeMarkers(changes: ConfigChange[], axis: 'step' | 'epoch') {
+  return changes.map((c, i) => (
+    <ReferenceLine
+      key={`${c.step}-${c.field}-${i}`}
+      x={axis === 'step' ? c.step : c.epoch + 1}
+      stroke="#b45309"
+      strokeDasharray="4 3"
+      label={{ value: c.field === 'learningRate' ? 'lr' : c.field, position: 'insideTopRight', fill: '#92400e', fontSize: 11 }}
+      ifOverflow="extendDomain"
+    />
+  ));
+}
+
+function Chart({ title, testId, children }: { title: string; testId: string; children: React.ReactElement }) {
+  return (
+    <figure className="chart-card" data-testid={testId}>
+      <figcaption>{title}</figcaption>
+      <ResponsiveContainer width="100%" height={200}>
+        {children}
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+/** Live curves: step loss, epoch losses, validation metrics and the learning rate, with change markers. */
+export function Charts() {
+  const steps = useStudio((s) => s.training.steps);
+  const history = useStudio((s) => s.training.history);
+  const changes = useStudio((s) => s.training.changes);
+  const [logScale, setLogScale] = useState(false);
+  const stepData = useMemo(() => thin(steps), [steps]);
+  const epochData = useMemo(() => thin(history), [history]);
+  if (steps.length === 0) return null;
+
+  return (
+    <section className="panel" aria-labelledby="charts-title">
+      <div className="row spread">
+        <h2 id="charts-title">Curves</h2>
+        <label className="inline">
+          <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> log-scale loss
+        </label>
+      </div>
+      {changes.length > 0 && (
+        <ul className="changes" data-testid="change-list" aria-label="Hyperparameter changes">
+          {changes.map((c, i) => (
+            <li key={i} data-testid="change-marker">
+              {describeChange(c)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="charts">
+        <Chart title="Step loss" testId="chart-step-loss">
+          <LineChart data={stepData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="#e2e8f0" />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+            <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} allowDataOverflow />
+            <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(s) => `step ${s}`} />
+            {changeMarkers(changes, 'step')}
+            <Line type="linear" dataKey="loss" stroke="#0284c7" dot={false} isAnimationActive={false} strokeWidth={1.5} />
+          </LineChart>
+        </Chart>
+        <Chart title="Loss per epoch" testId="chart-epoch-loss">
+          <LineChart data={epochData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="#e2e8f0" />
+            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
+            <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} allowDataOverflow />
+            <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
+            <Legend />
+            {changeMarkers(changes, 'epoch')}
+            <Line name="train" type="linear" dataKey="trainLoss" stroke="#0284c7" isAnimationActive={false} />
+            <Line name="val" type="linear" dataKey="valLoss" stroke="#c2410c" isAnimationActive={false} />
+          </LineChart>
+        </Chart>
+        <Chart title="Validation metrics" testId="chart-metrics">
+          <LineChart data={epochData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="#e2e8f0" />
+            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
+            <YAxis domain={[0, 1]} width={40} />
+            <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
+            <Legend />
+            {changeMarkers(changes, 'epoch')}
+            <Line name="Dice" dataKey="dice" stroke="#15803d" isAnimationActive={false} />
+            <Line name="IoU" dataKey="iou" stroke="#7c3aed" isAnimationActive={false} />
+            <Line name="precision" dataKey="precision" stroke="#0369a1" isAnimationActive={false} strokeDasharray="5 3" />
+            <Line name="recall" dataKey="recall" stroke="#b91c1c" isAnimationActive={false} strokeDasharray="2 2" />
+          </LineChart>
+        </Chart>
+        <Chart title="Learning rate" testId="chart-lr">
+          <LineChart data={stepData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="#e2e8f0" />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+            <YAxis scale="log" domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toExponential(0)} allowDataOverflow />
+            <Tooltip formatter={(v) => Number(v).toExponential(3)} labelFormatter={(s) => `step ${s}`} />
+            {changeMarkers(changes, 'step')}
+            <Line type="stepAfter" dataKey="learningRate" stroke="#b45309" dot={false} isAnimationActive={false} />
+          </LineChart>
+        </Chart>
+      </div>
+    </section>
+  );
+}

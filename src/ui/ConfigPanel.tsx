@@ -1,0 +1,102 @@
+import { useState } from 'react';
+import { estimateParams, estimateTrainingBytes } from '../ml/model/estimate';
+import { presetConfig } from '../ml/model/presets';
+import { isRunLive } from '../store/events';
+import { SETTINGS, type SettingDef, type SettingKey } from '../store/settings';
+import { parseSize } from '../store/settings';
+import { setSetting, useStudio } from '../store/studio';
+
+const GROUPS = ['Model', 'Optimizer', 'Loss', 'Augmentation', 'Run'] as const;
+
+function SettingField({ def, locked }: { def: SettingDef; locked: boolean }) {
+  const value = useStudio((s) => s.settings[def.key]);
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const id = `setting-${def.key}`;
+  const apply = (raw: unknown) => {
+    const problem = setSetting(def.key as SettingKey, raw);
+    setError(problem);
+    if (!problem) setDraft(null);
+  };
+  const title = locked ? `${def.help} (locked while a run is live)` : def.help;
+  return (
+    <div className="field" title={title}>
+      <label htmlFor={id}>
+        {def.label}
+        {def.live && <span className="live-tag" aria-label="can change during a run">live</span>}
+      </label>
+      {def.kind === 'boolean' ? (
+        <input id={id} type="checkbox" checked={value as boolean} disabled={locked} onChange={(e) => apply(e.target.checked)} />
+      ) : def.kind === 'select' ? (
+        <select id={id} value={String(value)} disabled={locked} onChange={(e) => apply(e.target.value)}>
+          {def.options.map((option) => (
+            <option key={option} value={option}>
+              {option}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          type="number"
+          min={def.min}
+          max={def.max}
+          step={def.step}
+          disabled={locked}
+          value={draft ?? String(value)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-error` : undefined}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={() => draft !== null && apply(draft)}
+          onKeyDown={(e) => e.key === 'Enter' && draft !== null && apply(draft)}
+        />
+      )}
+      {error && (
+        <span className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function PresetFacts() {
+  const preset = useStudio((s) => s.settings.preset);
+  const size = useStudio((s) => s.settings.size);
+  const batch = useStudio((s) => s.settings.batchSize);
+  const config = presetConfig(preset, parseSize(size));
+  const params = estimateParams(config);
+  const bytes = estimateTrainingBytes(config, batch);
+  return (
+    <p className="muted" data-testid="preset-facts">
+      {preset}: {params.toLocaleString('en-US')} parameters; about {(bytes / 1024 ** 2).toFixed(0)} MiB to train at {size}, batch {batch}.
+    </p>
+  );
+}
+
+/** Every knob on one screen, from the declared schema; the URL always holds the current settings. */
+export function ConfigPanel() {
+  const phase = useStudio((s) => s.training.phase);
+  const errors = useStudio((s) => s.settingErrors);
+  const live = isRunLive(phase);
+  return (
+    <section className="panel" aria-labelledby="config-title">
+      <h2 id="config-title">Settings</h2>
+      <PresetFacts />
+      {errors.map((e) => (
+        <p key={e} className="error" role="alert">
+          {e}
+        </p>
+      ))}
+      {GROUPS.map((group) => (
+        <fieldset key={group} className="group">
+          <legend>{group}</legend>
+          {SETTINGS.filter((s) => s.group === group).map((def) => (
+            <SettingField key={def.key} def={def} locked={live && !def.live} />
+          ))}
+        </fieldset>
+      ))}
+      <p className="muted">Settings marked live can change during a run; the link in the address bar reproduces them.</p>
+    </section>
+  );
+}

@@ -1,0 +1,133 @@
+import { useEffect, useRef, useState } from 'react';
+import { isRunLive } from '../store/events';
+import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } from '../store/studio';
+
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 90) return `${Math.ceil(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** Start, pause, resume, stop; what the run is doing, how far it is and what is saved. */
+export function RunPanel() {
+  const training = useStudio((s) => s.training);
+  const datasetReady = useStudio((s) => s.dataset.phase === 'ready');
+  const engineReady = useStudio((s) => s.engine.phase === 'ready');
+  const epochs = useStudio((s) => s.settings.epochs);
+  const storageError = useStudio((s) => s.storageError);
+  const imported = useStudio((s) => s.imported);
+  const [name, setName] = useState('');
+  const importInput = useRef<HTMLInputElement>(null);
+  const live = isRunLive(training.phase);
+  const paused = training.phase === 'paused';
+  const last = training.steps[training.steps.length - 1];
+  const epochsTotal = training.run?.config.epochs ?? epochs;
+  const epochsDone = training.history.length;
+
+  // Name suggestions: "run 3" after two runs this session.
+  useEffect(() => {
+    if (!live && !name) setName(`run ${new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`);
+  }, [live, name]);
+
+  return (
+    <section className="panel" aria-labelledby="run-title" data-testid="run-panel">
+      <h2 id="run-title">Training</h2>
+      <div className="row">
+        <label htmlFor="run-name">Run name</label>
+        <input id="run-name" value={name} disabled={live} onChange={(e) => setName(e.target.value)} />
+        <button type="button" className="primary" disabled={!datasetReady || !engineReady || live} onClick={() => startRun(name)}>
+          Start training
+        </button>
+        <button type="button" disabled={!live || paused || training.phase === 'starting'} onClick={() => controlRun('pause')}>
+          Pause
+        </button>
+        <button type="button" disabled={!paused} onClick={() => controlRun('resume')}>
+          Resume
+        </button>
+        <button type="button" disabled={!live || training.phase === 'starting'} onClick={() => controlRun('stop')}>
+          Stop
+        </button>
+      </div>
+      {!datasetReady && <p className="muted">Load a dataset to train (the sample is one click away).</p>}
+      <div className="run-status" role="status" aria-live="polite" data-testid="train-status" data-phase={training.phase}>
+        <strong>{training.phase === 'idle' ? 'No run yet.' : training.message || training.phase}</strong>
+        {training.run && (
+          <span>
+            {' '}
+            epoch {epochsDone} / {epochsTotal}
+            {last && `, step ${last.step}, loss ${last.loss.toFixed(4)}, lr ${last.learningRate.toPrecision(3)}`}
+            {live && training.etaSeconds != null && `, about ${formatSeconds(training.etaSeconds)} left`}
+          </span>
+        )}
+      </div>
+      {training.run && <progress className="epochs" max={epochsTotal} value={epochsDone} aria-label="Epochs done" />}
+      {training.error && (
+        <p className="error" role="alert" data-testid="train-error">
+          {training.error}
+        </p>
+      )}
+      {training.run && (
+        <dl className="facts compact">
+          <dt>Model</dt>
+          <dd>
+            {training.run.config.preset} at {training.run.config.height}x{training.run.config.width}, {training.params?.toLocaleString('en-US')} parameters
+          </dd>
+          {training.run.best && (
+            <>
+              <dt>Best val Dice</dt>
+              <dd data-testid="best-dice">
+                {training.run.best.dice.toFixed(4)} (epoch {training.run.best.epoch})
+              </dd>
+            </>
+          )}
+          {training.lastCheckpoint && (
+            <>
+              <dt>Checkpoint</dt>
+              <dd>
+                {training.lastCheckpoint.kind} at epoch {training.lastCheckpoint.epoch}: {training.lastCheckpoint.saved ? 'saved in this browser' : 'NOT saved (see the message)'}
+              </dd>
+            </>
+          )}
+          {training.memory && (
+            <>
+              <dt>Tensors</dt>
+              <dd data-testid="num-tensors" data-step={training.memory.step} data-count={training.memory.numTensors}>
+                {training.memory.numTensors} ({(training.memory.numBytes / 1024 ** 2).toFixed(1)} MiB) at step {training.memory.step}
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      {storageError && (
+        <p className="error" role="alert" data-testid="storage-error">
+          {storageError}
+        </p>
+      )}
+      <div className="row">
+        <button type="button" disabled={!training.run} onClick={exportRun}>
+          Export model (.zip)
+        </button>
+        <button type="button" onClick={() => importInput.current?.click()}>
+          Import model
+        </button>
+        <button type="button" disabled={!training.run || (live && !paused)} onClick={requestTest}>
+          Test now
+        </button>
+        <input
+          ref={importInput}
+          type="file"
+          hidden
+          multiple
+          accept=".zip,.json,.bin"
+          data-testid="import-input"
+          onChange={(e) => {
+            void importModel(Array.from(e.target.files ?? []));
+            e.target.value = '';
+          }}
+        />
+      </div>
+      {imported && <p className="muted" data-testid="imported">{imported}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+import { useEffect, useMemo, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { isRunLive } from '../store/events';
+import { deleteRun, listRuns, resumeRun, useStudio } from '../store/studio';
+
+const COLOURS = ['#0284c7', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0f766e'];
+
+/** Past runs from this browser's storage: their settings and scores, resume, delete, compare curves. */
+export function RunsPanel() {
+  const runs = useStudio((s) => s.runs);
+  const phase = useStudio((s) => s.training.phase);
+  const engineReady = useStudio((s) => s.engine.phase === 'ready');
+  const [selected, setSelected] = useState<string[]>([]);
+  const live = isRunLive(phase);
+
+  // Refresh the list when the engine starts and whenever a run stops being live.
+  useEffect(() => {
+    if (engineReady && !live) listRuns();
+  }, [engineReady, live]);
+
+  const compared = runs.filter((r) => selected.includes(r.id));
+  const data = useMemo(() => {
+    const epochs = Math.max(0, ...compared.map((r) => r.history.length));
+    return Array.from({ length: epochs }, (_, i) => Object.fromEntries([['epoch', i + 1], ...compared.map((r) => [r.id, r.history[i]?.dice])]));
+  }, [compared]);
+
+  return (
+    <section className="panel" aria-labelledby="runs-title" data-testid="runs-panel">
+      <h2 id="runs-title">Runs in this browser</h2>
+      {runs.length === 0 ? (
+        <p className="muted">No saved runs yet. Runs, their curves and checkpoints are saved here as they train.</p>
+      ) : (
+        <table className="runs">
+          <thead>
+            <tr>
+              <th scope="col">compare</th>
+              <th scope="col">run</th>
+              <th scope="col">model</th>
+              <th scope="col">epochs</th>
+              <th scope="col">best val Dice</th>
+              <th scope="col">test Dice</th>
+              <th scope="col">status</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr key={run.id} data-testid="run-row">
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`compare ${run.name}`}
+                    checked={selected.includes(run.id)}
+                    onChange={(e) => setSelected(e.target.checked ? [...selected, run.id] : selected.filter((id) => id !== run.id))}
+                  />
+                </td>
+                <td>{run.name}</td>
+                <td>
+                  {run.config.preset} {run.config.height}x{run.config.width}, lr {run.config.optimizer.learningRate}
+                </td>
+                <td>
+                  {run.history.length} / {run.config.epochs}
+                </td>
+                <td>{run.best ? run.best.dice.toFixed(4) : '—'}</td>
+                <td>{run.test ? run.test.dice.toFixed(4) : '—'}</td>
+                <td title={run.message ?? undefined}>{run.status}</td>
+                <td className="actions">
+                  <button type="button" disabled={live || run.history.length >= run.config.epochs} onClick={() => resumeRun(run.id)}>
+                    Resume
+                  </button>
+                  <button type="button" disabled={live} onClick={() => deleteRun(run.id)} aria-label={`delete ${run.name}`}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {compared.length > 0 && (
+        <figure className="chart-card" data-testid="compare-chart">
+          <figcaption>Validation Dice of the selected runs</figcaption>
+          <ResponsiveContainer width="100%" height={200}>
+            <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+              <CartesianGrid stroke="#e2e8f0" />
+              <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
+              <YAxis domain={[0, 1]} width={40} />
+              <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
+              <Legend />
+              {compared.map((run, i) => (
+                <Line key={run.id} name={run.name} dataKey={run.id} stroke={COLOURS[i % COLOURS.length]} isAnimationActive={false} connectNulls />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        </figure>
+      )}
+    </section>
+  );
+}
