@@ -21,7 +21,7 @@ describe('settings schema', () => {
 
   it('explains what is wrong with a bad value', () => {
     expect(parseSetting(settingDef('batchSize'), '2.5')).toEqual({ ok: false, error: 'Batch size must be a whole number.' });
-    expect(parseSetting(settingDef('learningRate'), '5000')).toEqual({ ok: false, error: 'Learning rate must be between 0.000001 and 1000.' });
+    expect(parseSetting(settingDef('learningRate'), '1e31')).toEqual({ ok: false, error: 'Learning rate must be between 0.000001 and 1e+30.' });
     expect(parseSetting(settingDef('learningRate'), 'fast')).toEqual({ ok: false, error: 'Learning rate must be a number.' });
     expect(parseSetting(settingDef('preset'), 'resnet')).toEqual({ ok: false, error: 'Model must be one of seed-unet, unet, transunet, tiny.' });
     expect(parseSetting(settingDef('flip'), 'maybe')).toEqual({ ok: false, error: 'Horizontal flip must be on or off.' });

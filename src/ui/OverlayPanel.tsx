@@ -295,7 +295,9 @@ export function OverlayPanel() {
       <p className="muted" role="status" aria-live="polite">
         {snapshot
           ? `Mean Dice over these ${diceValues.length} images at threshold ${threshold.toFixed(2)}: ${formatScore(meanDice)} (the chart's val Dice covers the whole validation split).`
-          : 'Predictions arrive at the end of each epoch, or press Refresh now.'}
+          : live
+            ? 'Predictions arrive at the end of each epoch, or press Refresh now.'
+            : 'This run drew no predictions.'}
       </p>
       <ul className="overlay-cards">
         {scored.map((item) => (

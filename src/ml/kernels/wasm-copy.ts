@@ -66,7 +66,7 @@ export function copyStrided(
   const index = new Array<number>(rank - 1).fill(0);
   let s = srcOffset;
   let d = dstOffset;
-  const memmove = si === 1 && di === 1 && n >= 32;
+  const memmove = si === 1 && di === 1 && n >= 16;
   for (let o = 0; o < outer; o++) {
     if (memmove) {
       mem.copyWithin(d, s, s + n);

@@ -1,17 +1,7 @@
 /** Slice, SplitV, Concat, Tile, Transpose, SpaceToBatchND and BatchToSpaceND for wasm as heap copies (see wasm-copy.ts). */
 import * as tf from '@tensorflow/tfjs';
 import { blockRange, boxOffset, copyStrided, isWord, spaceToBatchShape, stridesOf, tileInPlace } from './wasm-copy';
-import { asWasm, runWasm, type KernelArgs, type WasmBackendLike } from './wasm-util';
-
-/** The whole wasm heap as 4-byte words; take it AFTER allocating outputs (a growing heap detaches old views). */
-function words(backend: WasmBackendLike): Int32Array {
-  return new Int32Array(backend.wasm.HEAPU8.buffer);
-}
-
-/** Where a tensor starts in `words`. */
-function at(backend: WasmBackendLike, info: tf.TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId)!.memoryOffset >> 2;
-}
+import { asWasm, at, runWasm, words, type KernelArgs, type WasmBackendLike } from './wasm-util';
 
 /** The [begin, begin + size) box of x as a new tensor. */
 export function sliceBox(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
@@ -79,7 +69,8 @@ export function transpose(args: KernelArgs): tf.TensorInfo {
   const backend = asWasm(args.backend);
   const { x } = args.inputs as { x: tf.TensorInfo };
   const { perm } = args.attrs as unknown as { perm: number[] };
-  if (!isWord(x)) return runWasm('Transpose', backend, { x }, { perm });
+  // wasm's own transpose is fast up to rank 4 (after dropping size-1 axes) and ~50x slower above.
+  if (!isWord(x) || x.shape.filter((s) => s !== 1).length <= 4) return runWasm('Transpose', backend, { x }, { perm });
   return transposeBox(backend, x, perm);
 }
 
@@ -147,7 +138,7 @@ function eachBlock(
   visit: (batchOffset: number, rows: [number, number], cols: [number, number], imageOffset: number, imageStrides: number[]) => void,
 ): void {
   const [bh, bw] = blockShape;
-  const [, h, w, c] = imageShape;
+  const [, h, w] = imageShape;
   const s = stridesOf(imageShape);
   for (let i = 0; i < bh; i++) {
     for (let j = 0; j < bw; j++) {

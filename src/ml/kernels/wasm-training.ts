@@ -6,11 +6,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilter, conv2dBackpropInput, keepOriginalBackpropInput } from './wasm-conv';
+import { BATCH_NORM_GRAD, batchNormGrad } from './wasm-batchnorm';
+import { registerWasmGradients } from './wasm-grads';
+import { batchToSpaceND, concat, slice, spaceToBatchND, splitV, tile, transpose } from './wasm-layout';
+import { batchMatMul } from './wasm-matmul';
 import { maxPoolGrad } from './wasm-pool';
+import { identity } from './wasm-identity';
 import { captureOriginal } from './wasm-util';
 
 /** wasm kernels the composed kernels call; captured so a later replacement never calls itself. */
-const USED = ['Conv2D', 'Transpose', 'Reshape', 'Reverse', 'Slice', 'Conv2DBackpropInput'];
+const USED = [
+  'Conv2D', 'Transpose', 'Reshape', 'Reverse', 'Slice', 'Conv2DBackpropInput', 'BatchMatMul', 'Concat', 'Tile',
+  'SpaceToBatchND', 'BatchToSpaceND', 'PadV2', 'Identity',
+];
 
 function replace(name: string, kernelFunc: tf.KernelFunc): void {
   if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
@@ -30,5 +38,16 @@ export function registerWasmTrainingKernels(): void {
   replace('Conv2DBackpropFilter', conv2dBackpropFilter);
   replace('Conv2DBackpropInput', conv2dBackpropInput);
   replace('MaxPoolGrad', maxPoolGrad);
+  replace('BatchMatMul', batchMatMul);
+  replace('Slice', slice);
+  replace('SplitV', splitV);
+  replace('Concat', concat);
+  replace('Tile', tile);
+  replace('Transpose', transpose);
+  replace('SpaceToBatchND', spaceToBatchND);
+  replace('BatchToSpaceND', batchToSpaceND);
+  //replace('Identity', identity);
+  tf.registerKernel({ kernelName: BATCH_NORM_GRAD, backendName: 'wasm', kernelFunc: batchNormGrad as unknown as tf.KernelFunc });
+  registerWasmGradients();
   registered = true;
 }

@@ -9,12 +9,12 @@ export type Attrs = Record<string, unknown>;
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels touch (structural, to keep the dependency loose). */
 export interface WasmBackendLike {
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined; delete(dataId: object): boolean };
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   incRef(dataId: object): void;
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; tfjs: { disposeData(id: number): void } };
 }
 
 /** wasm's original kernel functions, captured before any are replaced. */
@@ -48,6 +48,28 @@ export function reshapeInfo(backend: WasmBackendLike, x: tf.TensorInfo, shape: n
 
 export function free(backend: WasmBackendLike, ...infos: Array<tf.TensorInfo | null | undefined>): void {
   for (const info of infos) if (info) backend.disposeData(info.dataId);
+}
+
+/** The whole wasm heap as 4-byte words; take it AFTER allocating outputs (a growing heap detaches old views). */
+export function words(backend: WasmBackendLike): Int32Array {
+  return new Int32Array(backend.wasm.HEAPU8.buffer);
+}
+
+/** Where a tensor starts in `words`. */
+export function at(backend: WasmBackendLike, info: tf.TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId)!.memoryOffset >> 2;
+}
+
+/** A tensor over part of another's memory; release it with releaseView, never dispose it. */
+export function view(backend: WasmBackendLike, base: tf.TensorInfo, offsetElements: number, shape: number[]): tf.TensorInfo {
+  const start = backend.dataIdMap.get(base.dataId)!.memoryOffset + offsetElements * 4;
+  return backend.makeOutput(shape, base.dtype, start);
+}
+
+export function releaseView(backend: WasmBackendLike, info: tf.TensorInfo): void {
+  // Forget the tensor (and any XNNPACK operator cached on it) without freeing the memory it borrows.
+  backend.wasm.tfjs.disposeData(backend.dataIdMap.get(info.dataId)!.id);
+  backend.dataIdMap.delete(info.dataId);
 }
 
 export function asWasm(backend: unknown): WasmBackendLike {

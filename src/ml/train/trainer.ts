@@ -170,7 +170,8 @@ export class Trainer {
     this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
     const stepMs: number[] = [];
 
-    this.setStatus('compiling', 'Compiling shaders: the first steps are slow');
+    // After a NaN the run waits paused, and its message must stay on screen.
+    if (!this.paused) this.setStatus('compiling', 'Compiling shaders: the first steps are slow');
     while (this.progress.epoch < this.config.epochs) {
       const epoch = this.progress.epoch;
       const epochStarted = performance.now();
