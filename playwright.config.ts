@@ -1,7 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
-const PORT = 5174;
+// E2E_PORT lets two test runs share a machine: the production build is served on it, the dev
+// server (for harness pages that import source modules directly) on the next port.
+const PORT = Number(process.env.E2E_PORT ?? 5174);
+const DEV_PORT = PORT + 1;
 const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const HARNESS_SPECS = /(kernels|wasm)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -13,7 +17,6 @@ export default defineConfig({
   fullyParallel: false,
   reporter: [['list']],
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
     viewport: { width: 1280, height: 800 },
     launchOptions: {
       executablePath: chromium,
@@ -29,11 +32,26 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // The node entry, not npx, so the process Playwright stops is the server itself.
-    command: `node node_modules/vite/bin/vite.js --port ${PORT} --strictPort --host 127.0.0.1`,
-    url: `http://127.0.0.1:${PORT}`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-  },
+  projects: [
+    // The app as users get it: the production build (React's dev build is several times slower,
+    // which would make the responsiveness checks meaningless).
+    { name: 'app', testIgnore: HARNESS_SPECS, use: { baseURL: `http://127.0.0.1:${PORT}` } },
+    // Kernel checks import modules from src/ and e2e/harness/ into the page: the dev server serves them.
+    { name: 'harness', testMatch: HARNESS_SPECS, use: { baseURL: `http://127.0.0.1:${DEV_PORT}` } },
+  ],
+  webServer: [
+    {
+      // Node entries, not npx, so the process Playwright stops is the server itself.
+      command: `node scripts/serve-build.mjs ${PORT}`,
+      url: `http://127.0.0.1:${PORT}`,
+      reuseExistingServer: false,
+      timeout: 180_000,
+    },
+    {
+      command: `node node_modules/vite/bin/vite.js --port ${DEV_PORT} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${DEV_PORT}`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+  ],
 });

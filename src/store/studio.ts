@@ -30,11 +30,20 @@ export const useStudio = create<StudioState & { settings: Settings; settingError
 
 let client: TrainerClient | null = null;
 const sideEffects = new Set<(event: WorkerEvent) => void>();
-// Events are applied once per animation frame: a fast run posts many steps between two paints.
+// Events are applied at most once per animation frame, and at most every FLUSH_MS: a fast run
+// posts many steps between two paints, and each flush redraws the live charts.
+const FLUSH_MS = 200;
 let queued: WorkerEvent[] = [];
 let frameRequested = false;
+let lastFlush = 0;
 
 function flush(): void {
+  const wait = lastFlush + FLUSH_MS - performance.now();
+  if (wait > 0) {
+    setTimeout(() => requestAnimationFrame(flush), wait);
+    return;
+  }
+  lastFlush = performance.now();
   frameRequested = false;
   const events = queued;
   queued = [];

@@ -1,6 +1,6 @@
-import { useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ConfigChange } from '../ml/train/config';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ConfigChange, EpochRecord } from '../ml/train/config';
 import { useStudio } from '../store/studio';
 
 const MAX_POINTS = 600;
@@ -33,10 +33,25 @@ function changeMarkers(changes: ConfigChange[], axis: 'step' | 'epoch') {
   ));
 }
 
-function Chart({ title, testId, children }: { title: string; testId: string; children: React.ReactElement }) {
+/** An HTML legend: recharts' own measures itself after each render and renders the chart twice. */
+function Key({ items }: { items: Array<[string, string]> }) {
+  return (
+    <span className="chart-key">
+      {items.map(([name, colour]) => (
+        <span key={name}>
+          <i style={{ background: colour }} aria-hidden="true" /> {name}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function Chart({ title, testId, keys, children }: { title: string; testId: string; keys?: Array<[string, string]>; children: React.ReactElement }) {
   return (
     <figure className="chart-card" data-testid={testId}>
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        {title} {keys && <Key items={keys} />}
+      </figcaption>
       <ResponsiveContainer width="100%" height={200}>
         {children}
       </ResponsiveContainer>
@@ -44,14 +59,108 @@ function Chart({ title, testId, children }: { title: string; testId: string; chi
   );
 }
 
+type StepPoint = { step: number; loss: number; learningRate: number };
+
+/**
+ * The value as it was at the last tick of a clock of `intervalMs` started `phaseMs` late. Each chart
+ * gets its own phase, so no two redraw in the same frame: one recharts redraw is ~20 ms here, four
+ * at once would block the page for more than 50 ms.
+ */
+function useStaggered<T>(value: T, intervalMs: number, phaseMs: number): T {
+  const [shown, setShown] = useState(value);
+  const latest = useRef(value);
+  latest.current = value;
+  useEffect(() => {
+    let timer = setTimeout(function tick() {
+      setShown(latest.current);
+      timer = setTimeout(tick, intervalMs);
+    }, phaseMs);
+    return () => clearTimeout(timer);
+  }, [intervalMs, phaseMs]);
+  return shown;
+}
+
+const REDRAW_MS = 1000;
+
+const StepLossChart = memo(function StepLossChart({ steps, changes, logScale }: { steps: StepPoint[]; changes: ConfigChange[]; logScale: boolean }) {
+  const data = useMemo(() => thin(steps), [steps]);
+  return (
+    <Chart title="Step loss" testId="chart-step-loss">
+      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+        <CartesianGrid stroke="#e2e8f0" />
+        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+        <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} allowDataOverflow />
+        <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(s) => `step ${s}`} />
+        {changeMarkers(changes, 'step')}
+        <Line type="linear" dataKey="loss" stroke="#0284c7" dot={false} isAnimationActive={false} strokeWidth={1.5} />
+      </LineChart>
+    </Chart>
+  );
+});
+
+const LearningRateChart = memo(function LearningRateChart({ steps, changes }: { steps: StepPoint[]; changes: ConfigChange[] }) {
+  const data = useMemo(() => thin(steps), [steps]);
+  return (
+    <Chart title="Learning rate" testId="chart-lr">
+      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+        <CartesianGrid stroke="#e2e8f0" />
+        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+        <YAxis scale="log" domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toExponential(0)} allowDataOverflow />
+        <Tooltip formatter={(v) => Number(v).toExponential(3)} labelFormatter={(s) => `step ${s}`} />
+        {changeMarkers(changes, 'step')}
+        <Line type="stepAfter" dataKey="learningRate" stroke="#b45309" dot={false} isAnimationActive={false} />
+      </LineChart>
+    </Chart>
+  );
+});
+
+const EpochLossChart = memo(function EpochLossChart({ history, changes, logScale }: { history: EpochRecord[]; changes: ConfigChange[]; logScale: boolean }) {
+  const data = useMemo(() => thin(history), [history]);
+  return (
+    <Chart title="Loss per epoch" testId="chart-epoch-loss" keys={[['train', '#0284c7'], ['val', '#c2410c']]}>
+      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+        <CartesianGrid stroke="#e2e8f0" />
+        <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
+        <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} allowDataOverflow />
+        <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
+        {changeMarkers(changes, 'epoch')}
+        <Line name="train" type="linear" dataKey="trainLoss" stroke="#0284c7" isAnimationActive={false} />
+        <Line name="val" type="linear" dataKey="valLoss" stroke="#c2410c" isAnimationActive={false} />
+      </LineChart>
+    </Chart>
+  );
+});
+
+const MetricsChart = memo(function MetricsChart({ history, changes }: { history: EpochRecord[]; changes: ConfigChange[] }) {
+  const data = useMemo(() => thin(history), [history]);
+  return (
+    <Chart title="Validation metrics" testId="chart-metrics" keys={[['Dice', '#15803d'], ['IoU', '#7c3aed'], ['precision', '#0369a1'], ['recall', '#b91c1c']]}>
+      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+        <CartesianGrid stroke="#e2e8f0" />
+        <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
+        <YAxis domain={[0, 1]} width={40} />
+        <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
+        {changeMarkers(changes, 'epoch')}
+        <Line name="Dice" dataKey="dice" stroke="#15803d" isAnimationActive={false} />
+        <Line name="IoU" dataKey="iou" stroke="#7c3aed" isAnimationActive={false} />
+        <Line name="precision" dataKey="precision" stroke="#0369a1" isAnimationActive={false} strokeDasharray="5 3" />
+        <Line name="recall" dataKey="recall" stroke="#b91c1c" isAnimationActive={false} strokeDasharray="2 2" />
+      </LineChart>
+    </Chart>
+  );
+});
+
 /** Live curves: step loss, epoch losses, validation metrics and the learning rate, with change markers. */
 export function Charts() {
   const steps = useStudio((s) => s.training.steps);
   const history = useStudio((s) => s.training.history);
   const changes = useStudio((s) => s.training.changes);
   const [logScale, setLogScale] = useState(false);
-  const stepData = useMemo(() => thin(steps), [steps]);
-  const epochData = useMemo(() => thin(history), [history]);
+  const quarter = REDRAW_MS / 4;
+  const stepsA = useStaggered(steps, REDRAW_MS, 0);
+  const stepsB = useStaggered(steps, REDRAW_MS, quarter);
+  const historyA = useStaggered(history, REDRAW_MS, 2 * quarter);
+  const historyB = useStaggered(history, REDRAW_MS, 3 * quarter);
   if (steps.length === 0) return null;
 
   return (
@@ -72,52 +181,10 @@ export function Charts() {
         </ul>
       )}
       <div className="charts">
-        <Chart title="Step loss" testId="chart-step-loss">
-          <LineChart data={stepData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke="#e2e8f0" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-            <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} allowDataOverflow />
-            <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(s) => `step ${s}`} />
-            {changeMarkers(changes, 'step')}
-            <Line type="linear" dataKey="loss" stroke="#0284c7" dot={false} isAnimationActive={false} strokeWidth={1.5} />
-          </LineChart>
-        </Chart>
-        <Chart title="Loss per epoch" testId="chart-epoch-loss">
-          <LineChart data={epochData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke="#e2e8f0" />
-            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-            <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} allowDataOverflow />
-            <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
-            <Legend />
-            {changeMarkers(changes, 'epoch')}
-            <Line name="train" type="linear" dataKey="trainLoss" stroke="#0284c7" isAnimationActive={false} />
-            <Line name="val" type="linear" dataKey="valLoss" stroke="#c2410c" isAnimationActive={false} />
-          </LineChart>
-        </Chart>
-        <Chart title="Validation metrics" testId="chart-metrics">
-          <LineChart data={epochData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke="#e2e8f0" />
-            <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-            <YAxis domain={[0, 1]} width={40} />
-            <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
-            <Legend />
-            {changeMarkers(changes, 'epoch')}
-            <Line name="Dice" dataKey="dice" stroke="#15803d" isAnimationActive={false} />
-            <Line name="IoU" dataKey="iou" stroke="#7c3aed" isAnimationActive={false} />
-            <Line name="precision" dataKey="precision" stroke="#0369a1" isAnimationActive={false} strokeDasharray="5 3" />
-            <Line name="recall" dataKey="recall" stroke="#b91c1c" isAnimationActive={false} strokeDasharray="2 2" />
-          </LineChart>
-        </Chart>
-        <Chart title="Learning rate" testId="chart-lr">
-          <LineChart data={stepData} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke="#e2e8f0" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-            <YAxis scale="log" domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toExponential(0)} allowDataOverflow />
-            <Tooltip formatter={(v) => Number(v).toExponential(3)} labelFormatter={(s) => `step ${s}`} />
-            {changeMarkers(changes, 'step')}
-            <Line type="stepAfter" dataKey="learningRate" stroke="#b45309" dot={false} isAnimationActive={false} />
-          </LineChart>
-        </Chart>
+        <StepLossChart steps={stepsA} changes={changes} logScale={logScale} />
+        <EpochLossChart history={historyA} changes={changes} logScale={logScale} />
+        <MetricsChart history={historyB} changes={changes} />
+        <LearningRateChart steps={stepsB} changes={changes} />
       </div>
     </section>
   );

@@ -52,7 +52,13 @@ function Result({ result, threshold, background }: { result: PredictionResult; t
   }, [result, threshold, background]);
   if (result.error) return <p className="error">{result.error}</p>;
   return (
-    <figure className="inference-result" data-testid="inference-result" data-checksum={checksum(result.modelProbabilities)} data-name={result.name}>
+    <figure
+      className="inference-result"
+      data-testid="inference-result"
+      data-checksum={checksum(result.modelProbabilities)}
+      data-name={result.name}
+      data-car-pixels={Math.round(carFraction(result.probabilities, threshold) * result.width * result.height)}
+    >
       <figcaption>
         {result.name}: car covers {(carFraction(result.probabilities, threshold) * 100).toFixed(1)}% of {result.width}x{result.height}
       </figcaption>

@@ -3,7 +3,7 @@
  * and error map per image, with per-image Dice/IoU recomputed here from the Uint8 probability maps
  * (128x192 is cheap), so the threshold slider answers at once without asking the worker.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProbabilityMap } from '../ml/train/predict';
 import { isRunLive } from '../store/events';
 import { requestOverlays, setSetting, useStudio } from '../store/studio';
@@ -185,8 +185,9 @@ function ErrorLegend() {
 }
 
 export function OverlayPanel() {
-  const sources = useStudio((s) => s.training.sources);
-  const overlays = useStudio((s) => s.training.overlays);
+  // Deferred: the cards render in a yielding (transition) pass, not in the store's synchronous update.
+  const sources = useDeferredValue(useStudio((s) => s.training.sources));
+  const overlays = useDeferredValue(useStudio((s) => s.training.overlays));
   const phase = useStudio((s) => s.training.phase);
   const totalEpochs = useStudio((s) => s.training.run?.config.epochs ?? null);
   const storedThreshold = useStudio((s) => s.settings.threshold);

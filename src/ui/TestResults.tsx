@@ -2,7 +2,7 @@
  * Per-image metrics over the test split after a run: sortable, worst Dice first, the mean on top.
  * The worker computes them (at the run's threshold) and sends figures only, no pixels.
  */
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { useStudio } from '../store/studio';
 import { cardId, formatScore, sortRows, type SortDirection, type SortKey } from './overlayMath';
 import './overlays.css';
@@ -26,7 +26,7 @@ function showOverlay(name: string): void {
 }
 
 export function TestResults() {
-  const test = useStudio((s) => s.training.test);
+  const test = useDeferredValue(useStudio((s) => s.training.test));
   const sources = useStudio((s) => s.training.sources);
   const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>({ key: 'dice', direction: 'ascending' });
   const rows = useMemo(() => (test ? sortRows(test.perImage, sort.key, sort.direction) : []), [test, sort]);

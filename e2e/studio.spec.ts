@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { encodePng } from './harness/png';
+import { renderCarScene } from '../src/data/synthetic';
+
+declare global {
+  interface Window {
+    longTasks: number[];
+  }
+}
+
+/** A new photo the model never saw: a generated car at Carvana's aspect, as PNG. */
+function newPhoto(): Buffer {
+  const [width, height] = [240, 160];
+  const { rgb } = renderCarScene({ carSeed: 4242, angleIndex: 3, width, height });
+  return Buffer.from(encodePng({ width, height, colorType: 'rgb', bitDepth: 8, data: rgb }));
+}
+
+async function canvasVariance(page: Page, selector: string): Promise<number[]> {
+  return page.locator(selector).evaluateAll((canvases) =>
+    (canvases as HTMLCanvasElement[]).map((canvas) => {
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let [sum, sq] = [0, 0];
+      for (let i = 0; i < data.length; i += 4) {
+        sum += data[i];
+        sq += data[i] * data[i];
+      }
+      const n = data.length / 4;
+      return sq / n - (sum / n) ** 2;
+    }),
+  );
+}
+
+test('the whole studio flow on the sample: load, train, steer, inspect, export, import, cut a car out', async ({ page, baseURL }, testInfo) => {
+  test.setTimeout(300_000);
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  await page.addInitScript(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+  });
+  const shot = (name: string) => page.getByRole('region', { name }).screenshot({ path: testInfo.outputPath(`panel-${name.toLowerCase().replace(/\W+/g, '-')}.png`) });
+
+  await page.goto('/?backend=cpu&model=tiny&size=32x48&batch=8&epochs=3&lr=0.003');
+  await expect(page.getByTestId('backend-name')).toHaveText('cpu');
+  await expect(page.getByText('Your photos never leave this machine')).toBeVisible();
+  await page.getByRole('button', { name: 'Use sample dataset' }).click();
+  await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });
+  await shot('Dataset');
+
+  // Train; steer it mid-run: a learning-rate change (marked on the charts), pause and resume.
+  const run = page.getByTestId('run-panel');
+  await run.getByRole('button', { name: 'Start training' }).click();
+  await expect.poll(async () => Number(await page.getByTestId('num-tensors').getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  await page.evaluate(() => (window.longTasks = [])); // compiling is over: from here on the page must stay responsive
+  await page.getByLabel(/Learning rate/).fill('0.002');
+  await page.getByLabel(/Learning rate/).press('Enter');
+  await expect(page.getByTestId('change-marker')).toHaveCount(1, { timeout: 30_000 });
+  await run.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'paused');
+  await run.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
+  const longTasks = await page.evaluate(() => window.longTasks);
+  console.log(`long tasks while training: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);
+  expect(Math.max(0, ...longTasks)).toBeLessThanOrEqual(50);
+
+  // Charts have points; the marker shows on the step-loss chart.
+  await expect(page.getByTestId('chart-step-loss').locator('.recharts-line-curve')).toHaveAttribute('d', /M.+L/);
+  await expect(page.getByTestId('chart-metrics').locator('.recharts-line-curve').first()).toHaveAttribute('d', /M.+L/);
+  await expect(page.getByTestId('chart-step-loss').locator('.recharts-reference-line')).toHaveCount(1);
+  await shot('Training');
+  await shot('Curves');
+
+  // Overlays are drawn (not blank), and the threshold slider changes the shown Dice.
+  await expect(page.getByTestId('overlay-card')).toHaveCount(6);
+  for (const variance of await canvasVariance(page, '[data-testid="overlay-canvas-error"]')) expect(variance).toBeGreaterThan(10);
+  const diceBefore = await page.getByTestId('overlay-dice').first().innerText();
+  await page.getByTestId('threshold-slider').fill('0.95');
+  await expect(page.getByTestId('overlay-dice').first()).not.toHaveText(diceBefore);
+  await page.getByTestId('threshold-slider').fill('0.5');
+  await shot('Predictions on tracked validation images');
+  await expect(page.getByTestId('test-row')).toHaveCount(16);
+  await shot('Test results');
+
+  // Export downloads a non-empty zip that imports back.
+  const download = page.waitForEvent('download');
+  await run.getByRole('button', { name: 'Export model (.zip)' }).click();
+  const zip = readFileSync(await (await download).path());
+  expect(zip.length).toBeGreaterThan(100_000);
+  await page.getByTestId('import-input').setInputFiles({ name: 'tiny.zip', mimeType: 'application/zip', buffer: zip });
+  await expect(page.getByTestId('imported')).toContainText('Imported a model for 32x48 images');
+
+  // Inference on a new photo with the imported model: a PNG with alpha, transparent where the model sees background.
+  await page.getByLabel('imported model').check();
+  await page.getByTestId('inference-input').setInputFiles({ name: 'new-car.png', mimeType: 'image/png', buffer: newPhoto() });
+  const result = page.getByTestId('inference-result');
+  await expect(result).toHaveCount(1);
+  const carPixels = Number(await result.getAttribute('data-car-pixels'));
+  const pngDownload = page.waitForEvent('download');
+  await result.getByRole('button', { name: 'Download cut-out PNG' }).click();
+  const png = readFileSync(await (await pngDownload).path());
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect(png.readUInt32BE(16)).toBe(240); // width from IHDR
+  expect(png[25]).toBe(6); // colour type 6: RGBA
+  const opaque = await page.evaluate(async (bytes) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), { premultiplyAlpha: 'none' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(bitmap, 0, 0);
+    const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    let count = 0;
+    for (let i = 3; i < data.length; i += 4) count += data[i] === 255 ? 1 : data[i] === 0 ? 0 : NaN;
+    return count;
+  }, Array.from(png));
+  expect(opaque).toBe(carPixels); // every pixel fully opaque (car) or fully transparent (background), as predicted
+  expect(carPixels).toBeGreaterThan(0);
+  await shot('Cut cars out of new photos');
+  await shot('Settings');
+  await shot('Runs in this browser');
+  await page.screenshot({ path: testInfo.outputPath('studio-1280x800.png'), fullPage: true });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.screenshot({ path: testInfo.outputPath('studio-1920x1080.png'), fullPage: false });
+
+  // Nothing left this machine: every request is to the page's own origin, or blob:/data:.
+  const foreign = requests.filter((url) => !url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:'));
+  expect(foreign).toEqual([]);
+  expect(requests.length).toBeGreaterThan(10);
+});
+
+test('controls are labelled and reachable from the keyboard', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await expect(page.getByTestId('backend-name')).toHaveText('cpu');
+  // Every form control has an accessible name.
+  const unnamed = await page.locator('input:not([type=hidden]):not([hidden]), select, button').evaluateAll((elements) =>
+    elements.filter((el) => {
+      const e = el as HTMLInputElement;
+      const label = e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.tagName === 'BUTTON' && e.textContent?.trim());
+      return !label;
+    }).map((el) => el.outerHTML.slice(0, 80)),
+  );
+  expect(unnamed).toEqual([]);
+  // Tab reaches the sample button and Enter loads the sample.
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Use sample dataset') break;
+  }
+  await expect(page.getByRole('button', { name: 'Use sample dataset' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });
+});
