@@ -62,7 +62,7 @@ test('a corpus of bad input: every bad file is named with its reason, the good p
 
   // The good pairs train: three steps of `tiny`, each with a finite loss.
   await page.getByLabel('Steps').fill('3');
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
   const losses = (await page.getByTestId('step-loss').allTextContents()).map(Number);
   expect(losses).toHaveLength(3);

@@ -12,7 +12,7 @@ for (const backend of ['webgl', 'webgpu'] as const) {
       await expect(page.getByTestId('adapter-fallback')).toHaveText(/software fallback|hardware/);
     }
     await page.getByLabel('Steps').fill('5');
-    await page.getByRole('button', { name: 'Train' }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
     const losses = await page.getByTestId('step-loss').allTextContents();
     expect(losses).toHaveLength(5);
@@ -24,3 +24,15 @@ for (const backend of ['webgl', 'webgpu'] as const) {
     expect(errors).toEqual([]);
   });
 }
+
+test('auto times the backends that start and keeps the fastest, saying why', async ({ page }) => {
+  await page.goto('/');
+  const reason = page.getByTestId('backend-reason');
+  await expect(reason).toContainText('fastest here', { timeout: 150_000 });
+  const text = await reason.innerText();
+  const timings = [...text.matchAll(/(webgpu|webgl|wasm|cpu) (\d+) ms/g)].map((m) => ({ backend: m[1], ms: Number(m[2]) }));
+  expect(timings.length).toBeGreaterThanOrEqual(2);
+  const fastest = timings.reduce((a, b) => (b.ms < a.ms ? b : a));
+  await expect(page.getByTestId('backend-name')).toHaveText(fastest.backend);
+  console.log(`auto: ${text}`);
+});

@@ -24,6 +24,8 @@ export interface BackendChoice {
   skipped: Array<{ backend: BackendName; reason: string }>;
   /** One sentence for the page. */
   reason: string;
+  /** ms per timed training step of each backend that was timed (auto without a hardware GPU). */
+  timings: Array<{ backend: BackendName; ms: number }>;
 }
 
 interface GpuAdapterLike {
@@ -67,29 +69,63 @@ async function tryBackend(name: BackendName): Promise<string | null> {
   }
 }
 
+export interface SelectOptions {
+  /**
+   * Times a short training run on the current backend (ms a step). When given, `auto` without a
+   * hardware GPU times every backend that starts and keeps the fastest.
+   */
+  timeStep?: () => Promise<number>;
+  /** Called before each timing, so the page can say what is happening. */
+  onTiming?: (backend: BackendName) => void;
+}
+
 /**
- * `auto` order: a hardware WebGPU adapter, then WebGL, then a software WebGPU adapter (SwiftShader
- * WebGPU measured 2-5x slower than SwiftShader WebGL), then cpu. A forced backend that cannot
- * start falls back along the same order, and the skip reason says so.
+ * `auto`: a hardware WebGPU adapter wins outright. Without one (no adapter, or SwiftShader's
+ * software fallback), each backend that starts is timed on a few training steps and the fastest
+ * is kept: on a CPU-only machine the ranking depends on the cores and the model, so it is measured,
+ * not assumed. Without a timer the order is WebGL, software WebGPU, cpu. A forced backend that
+ * cannot start falls back along the same order, and the skip reason says so.
  */
-export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
+export async function selectBackend(preference: BackendPreference = 'auto', options: SelectOptions = {}): Promise<BackendChoice> {
   const adapter = await probeWebGpuAdapter();
   const skipped: BackendChoice['skipped'] = [];
-  const autoOrder: BackendName[] =
-    adapter && !adapter.isFallbackAdapter ? ['webgpu', 'webgl', 'cpu'] : ['webgl', 'webgpu', 'cpu'];
+  const hardware = adapter != null && !adapter.isFallbackAdapter;
+  const autoOrder: BackendName[] = hardware ? ['webgpu', 'webgl', 'wasm', 'cpu'] : ['webgl', 'webgpu', 'wasm', 'cpu'];
   const order = preference === 'auto' ? autoOrder : [preference, ...autoOrder.filter((b) => b !== preference)];
-
-  for (const backend of order) {
+  const startable = async (backend: BackendName): Promise<boolean> => {
     if (backend === 'webgpu' && !adapter) {
       skipped.push({ backend, reason: 'no WebGPU adapter (navigator.gpu missing or requestAdapter returned null)' });
-      continue;
+      return false;
     }
     const failure = await tryBackend(backend);
-    if (failure) {
-      skipped.push({ backend, reason: failure });
-      continue;
+    if (failure) skipped.push({ backend, reason: failure });
+    return failure == null;
+  };
+
+  if (preference === 'auto' && !hardware && options.timeStep) {
+    const timings: Array<{ backend: BackendName; ms: number }> = [];
+    for (const backend of autoOrder) {
+      if (!(await startable(backend))) continue;
+      options.onTiming?.(backend);
+      try {
+        timings.push({ backend, ms: await options.timeStep() });
+      } catch (error) {
+        skipped.push({ backend, reason: `could not train: ${(error as Error).message}` });
+      }
     }
-    return { backend, adapter, skipped, reason: explain(preference, backend, adapter, skipped) };
+    if (timings.length > 0) {
+      timings.sort((a, b) => a.ms - b.ms);
+      const best = timings[0].backend;
+      if (tf.getBackend() !== best) await tryBackend(best);
+      const measured = timings.map((t) => `${t.backend} ${t.ms.toFixed(0)} ms`).join(', ');
+      const why = adapter ? 'the WebGPU adapter is a software fallback' : 'there is no WebGPU adapter';
+      return { backend: best, adapter, skipped, timings, reason: `${best}: fastest here (${why}; a tiny training step took ${measured})` };
+    }
+  }
+
+  for (const backend of order) {
+    if (!(await startable(backend))) continue;
+    return { backend, adapter, skipped, timings: [], reason: explain(preference, backend, adapter, skipped) };
   }
   throw new Error(`No tfjs backend could start: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
 }

@@ -53,7 +53,7 @@ export interface TrainingState {
 }
 
 export interface StudioState {
-  engine: { phase: EnginePhase; choice: BackendChoice | null; error: string | null };
+  engine: { phase: EnginePhase; choice: BackendChoice | null; error: string | null; message?: string };
   dataset: DatasetState;
   training: TrainingState;
   runs: RunSummary[];
@@ -131,6 +131,8 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
   switch (event.type) {
     case 'ready':
       return { ...state, engine: { phase: 'ready', choice: event.choice, error: null } };
+    case 'engine-progress':
+      return { ...state, engine: { ...state.engine, message: event.message } };
     case 'progress':
       if (event.id !== state.run.requestId) return state;
       return { ...state, run: { ...state.run, phase: event.phase, message: event.message } };

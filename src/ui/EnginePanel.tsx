@@ -33,14 +33,18 @@ export function EnginePanel({ initial }: { initial: BackendPreference }) {
           ))}
         </select>
       </div>
-      {engine.phase === 'starting' && <p className="muted">Starting the engine...</p>}
+      {engine.phase === 'starting' && (
+        <p className="muted" role="status">
+          {engine.message ?? 'Starting the engine...'}
+        </p>
+      )}
       {engine.phase === 'failed' && <p className="error" role="alert">{engine.error}</p>}
       {choice && (
         <dl className="facts">
           <dt>In use</dt>
           <dd data-testid="backend-name">{choice.backend}</dd>
           <dt>Why</dt>
-          <dd>{choice.reason}</dd>
+          <dd data-testid="backend-reason">{choice.reason}</dd>
           <dt>WebGPU adapter</dt>
           <dd data-testid="adapter">
             {choice.adapter

@@ -122,6 +122,7 @@ export interface SplitSummary {
 
 export type WorkerEvent =
   | { type: 'ready'; id: number; choice: BackendChoice }
+  | { type: 'engine-progress'; id: number; message: string }
   | { type: 'progress'; id: number; phase: 'building' | 'compiling' | 'training'; message: string }
   | { type: 'step'; id: number; step: number; loss: number; ms: number; numTensors: number }
   | { type: 'done'; id: number; steps: number; medianMs: number; params: number }

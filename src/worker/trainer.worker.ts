@@ -6,7 +6,7 @@ import { selectBackend } from '../ml/backend';
 import { buildPreset, countTrainableParams } from '../ml/model';
 import { DEFAULT_LOSS } from '../ml/loss';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
-import { median, runSteps } from '../ml/train/loop';
+import { median, runSteps, timeTrainingStep } from '../ml/train/loop';
 import { makeBatch } from '../data/batches';
 import { subset } from '../data/dataset';
 import { ellipseDataset } from '../data/shapes';
@@ -57,9 +57,15 @@ async function demoTrain(request: DemoTrainRequest): Promise<void> {
 
 async function handle(request: Request): Promise<void> {
   switch (request.type) {
-    case 'init':
-      post({ type: 'ready', id: request.id, choice: await selectBackend(request.backend) });
+    case 'init': {
+      const data = ellipseDataset(2, 32, 48, 1);
+      const choice = await selectBackend(request.backend, {
+        timeStep: () => timeTrainingStep(() => buildPreset('tiny'), () => createOptimizer(DEFAULT_OPTIMIZER), () => makeBatch(data, [0, 1]), DEFAULT_LOSS),
+        onTiming: (backend) => post({ type: 'engine-progress', id: request.id, message: `Timing ${backend} on a few training steps...` }),
+      });
+      post({ type: 'ready', id: request.id, choice });
       return;
+    }
     case 'demo-train':
       return demoTrain(request);
     case 'stop':

@@ -46,3 +46,24 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/**
+ * ms a step of `tiny` (32x48, batch 2) on the current backend: the median of 3 steps after one
+ * warm-up step (which compiles shaders). Used to pick the fastest backend on machines without a GPU.
+ */
+export async function timeTrainingStep(
+  build: () => tf.LayersModel,
+  createOptimizer: () => tf.Optimizer,
+  makeBatch: () => import('./step').Batch,
+  loss: LossWeights,
+): Promise<number> {
+  const model = build();
+  const optimizer = createOptimizer();
+  try {
+    const reports = await runSteps(model, optimizer, { steps: 4, loss, nextBatch: makeBatch, onStep: () => undefined });
+    return median(reports.slice(1).map((r) => r.ms));
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
