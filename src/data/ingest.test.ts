@@ -67,7 +67,7 @@ describe('ingest', () => {
     const result = await ingest(files, options);
     const reasons = Object.fromEntries(result.skipped.map((s) => [s.file, s.reason]));
     expect(result.summary.pairs).toBe(1);
-    expect(reasons['train/cccccccccccc_02.jpg']).toMatch(/truncated JPEG/);
+    expect(reasons['train/cccccccccccc_02.jpg']).toMatch(/truncated or corrupt JPEG/);
     expect(reasons['train/empty_01.jpg']).toMatch(/empty file \(0 bytes\)/);
     expect(reasons['train_masks/empty_01_mask.jpg']).toMatch(/its image train\/empty_01.jpg is unusable/);
     expect(reasons['train/wide_01.jpg']).toMatch(/24x16 but its mask is 16x16: the aspect ratios differ/);
