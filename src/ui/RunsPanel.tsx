@@ -84,7 +84,7 @@ export function RunsPanel() {
             <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
               <CartesianGrid stroke="#e2e8f0" />
               <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-              <YAxis domain={[0, 1]} width={40} />
+              <YAxis domain={[0, 1]} width={44} tickFormatter={(v: number) => v.toFixed(2)} />
               <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
               <Legend />
               {compared.map((run, i) => (

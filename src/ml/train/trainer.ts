@@ -106,9 +106,10 @@ export class Trainer {
     this.overlaysRequested = true;
   }
 
-  /** The indices of the validation images whose predictions are drawn every epoch. */
+  /** The validation images whose predictions are drawn every epoch: spread evenly, so several cars show. */
   get trackedIndices(): number[] {
-    return Array.from({ length: Math.min(this.config.overlayCount, this.data.val.count) }, (_, i) => i);
+    const count = Math.min(this.config.overlayCount, this.data.val.count);
+    return Array.from({ length: count }, (_, i) => Math.floor((i * this.data.val.count) / count));
   }
 
   private currentSettings(): LiveSettings {
