@@ -101,7 +101,7 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(page.getByTestId('imported')).toContainText('Imported a model for 32x48 images');
 
   // Inference on a new photo with the imported model: a PNG with alpha, transparent where the model sees background.
-  await page.getByLabel('imported model').check();
+  await page.getByLabel('imported model', { exact: true }).check();
   await page.getByTestId('inference-input').setInputFiles({ name: 'new-car.png', mimeType: 'image/png', buffer: newPhoto() });
   const result = page.getByTestId('inference-result');
   await expect(result).toHaveCount(1);

@@ -62,12 +62,21 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await page.getByRole('button', { name: /Use \d test images/ }).click();
   await expect(page.getByTestId('inference-result')).toHaveCount(4);
   const fromRun = await page.getByTestId('inference-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-checksum')));
-  await page.getByLabel('imported model').check();
+  await page.getByLabel('imported model', { exact: true }).check();
   await page.getByRole('button', { name: /Use \d test images/ }).click();
   await expect.poll(async () => page.getByTestId('inference-result').first().getAttribute('data-checksum')).not.toBeNull();
   await expect(page.getByTestId('inference-panel').getByRole('status')).toHaveCount(0);
   const fromImport = await page.getByTestId('inference-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-checksum')));
   expect(fromImport).toEqual(fromRun);
+
+  // Fine-tuning starts from the imported weights: its first loss is far below a fresh model's.
+  const freshFirstLoss = Number(await page.getByTestId('train-status').getAttribute('data-first-loss'));
+  await page.getByLabel('start from the imported model').check();
+  await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-first-loss', /\d/, { timeout: 60_000 });
+  const fineTunedFirstLoss = Number(await page.getByTestId('train-status').getAttribute('data-first-loss'));
+  expect(fineTunedFirstLoss).toBeLessThan(freshFirstLoss * 0.8);
+  await page.getByTestId('run-panel').getByRole('button', { name: 'Stop' }).click();
 });
 
 test('a forced NaN (a huge learning rate) pauses the run with the message and keeps the last good checkpoint', async ({ page }) => {

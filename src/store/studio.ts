@@ -111,9 +111,9 @@ export function setSetting(key: SettingKey, raw: unknown): string | null {
   return null;
 }
 
-export function startRun(name: string): void {
+export function startRun(name: string, fromImported = false): void {
   const { settings } = useStudio.getState();
-  const requestId = trainer().send({ type: 'train-start', config: settingsToConfig(settings), name });
+  const requestId = trainer().send({ type: 'train-start', config: settingsToConfig(settings), name, fromImported });
   useStudio.setState((state) => ({ ...state, training: { ...initialTraining, phase: 'starting', requestId, message: 'Building the model...' } }));
 }
 

@@ -18,6 +18,7 @@ export function RunPanel() {
   const storageError = useStudio((s) => s.storageError);
   const imported = useStudio((s) => s.imported);
   const [name, setName] = useState('');
+  const [fromImported, setFromImported] = useState(false);
   const importInput = useRef<HTMLInputElement>(null);
   const live = isRunLive(training.phase);
   const paused = training.phase === 'paused';
@@ -36,7 +37,7 @@ export function RunPanel() {
       <div className="row">
         <label htmlFor="run-name">Run name</label>
         <input id="run-name" value={name} disabled={live} onChange={(e) => setName(e.target.value)} />
-        <button type="button" className="primary" disabled={!datasetReady || !engineReady || live} onClick={() => startRun(name)}>
+        <button type="button" className="primary" disabled={!datasetReady || !engineReady || live} onClick={() => startRun(name, fromImported && imported != null)}>
           Start training
         </button>
         <button type="button" disabled={!live || paused || training.phase === 'starting'} onClick={() => controlRun('pause')}>
@@ -49,8 +50,14 @@ export function RunPanel() {
           Stop
         </button>
       </div>
+      {imported && (
+        <label className="inline">
+          <input type="checkbox" checked={fromImported} disabled={live} onChange={(e) => setFromImported(e.target.checked)} /> start from the imported model
+          (fine-tune)
+        </label>
+      )}
       {!datasetReady && <p className="muted">Load a dataset to train (the sample is one click away).</p>}
-      <div className="run-status" role="status" aria-live="polite" data-testid="train-status" data-phase={training.phase}>
+      <div className="run-status" role="status" aria-live="polite" data-testid="train-status" data-phase={training.phase} data-first-loss={training.steps[0]?.loss}>
         <strong>{training.phase === 'idle' ? 'No run yet.' : training.message || training.phase}</strong>
         {training.run && (
           <span>

@@ -47,7 +47,7 @@ export type Request =
   | IngestRequest
   | { type: 'cancel-ingest'; id: number }
   | { type: 'split'; id: number; ratios: SplitRatios; seed: number }
-  | { type: 'train-start'; id: number; config: TrainConfig; name: string }
+  | { type: 'train-start'; id: number; config: TrainConfig; name: string; /** Fine-tune the imported model instead of a new one. */ fromImported?: boolean }
   | { type: 'train-control'; id: number; action: RunAction }
   | { type: 'train-update'; id: number; settings: Partial<LiveSettings> }
   | { type: 'overlays-now'; id: number }

@@ -7,9 +7,9 @@ import { subset } from '../data/dataset';
 import { captureCheckpoint, checkpointBytes, modelFromCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../ml/io/checkpoint';
 import { buildExportZip } from '../ml/io/export';
 import { loadModel, readModelFiles } from '../ml/io/import';
-import { buildPreset, countTrainableParams } from '../ml/model';
+import { buildPreset, countTrainableParams, isPresetName } from '../ml/model';
 import type { LiveSettings, TrainConfig } from '../ml/train/config';
-import { createOptimizer } from '../ml/train/optimizer';
+import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import { Trainer, type Progress, type RunOutcome, type TrainerHooks } from '../ml/train/trainer';
 import { datasetFingerprint, newRunId, openStudioDb, type RunRecord, type StudioDb } from './persistence';
 import { predictFiles, predictPairs } from './inference';
@@ -61,12 +61,26 @@ export class RunManager {
     return loaded;
   }
 
-  async start(id: number, requested: TrainConfig, name: string): Promise<void> {
+  /** A trainable copy of the imported model (its own architecture, whatever the preset setting says). */
+  private async importedCopy(height: number, width: number): Promise<{ model: tf.LayersModel; preset: TrainConfig['preset'] }> {
+    const imported = this.importedModel;
+    if (!imported) throw new Error('Import a model before fine-tuning it.');
+    const [, h, w] = imported.inputs[0].shape as number[];
+    if (h !== height || w !== width) {
+      throw new Error(`The imported model takes ${h}x${w} images but the data is loaded at ${height}x${width}: set the input size to ${h}x${w}.`);
+    }
+    if (!isPresetName(imported.name)) throw new Error(`The imported model "${imported.name}" is not one of the studio's presets, so it cannot be fine-tuned here.`);
+    const snapshot = await captureCheckpoint(imported, null, DEFAULT_OPTIMIZER, 0, 0);
+    return { model: await modelFromCheckpoint(snapshot), preset: imported.name };
+  }
+
+  async start(id: number, requested: TrainConfig, name: string, fromImported = false): Promise<void> {
     if (this.active) throw new Error('A run is already going: stop it before starting another.');
     const loaded = this.requireDataset();
     const { set } = loaded.result;
-    const config: TrainConfig = { ...requested, height: set.height, width: set.width };
-    const model = buildPreset(config.preset, { height: config.height, width: config.width });
+    const base = fromImported ? await this.importedCopy(set.height, set.width) : null;
+    const config: TrainConfig = { ...requested, height: set.height, width: set.width, ...(base && { preset: base.preset }) };
+    const model = base?.model ?? buildPreset(config.preset, { height: config.height, width: config.width });
     const fingerprint = datasetFingerprint(set.names, set.height, set.width);
     const now = Date.now();
     const run: RunRecord = {

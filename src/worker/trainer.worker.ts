@@ -80,7 +80,7 @@ async function handle(request: Request): Promise<void> {
       session.resplit(request.id, request.ratios, request.seed, post);
       return;
     case 'train-start':
-      return runs.start(request.id, request.config, request.name);
+      return runs.start(request.id, request.config, request.name, request.fromImported ?? false);
     case 'train-control':
       return runs.control(request.action);
     case 'train-update':
