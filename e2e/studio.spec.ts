@@ -78,6 +78,7 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(page.getByTestId('chart-step-loss').locator('.recharts-line-curve')).toHaveAttribute('d', /M.+L/);
   await expect(page.getByTestId('chart-metrics').locator('.recharts-line-curve').first()).toHaveAttribute('d', /M.+L/);
   await expect(page.getByTestId('chart-step-loss').locator('.recharts-reference-line')).toHaveCount(1);
+  await expect(page.getByTestId('chart-step-loss').locator('.marker-label title')).toHaveText(/^step \d+: learningRate 0.00300 → 0.00200$/);
   await shot('Training');
   await shot('Curves');
 

@@ -19,7 +19,21 @@ function describeChange(change: ConfigChange): string {
   return `step ${change.step}: ${change.field} ${show(change.from)} → ${show(change.to)}`;
 }
 
-/** Vertical markers where a hyperparameter changed, labelled with what changed. */
+/** A marker's label; its SVG <title> is the hover tooltip saying what changed. */
+function MarkerLabel({ viewBox, short, full }: { viewBox?: { x: number; y: number }; short: string; full: string }) {
+  if (!viewBox) return null;
+  return (
+    <g className="marker-label">
+      <title>{full}</title>
+      <rect x={viewBox.x - 6} y={viewBox.y} width={12} height={170} fill="transparent" />
+      <text x={viewBox.x + 4} y={viewBox.y + 12} fill="#92400e" fontSize={11}>
+        {short}
+      </text>
+    </g>
+  );
+}
+
+/** Vertical markers where a hyperparameter changed, labelled, with a tooltip saying what changed. */
 function changeMarkers(changes: ConfigChange[], axis: 'step' | 'epoch') {
   return changes.map((c, i) => (
     <ReferenceLine
@@ -27,7 +41,7 @@ function changeMarkers(changes: ConfigChange[], axis: 'step' | 'epoch') {
       x={axis === 'step' ? c.step : c.epoch + 1}
       stroke="#b45309"
       strokeDasharray="4 3"
-      label={{ value: c.field === 'learningRate' ? 'lr' : c.field, position: 'insideTopRight', fill: '#92400e', fontSize: 11 }}
+      label={<MarkerLabel short={c.field === 'learningRate' ? 'lr' : c.field} full={describeChange(c)} />}
       ifOverflow="extendDomain"
     />
   ));
