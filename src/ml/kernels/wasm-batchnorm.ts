@@ -27,13 +27,27 @@ export function batchNormGrad(args: KernelArgs): tf.TensorInfo[] {
   const s1 = new Float64Array(channels);
   const s2 = new Float64Array(channels);
   const size = tf.util.sizeFromShape(x!.shape);
-  const [xs, ds, dxs] = [at(backend, x!), at(backend, dy!), at(backend, outs[0])];
-  for (let i = 0; i < size; i += channels) {
+  // Zero-based views: indexing a small view is faster than offsets into the whole heap.
+  const xv = heap.subarray(at(backend, x!), at(backend, x!) + size);
+  const dv = heap.subarray(at(backend, dy!), at(backend, dy!) + size);
+  const dxv = heap.subarray(at(backend, outs[0]), at(backend, outs[0]) + size);
+  // Channel by channel (scalar accumulators), over blocks of pixels that stay in cache.
+  const block = channels * 2048;
+  for (let start = 0; start < size; start += block) {
+    const end = Math.min(size, start + block);
     for (let c = 0; c < channels; c++) {
-      const d = heap[ds + i + c];
-      heap[dxs + i + c] = d * gr[c];
-      s1[c] += d;
-      s2[c] += d * (heap[xs + i + c] - m[c]);
+      const scaleC = gr[c];
+      const meanC = m[c];
+      let sum1 = 0;
+      let sum2 = 0;
+      for (let i = start + c; i < end; i += channels) {
+        const d = dv[i];
+        dxv[i] = d * scaleC;
+        sum1 += d;
+        sum2 += d * (xv[i] - meanC);
+      }
+      s1[c] += sum1;
+      s2[c] += sum2;
     }
   }
   const [dMean, dVar, dScale, dOffset] = outs.slice(1).map((o) => at(backend, o));

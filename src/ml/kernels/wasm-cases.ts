@@ -78,8 +78,65 @@ export const CONV_SHAPES: ConvShape[] = [
   { batch: 2, height: 10, width: 9, inC: 3, outC: 4, k: 3, pad: 'valid', stride: 2 },
 ];
 
+function matMulCase(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): KernelCase {
+  return {
+    name: `BatchMatMul ${aShape} x ${bShape}${transposeA ? ' transposeA' : ''}${transposeB ? ' transposeB' : ''}`,
+    inputs: [{ shape: aShape, seed: 30 }, { shape: bShape, seed: 31 }],
+    run: (a, b) => tf.matMul(a, b, transposeA, transposeB),
+  };
+}
+
+/** The layout kernels wasm-layout.ts replaces, on awkward shapes. */
+const LAYOUT_CASES: KernelCase[] = [
+  matMulCase([24, 16], [16, 20], false, false),
+  matMulCase([16, 24], [16, 20], true, false),
+  matMulCase([24, 16], [20, 16], false, true),
+  matMulCase([16, 24], [20, 16], true, true),
+  matMulCase([2, 3, 12, 8], [2, 3, 8, 10], false, false),
+  matMulCase([2, 3, 12, 8], [2, 3, 12, 10], true, false),
+  matMulCase([2, 3, 12, 8], [2, 3, 10, 8], false, true),
+  matMulCase([6, 12, 8], [8, 10], false, false), // a shared right operand
+  matMulCase([1, 12, 8], [3, 8, 10], false, false), // a shared left operand (cpu mishandles 2-D batch broadcasts)
+  {
+    name: 'Tile of a per-channel vector and of a general block',
+    inputs: [{ shape: [1, 1, 1, 5], seed: 32 }, { shape: [2, 3, 4], seed: 33 }],
+    run: (v, x) => [tf.tile(v, [2, 3, 4, 1]), tf.tile(x, [3, 1, 2])],
+  },
+  {
+    name: 'Transpose of rank 5 and 6 (the attention head split)',
+    inputs: [{ shape: [2, 5, 3, 2, 4], seed: 34 }, { shape: [2, 3, 1, 4, 2, 3], seed: 35 }],
+    run: (a, b) => [tf.transpose(a, [2, 0, 3, 1, 4]), tf.transpose(b, [5, 3, 1, 0, 2, 4])],
+  },
+  {
+    name: 'SpaceToBatchND and BatchToSpaceND with uneven paddings and crops',
+    inputs: [{ shape: [2, 7, 9, 3], seed: 36 }, { shape: [8, 5, 6, 2], seed: 37 }],
+    run: (x, y) => [
+      tf.spaceToBatchND(x, [2, 2], [[2, 3], [1, 2]]),
+      tf.batchToSpaceND(y, [2, 2], [[1, 2], [0, 3]]),
+      tf.spaceToBatchND(x, [3, 2], [[1, 1], [0, 1]]),
+    ],
+  },
+  {
+    name: 'Concat and Slice on every axis',
+    inputs: [{ shape: [2, 3, 4, 5], seed: 38 }, { shape: [2, 3, 4, 2], seed: 39 }],
+    run: (a, b) => [
+      tf.concat([a, b], 3),
+      tf.concat([a, a], 0),
+      tf.concat([a, a, a], 2),
+      tf.slice(a, [1, 0, 1, 2], [1, 3, 2, 3]),
+      tf.slice(a, [0, 1, 0, 0], [2, 1, 4, 5]),
+    ],
+  },
+  {
+    name: 'Sum and Mean over the leading axes, and elsewhere',
+    inputs: [{ shape: [3, 5, 7, 6], seed: 40, scale: 10 }],
+    run: (x) => [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1, 2], true), tf.sum(x, [1, 2]), tf.mean(x, 3), tf.sum(x)],
+  },
+];
+
 export const KERNEL_CASES: KernelCase[] = [
   ...CONV_SHAPES.flatMap(convCases),
+  ...LAYOUT_CASES,
   {
     name: 'MaxPoolGrad 2x2 stride 2 (ReLU-like ties)',
     inputs: [{ shape: [2, 8, 12, 5], seed: 5, coarse: true }, { shape: [2, 4, 6, 5], seed: 6 }],

@@ -26,15 +26,12 @@ function convInfo(xShape: Shape4, filterShape: Shape4, attrs: ConvAttrs): tf.bac
 
 /**
  * dW[fh, fw, ci, co] = sum over (b, oy, ox) of x[b, oy*s + fh - top, ox*s + fw - left, ci] * dy[b, oy, ox, co].
- * Read with the batch as the channel axis, that is ONE forward convolution: input x as [Cin, H, W, N],
- * "filter" dy as [OH, OW, N, Cout], dilation = the stride, output [Cin, FH, FW, Cout].
+ *
+ * Stride 1 (all our convs): one matmul per filter tap on views of x (wasm-filter-grad.ts), at
+ * XNNPACK's matmul speed. Other strides: read with the batch as the channel axis it is ONE forward
+ * convolution, input x as [Cin, H, W, N], "filter" dy as [OH, OW, N, Cout], dilation = the stride,
+ * output [Cin, FH, FW, Cout]; right, but 2-3x slower, as its inner products run over N only.
  */
-let swappedOnly = false;
-/** For measurements: route every filter gradient through the swapped-axes conv. */
-export function useSwappedFilterGrad(on: boolean): void {
-  swappedOnly = on;
-}
-
 export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const backend = asWasm(args.backend);
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -43,7 +40,7 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const info = convInfo(x.shape as Shape4, attrs.filterShape, attrs);
   const { filterHeight, filterWidth, strideHeight, strideWidth, outHeight, outWidth, inHeight, inWidth } = info;
   const { top, left } = info.padInfo;
-  if (strideHeight === 1 && strideWidth === 1 && !swappedOnly) {
+  if (strideHeight === 1 && strideWidth === 1) {
     return filterGradByTaps(backend, x, dy, {
       filterHeight, filterWidth, top, left, paddedHeight: outHeight + filterHeight - 1, paddedWidth: outWidth + filterWidth - 1,
     });
@@ -74,13 +71,6 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   return dw;
 }
 
-let originalBackpropInput: tf.KernelFunc | null = null;
-
-/** wasm's own (scalar-loop) Conv2DBackpropInput, still used for strides > 1. */
-export function keepOriginalBackpropInput(kernel: tf.KernelFunc): void {
-  originalBackpropInput ??= kernel;
-}
-
 /**
  * For stride 1, dx is the forward convolution of dy with the filter rotated 180 degrees and its
  * channel axes swapped, padded by (filter - 1 - pad) on each side.
@@ -93,8 +83,8 @@ export function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
   const pads = [filterHeight - 1 - padInfo.top, filterHeight - 1 - padInfo.bottom, filterWidth - 1 - padInfo.left, filterWidth - 1 - padInfo.right];
   if (strideHeight !== 1 || strideWidth !== 1 || attrs.dataFormat === 'NCHW' || pads.some((p) => p < 0)) {
-    if (!originalBackpropInput) throw new Error('wasm Conv2DBackpropInput: no fallback kernel for this case.');
-    return originalBackpropInput(args) as tf.TensorInfo;
+    // tfjs-wasm's own kernel: a scalar loop, but right.
+    return runWasm('Conv2DBackpropInput', backend, { dy, filter }, args.attrs as Record<string, unknown>);
   }
   const flipped = flipFilter(backend, filter);
   const dx = runWasm('Conv2D', backend, { x: dy, filter: flipped }, {

@@ -45,17 +45,22 @@ const meanGrad: GradFunc = (dy, saved, attrs) => {
   return { x: () => tf.broadcastTo(tf.div(tf.reshape(dy as tf.Tensor, kept), count), x.shape) };
 };
 
-/** Per-channel statistics (rank-1 mean of the last axis' size): the case the fused kernel handles. */
-const channelStats = ([x, mean]: tf.Tensor[]) => mean.rank === 1 && mean.shape[0] === x.shape[x.rank - 1] && x.dtype === 'float32';
+/** Per-channel statistics and scale (rank 1, the last axis' size): the case the fused kernel handles. */
+const channelStats = ([x, mean, variance, scale]: tf.Tensor[]) => {
+  const channels = x.shape[x.rank - 1];
+  const perChannel = (t: tf.Tensor | undefined) => t === undefined || (t.rank === 1 && t.shape[0] === channels && t.dtype === 'float32');
+  return x.dtype === 'float32' && perChannel(mean) && perChannel(variance) && perChannel(scale);
+};
 
+/**
+ * Runs the fused kernel once, when the gradient is requested: tfjs runs each input's thunk in its
+ * own tidy, so parts made inside one thunk would be freed before the next; parts made here live in
+ * the backward pass's scope, which frees whichever the engine does not use.
+ */
 const batchNormGrad: GradFunc = (dy, saved, attrs) => {
   const [x, mean, variance, scale] = saved;
-  let parts: tf.Tensor[] | null = null;
-  const part = (i: number) => () => {
-    parts ??= tf.engine().runKernel(BATCH_NORM_GRAD, { x, dy: dy as tf.Tensor, mean, variance, ...(scale ? { scale } : {}) }, attrs) as tf.Tensor[];
-    return parts[i];
-  };
-  return { x: part(0), mean: part(1), variance: part(2), scale: part(3), offset: part(4) };
+  const parts = tf.engine().runKernel(BATCH_NORM_GRAD, { x, dy: dy as tf.Tensor, mean, variance, ...(scale ? { scale } : {}) }, attrs) as tf.Tensor[];
+  return { x: () => parts[0], mean: () => parts[1], variance: () => parts[2], scale: () => parts[3], offset: () => parts[4] };
 };
 
 function override(name: string, wasm: GradFunc, applies?: (saved: tf.Tensor[]) => boolean): void {

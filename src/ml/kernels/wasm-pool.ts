@@ -26,11 +26,16 @@ export function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
   const dx = backend.makeOutput([...input.shape], 'float32');
-  // Views taken after the allocation: growing the wasm heap detaches older views.
+  // Views taken after the allocation (growing the wasm heap detaches older views); small
+  // zero-based views index faster than offsets into the whole heap.
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   const out = backend.typedArrayFromHeap(dx) as Float32Array;
   out.fill(0);
+  if (filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 && top === 0 && left === 0) {
+    pool2x2(x, g, out, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
+    return dx;
+  }
   const rowStride = inWidth * channels;
   for (let b = 0; b < batchSize; b++) {
     const imageBase = b * inHeight * rowStride;
@@ -61,4 +66,40 @@ export function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
     }
   }
   return dx;
+}
+
+/** The 2x2, stride 2 window of U-Net encoders, with the four candidates read in row-major order. */
+function pool2x2(
+  x: Float32Array, g: Float32Array, out: Float32Array,
+  batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+): void {
+  const row = width * channels;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const p0 = (b * height + 2 * oy) * row + 2 * ox * channels;
+        const [p1, p2, p3] = [p0 + channels, p0 + row, p0 + row + channels];
+        const d = ((b * outHeight + oy) * outWidth + ox) * channels;
+        for (let c = 0; c < channels; c++) {
+          // Same rule as the general loop: strictly greater than a running max that starts at -inf.
+          let where = -1;
+          let best = -Infinity;
+          if (x[p0 + c] > best) {
+            best = x[p0 + c];
+            where = p0 + c;
+          }
+          if (x[p1 + c] > best) {
+            best = x[p1 + c];
+            where = p1 + c;
+          }
+          if (x[p2 + c] > best) {
+            best = x[p2 + c];
+            where = p2 + c;
+          }
+          if (x[p3 + c] > best) where = p3 + c;
+          if (where >= 0) out[where] += g[d + c];
+        }
+      }
+    }
+  }
 }

@@ -1,0 +1,104 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// The wasm backend trains in real Chromium: its training kernels match the cpu backend, and the
+// ms per step of wasm against webgl are printed (informative, not asserted).
+
+const HARNESS = '/e2e/harness/wasm-check.ts'; // served by the Vite dev server
+
+/**
+ * Imports the harness into a fresh page. tfjs-backend-wasm is not in optimizeDeps, so the first
+ * import can make Vite optimise it and reload the page: retry once the page has settled. Vite's
+ * HMR socket is stubbed out, so a source file edited during a minutes-long timing run cannot
+ * reload the page under it.
+ */
+async function openHarness(page: Page): Promise<void> {
+  await page.routeWebSocket(/.*/, () => {});
+  await page.goto('/');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.evaluate(async (url) => {
+        await import(/* @vite-ignore */ url);
+      }, HARNESS);
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await page.waitForLoadState('load');
+      await page.waitForTimeout(1000);
+    }
+  }
+}
+
+type Harness = typeof import('./harness/wasm-check');
+
+/** Calls one of the harness's exported functions in the page. */
+function call<K extends keyof Harness>(page: Page, name: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
+  return page.evaluate(
+    async ({ url, name, args }) => {
+      const harness = await import(/* @vite-ignore */ url);
+      return harness[name](...args);
+    },
+    { url: HARNESS, name, args: args as unknown[] },
+  ) as Promise<Awaited<ReturnType<Harness[K]>>>;
+}
+
+test('wasm training kernels match the cpu backend in Chromium', async ({ page }) => {
+  await openHarness(page);
+  const setup = await call(page, 'startWasm', 1);
+  expect(setup.backend).toBe('wasm');
+  const results = await call(page, 'checkKernels');
+  expect(results.length).toBeGreaterThan(20);
+  for (const { name, error } of results) expect(error, name).toBeLessThan(1e-4);
+});
+
+// webgl (SwiftShader) and cpu take 10-40 s a transunet step here: one timed step after one warm-up.
+const SIZES = [
+  { preset: 'tiny', height: 32, width: 48, batch: 2, backends: ['wasm', 'webgl', 'cpu'], steps: 5, warmup: 2, slowSteps: 3 },
+  { preset: 'transunet', height: 64, width: 96, batch: 4, backends: ['wasm', 'webgl'], steps: 5, warmup: 2, slowSteps: 1 },
+];
+
+test('ms per training step: wasm against webgl and cpu (informative)', async ({ page }) => {
+  test.setTimeout(900_000);
+  await openHarness(page);
+  const setup = await call(page, 'startWasm', 1);
+  expect(setup.backend).toBe('wasm');
+  for (const size of SIZES) {
+    const { backends, steps, warmup, slowSteps, ...options } = size;
+    for (const backend of backends) {
+      const fast = backend === 'wasm';
+      const result = await call(page, 'timeTraining', backend, options, fast ? steps : slowSteps, fast ? warmup : 1);
+      console.log(`${size.preset} ${size.height}x${size.width} batch ${size.batch}: ${result.backend} ${result.ms.toFixed(0)} ms/step`);
+      expect(result.ms).toBeGreaterThan(0);
+      if (backend === 'wasm') expect(result.leaked).toBe(0);
+    }
+  }
+});
+
+// Threads: a fresh page per setting (the wasm module starts once per page).
+for (const threads of [1, 'default', 2] as const) {
+  test(`wasm with ${threads} thread(s): ms per step of transunet (informative)`, async ({ page }) => {
+    test.setTimeout(600_000);
+    await openHarness(page);
+    const setup = await call(page, 'startWasm', threads);
+    console.log(`wasm setup: ${JSON.stringify(setup)}`);
+    expect(setup.threads).toBe(threads === 'default' ? Math.min(4, Math.max(1, Math.floor(setup.hardwareConcurrency / 2))) : threads);
+    for (const [height, width] of [[64, 96], [128, 192]]) {
+      const options = { preset: 'transunet', height, width, batch: 4 };
+      const result = await call(page, 'timeTraining', 'wasm', options, 3, 1);
+      console.log(`transunet ${height}x${width} batch 4: wasm ${threads} thread(s) ${result.ms.toFixed(0)} ms/step`);
+      expect(result.leaked).toBe(0);
+    }
+  });
+}
+
+// The per-kernel profile behind the speed work; run with WASM_PROFILE=1.
+test('per-kernel profile of a transunet step on wasm (informative)', async ({ page }) => {
+  test.skip(!process.env.WASM_PROFILE, 'set WASM_PROFILE=1 to print the profile');
+  test.setTimeout(600_000);
+  await openHarness(page);
+  const threads = Number(process.env.WASM_PROFILE_THREADS ?? 1);
+  await call(page, 'startWasm', threads);
+  const profile = await call(page, 'profileTraining', { preset: 'transunet', height: 128, width: 192, batch: 4 });
+  console.log(`transunet 128x192 batch 4, ${threads} thread(s): wall ${profile.wallMs.toFixed(0)} ms, kernels ${profile.totalMs.toFixed(0)} ms`);
+  for (const k of profile.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  x${k.calls}`);
+  expect(profile.kernels.length).toBeGreaterThan(0);
+});
