@@ -1,5 +1,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
+
+const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 // Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer); the studio
 // loads nothing from other origins, so the headers cost nothing.
@@ -19,6 +22,7 @@ export default defineConfig({
     include: [
       '@tensorflow/tfjs',
       '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
       'react',
       'react-dom',
       'react-dom/client',
@@ -26,5 +30,10 @@ export default defineConfig({
       'recharts',
     ],
   },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // cli.html is the headless driver page of `npm run train / predict / bench` (src/cli/page.ts).
+    rolldownOptions: { input: { main: page('index.html'), cli: page('cli.html') } },
+  },
 });

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 // The real app in real Chromium: the worker picks the requested backend and trains `tiny`.
-for (const backend of ['webgl', 'webgpu'] as const) {
+for (const backend of ['webgl', 'webgpu', 'wasm'] as const) {
   test(`the worker trains tiny for 5 steps on ${backend}`, async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -3,6 +3,7 @@
  * quietly keeps another backend) when a backend cannot start, so the result is always checked.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './kernels/wasm-training';
 
 import type { BackendName, BackendPreference } from './backendNames';
 
@@ -61,6 +62,8 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     const ok = await tf.setBackend(name);
     if (!ok || tf.getBackend() !== name) return `failed to initialise${warnings.length ? `: ${warnings.join('; ')}` : ''}`;
     await tf.ready();
+    // tfjs's wasm backend cannot train convolutions on its own: add the composed gradient kernels.
+    if (name === 'wasm') registerWasmTrainingKernels();
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

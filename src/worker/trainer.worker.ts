@@ -2,6 +2,7 @@
 /** The training worker: a thin dispatcher from protocol messages to ml/ and data/. */
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
+import { configureWasm } from '../ml/kernels/wasm-setup';
 import { selectBackend } from '../ml/backend';
 import { buildPreset, countTrainableParams } from '../ml/model';
 import { DEFAULT_LOSS } from '../ml/loss';
@@ -13,6 +14,11 @@ import { ellipseDataset } from '../data/shapes';
 import { assertNever, type DemoTrainRequest, type Request, type WorkerEvent } from './protocol';
 import { RunManager } from './runs';
 import { Session } from './session';
+
+// One thread: on 2-4 cores a second XNNPACK thread was measured slower whenever another process
+// used a core (the threads wait on each other); the single-thread binary also avoids the
+// production-build trap of threaded wasm.
+configureWasm(1);
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const session = new Session();
