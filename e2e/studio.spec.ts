@@ -50,8 +50,8 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   });
   const shot = (name: string) => page.getByRole('region', { name }).screenshot({ path: testInfo.outputPath(`panel-${name.toLowerCase().replace(/\W+/g, '-')}.png`) });
 
-  await page.goto('/?backend=cpu&model=tiny&size=32x48&batch=8&epochs=3&lr=0.003');
-  await expect(page.getByTestId('backend-name')).toHaveText('cpu');
+  await page.goto('/?backend=wasm&model=tiny&size=32x48&batch=8&epochs=3&lr=0.003');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
   await expect(page.getByText('Your photos never leave this machine')).toBeVisible();
   await page.getByRole('button', { name: 'Use sample dataset' }).click();
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });

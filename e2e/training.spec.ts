@@ -5,8 +5,8 @@ import { expect, test, type Page } from '@playwright/test';
 const SETTINGS = 'model=tiny&size=32x48&batch=8&epochs=4&lr=0.003';
 
 async function openWithSample(page: Page, query = SETTINGS) {
-  await page.goto(`/?backend=cpu&${query}`);
-  await expect(page.getByTestId('backend-name')).toHaveText('cpu');
+  await page.goto(`/?backend=wasm&${query}`);
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
   await page.getByRole('button', { name: 'Use sample dataset' }).click();
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });
 }
@@ -99,7 +99,7 @@ test('reload the page mid-run and resume from IndexedDB with the history intact'
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toContainText('epoch 2 / 6', { timeout: 90_000 });
   await page.reload();
-  await expect(page.getByTestId('backend-name')).toHaveText('cpu');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
   const row = page.getByTestId('run-row').first();
   await expect(row).toContainText(/[2-6] \/ 6/);
   const epochsBefore = Number((await row.locator('td').nth(3).innerText()).split('/')[0]);
