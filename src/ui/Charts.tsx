@@ -60,15 +60,19 @@ function Key({ items }: { items: Array<[string, string]> }) {
   );
 }
 
-function Chart({ title, testId, keys, children }: { title: string; testId: string; keys?: Array<[string, string]>; children: React.ReactElement }) {
+function Chart({ title, testId, keys, empty, children }: { title: string; testId: string; keys?: Array<[string, string]>; empty: boolean; children: React.ReactElement }) {
   return (
     <figure className="chart-card" data-testid={testId}>
       <figcaption>
         {title} {keys && <Key items={keys} />}
       </figcaption>
-      <ResponsiveContainer width="100%" height={200}>
-        {children}
-      </ResponsiveContainer>
+      {empty ? (
+        <div className="chart-empty">waiting for the first {title.includes('epoch') || title.includes('Validation') ? 'epoch' : 'steps'}...</div>
+      ) : (
+        <ResponsiveContainer width="100%" height={200}>
+          {children}
+        </ResponsiveContainer>
+      )}
     </figure>
   );
 }
@@ -80,8 +84,9 @@ type StepPoint = { step: number; loss: number; learningRate: number };
  * gets its own phase, so no two redraw in the same frame: one recharts redraw is ~20 ms here, four
  * at once would block the page for more than 50 ms.
  */
-function useStaggered<T>(value: T, intervalMs: number, phaseMs: number): T {
-  const [shown, setShown] = useState(value);
+function useStaggered<T>(value: T, intervalMs: number, phaseMs: number, initial: T): T {
+  // Starting from `initial` (empty) makes the charts mount one per tick as well, not all four at once.
+  const [shown, setShown] = useState(initial);
   const latest = useRef(value);
   latest.current = value;
   useEffect(() => {
@@ -95,11 +100,13 @@ function useStaggered<T>(value: T, intervalMs: number, phaseMs: number): T {
 }
 
 const REDRAW_MS = 1000;
+const NO_STEPS: StepPoint[] = [];
+const NO_EPOCHS: EpochRecord[] = [];
 
 const StepLossChart = memo(function StepLossChart({ steps, changes, logScale }: { steps: StepPoint[]; changes: ConfigChange[]; logScale: boolean }) {
   const data = useMemo(() => thin(steps), [steps]);
   return (
-    <Chart title="Step loss" testId="chart-step-loss">
+    <Chart title="Step loss" testId="chart-step-loss" empty={data.length === 0}>
       <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#e2e8f0" />
         <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
@@ -115,7 +122,7 @@ const StepLossChart = memo(function StepLossChart({ steps, changes, logScale }: 
 const LearningRateChart = memo(function LearningRateChart({ steps, changes }: { steps: StepPoint[]; changes: ConfigChange[] }) {
   const data = useMemo(() => thin(steps), [steps]);
   return (
-    <Chart title="Learning rate" testId="chart-lr">
+    <Chart title="Learning rate" testId="chart-lr" empty={data.length === 0}>
       <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#e2e8f0" />
         <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
@@ -131,7 +138,7 @@ const LearningRateChart = memo(function LearningRateChart({ steps, changes }: { 
 const EpochLossChart = memo(function EpochLossChart({ history, changes, logScale }: { history: EpochRecord[]; changes: ConfigChange[]; logScale: boolean }) {
   const data = useMemo(() => thin(history), [history]);
   return (
-    <Chart title="Loss per epoch" testId="chart-epoch-loss" keys={[['train', '#0284c7'], ['val', '#c2410c']]}>
+    <Chart title="Loss per epoch" testId="chart-epoch-loss" empty={data.length === 0} keys={[['train', '#0284c7'], ['val', '#c2410c']]}>
       <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#e2e8f0" />
         <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
@@ -148,7 +155,7 @@ const EpochLossChart = memo(function EpochLossChart({ history, changes, logScale
 const MetricsChart = memo(function MetricsChart({ history, changes }: { history: EpochRecord[]; changes: ConfigChange[] }) {
   const data = useMemo(() => thin(history), [history]);
   return (
-    <Chart title="Validation metrics" testId="chart-metrics" keys={[['Dice', '#15803d'], ['IoU', '#7c3aed'], ['precision', '#0369a1'], ['recall', '#b91c1c']]}>
+    <Chart title="Validation metrics" testId="chart-metrics" empty={data.length === 0} keys={[['Dice', '#15803d'], ['IoU', '#7c3aed'], ['precision', '#0369a1'], ['recall', '#b91c1c']]}>
       <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#e2e8f0" />
         <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
@@ -171,10 +178,10 @@ export function Charts() {
   const changes = useStudio((s) => s.training.changes);
   const [logScale, setLogScale] = useState(false);
   const quarter = REDRAW_MS / 4;
-  const stepsA = useStaggered(steps, REDRAW_MS, 0);
-  const stepsB = useStaggered(steps, REDRAW_MS, quarter);
-  const historyA = useStaggered(history, REDRAW_MS, 2 * quarter);
-  const historyB = useStaggered(history, REDRAW_MS, 3 * quarter);
+  const stepsA = useStaggered(steps, REDRAW_MS, 0, NO_STEPS);
+  const stepsB = useStaggered(steps, REDRAW_MS, quarter, NO_STEPS);
+  const historyA = useStaggered(history, REDRAW_MS, 2 * quarter, NO_EPOCHS);
+  const historyB = useStaggered(history, REDRAW_MS, 3 * quarter, NO_EPOCHS);
   if (steps.length === 0) return null;
 
   return (
