@@ -1,0 +1,201 @@
+/**
+ * Command lines of `npm run train / predict / bench`, parsed and checked before anything starts.
+ * Pure (no file system): a bad argument becomes a UsageError whose message says what to fix.
+ * Numbers are checked against the studio's own settings schema, so both accept the same values.
+ */
+import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
+import { PRESET_NAMES, presetConfig, type PresetName } from '../ml/model/presets';
+import { DEFAULT_SETTINGS, parseSetting, settingDef, type SettingKey } from '../store/settings';
+
+export class UsageError extends Error {}
+
+type Kind = 'value' | 'switch';
+type Spec = Record<string, Kind>;
+
+export const TRAIN_USAGE =
+  'usage: npm run train -- --data DIR --out OUT [--preset tiny|transunet|seed-unet|unet] [--size HxW] [--epochs N | --minutes M]\n' +
+  `                        [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S]`;
+export const PREDICT_USAGE = 'usage: npm run predict -- --model OUT --data DIR [--report FILE] [--masks MASKDIR] [--cutouts CUTDIR] [--backend B] [--threshold T] [--tta]';
+export const BENCH_USAGE =
+  `usage: npm run bench -- [--json FILE] [--peer] [--backends ${BACKEND_NAMES.join(',')}] [--budget SECONDS] [--only train,inference,ingest,memory]\n` +
+  '                        [--presets tiny,transunet] [--sizes 64x96,128x192]';
+
+/** Splits argv into flag values; `--flag=value` and `--flag value` both work. */
+function readFlags(argv: string[], spec: Spec, usage: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') throw new UsageError(usage);
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const kind = spec[flag];
+    if (!flag.startsWith('--') || !kind) throw new UsageError(`unknown argument "${arg}"\n${usage}`);
+    if (values.has(flag)) throw new UsageError(`${flag} is given twice`);
+    if (kind === 'switch') {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+      values.set(flag, 'true');
+      continue;
+    }
+    const value = inline ?? argv[i + 1];
+    if (value === undefined || (inline === undefined && value.startsWith('--')) || value === '') throw new UsageError(`${flag} needs a value\n${usage}`);
+    values.set(flag, value);
+    if (inline === undefined) i++;
+  }
+  return values;
+}
+
+function required(values: Map<string, string>, flag: string, what: string, usage: string): string {
+  const value = values.get(flag);
+  if (value === undefined) throw new UsageError(`${flag} ${what} is required\n${usage}`);
+  return value;
+}
+
+/** A number checked by the studio's schema for `key` (its range and integer rule). */
+function setting(values: Map<string, string>, flag: string, key: SettingKey): number {
+  const raw = values.get(flag);
+  if (raw === undefined) return DEFAULT_SETTINGS[key] as number;
+  const parsed = parseSetting(settingDef(key), raw);
+  if (!parsed.ok) throw new UsageError(`${flag} ${raw}: ${parsed.error}`);
+  return parsed.value as number;
+}
+
+function backend(values: Map<string, string>): BackendPreference {
+  const value = values.get('--backend') ?? 'auto';
+  const allowed = ['auto', ...BACKEND_NAMES];
+  if (!allowed.includes(value)) throw new UsageError(`--backend must be one of ${allowed.join(', ')}; got "${value}"`);
+  return value as BackendPreference;
+}
+
+function positive(values: Map<string, string>, flag: string, max: number): number | null {
+  const raw = values.get(flag);
+  if (raw === undefined) return null;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) throw new UsageError(`${flag} must be a number above 0 and at most ${max}; got "${raw}"`);
+  return value;
+}
+
+export interface TrainArgs {
+  data: string;
+  out: string;
+  preset: PresetName;
+  height: number;
+  width: number;
+  /** 0 only ingests and splits. */
+  epochs: number;
+  minutes: number | null;
+  batchSize: number;
+  learningRate: number;
+  backend: BackendPreference;
+  seed: number;
+}
+
+/** Sizes are H x W (rows first), as the studio writes them. */
+export function parseSize(raw: string, preset: PresetName): { height: number; width: number } {
+  const match = /^(\d+)x(\d+)$/.exec(raw);
+  if (!match) throw new UsageError(`--size must be HEIGHTxWIDTH, e.g. 128x192; got "${raw}"`);
+  const [height, width] = [Number(match[1]), Number(match[2])];
+  try {
+    presetConfig(preset, { height, width });
+  } catch (error) {
+    throw new UsageError(`--size ${raw}: ${(error as Error).message}`);
+  }
+  return { height, width };
+}
+
+const MAX_EPOCHS = 1000;
+
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const spec: Spec = { '--data': 'value', '--out': 'value', '--preset': 'value', '--size': 'value', '--epochs': 'value', '--minutes': 'value', '--batch': 'value', '--lr': 'value', '--backend': 'value', '--seed': 'value' };
+  const values = readFlags(argv, spec, TRAIN_USAGE);
+  const data = required(values, '--data', 'DIR (the folder of images and masks)', TRAIN_USAGE);
+  const out = required(values, '--out', 'OUT (where model.json, weights.bin and report.json go)', TRAIN_USAGE);
+  const preset = values.get('--preset') ?? DEFAULT_SETTINGS.preset;
+  if (!(PRESET_NAMES as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}; got "${preset}"`);
+  // Without --size: the studio's default size for its default model, else the preset's own input size.
+  const own = presetConfig(preset);
+  const defaultSize = preset === DEFAULT_SETTINGS.preset ? DEFAULT_SETTINGS.size : `${own.height}x${own.width}`;
+  const { height, width } = parseSize(values.get('--size') ?? defaultSize, preset as PresetName);
+  const minutes = positive(values, '--minutes', 7 * 24 * 60);
+  let epochs = minutes !== null && !values.has('--epochs') ? MAX_EPOCHS : DEFAULT_SETTINGS.epochs;
+  const rawEpochs = values.get('--epochs');
+  if (rawEpochs !== undefined) {
+    epochs = Number(rawEpochs);
+    if (!Number.isInteger(epochs) || epochs < 0 || epochs > MAX_EPOCHS) throw new UsageError(`--epochs must be a whole number from 0 to ${MAX_EPOCHS}; got "${rawEpochs}"`);
+  }
+  if (epochs === 0 && minutes !== null) throw new UsageError('--epochs 0 only loads and splits the data: drop --minutes');
+  return {
+    data,
+    out,
+    preset: preset as PresetName,
+    height,
+    width,
+    epochs,
+    minutes,
+    batchSize: setting(values, '--batch', 'batchSize'),
+    learningRate: setting(values, '--lr', 'learningRate'),
+    backend: backend(values),
+    seed: setting(values, '--seed', 'seed'),
+  };
+}
+
+export interface PredictArgs {
+  model: string;
+  data: string;
+  report: string | null;
+  masks: string | null;
+  cutouts: string | null;
+  backend: BackendPreference;
+  threshold: number;
+  flipTta: boolean;
+}
+
+export function parsePredictArgs(argv: string[]): PredictArgs {
+  const spec: Spec = { '--model': 'value', '--data': 'value', '--report': 'value', '--masks': 'value', '--cutouts': 'value', '--backend': 'value', '--threshold': 'value', '--tta': 'switch' };
+  const values = readFlags(argv, spec, PREDICT_USAGE);
+  return {
+    model: required(values, '--model', 'OUT (the folder `npm run train` wrote, or its model.json)', PREDICT_USAGE),
+    data: required(values, '--data', 'DIR (the folder of images, with or without masks)', PREDICT_USAGE),
+    report: values.get('--report') ?? null,
+    masks: values.get('--masks') ?? null,
+    cutouts: values.get('--cutouts') ?? null,
+    backend: backend(values),
+    threshold: setting(values, '--threshold', 'threshold'),
+    flipTta: values.has('--tta'),
+  };
+}
+
+export const BENCH_SECTIONS = ['train', 'inference', 'ingest', 'memory'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
+export interface BenchArgs {
+  json: string | null;
+  peer: boolean;
+  backends: Array<(typeof BACKEND_NAMES)[number]>;
+  /** Seconds one training measurement may take before the rest of it is skipped. */
+  budgetSeconds: number;
+  sections: BenchSection[];
+  presets: Array<'tiny' | 'transunet'>;
+  sizes: Array<'64x96' | '128x192'>;
+}
+
+function list<T extends string>(values: Map<string, string>, flag: string, allowed: readonly T[]): T[] {
+  const raw = values.get(flag);
+  if (raw === undefined) return [...allowed];
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((item) => !(allowed as readonly string[]).includes(item));
+  if (items.length === 0 || bad.length) throw new UsageError(`${flag} takes a comma-separated list of ${allowed.join(', ')}; got "${raw}"`);
+  return [...new Set(items)] as T[];
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const spec: Spec = { '--json': 'value', '--peer': 'switch', '--backends': 'value', '--budget': 'value', '--only': 'value', '--presets': 'value', '--sizes': 'value' };
+  const values = readFlags(argv, spec, BENCH_USAGE);
+  return {
+    json: values.get('--json') ?? null,
+    peer: values.has('--peer'),
+    backends: list(values, '--backends', BACKEND_NAMES),
+    budgetSeconds: positive(values, '--budget', 3600) ?? 60,
+    sections: list(values, '--only', BENCH_SECTIONS),
+    presets: list(values, '--presets', ['tiny', 'transunet'] as const),
+    sizes: list(values, '--sizes', ['64x96', '128x192'] as const),
+  };
+}
