@@ -94,7 +94,8 @@ async function main(): Promise<void> {
         }
         line.end();
         report = { ...report, written, ...(errors.length && { renderErrors: errors }) };
-        line.log(`wrote ${written} photos' ${[masksDir && `masks to ${masksDir}`, cutoutsDir && `cut-outs to ${cutoutsDir}`].filter(Boolean).join(' and ')}`);
+        const what = [masksDir && `masks to ${masksDir}`, cutoutsDir && `cut-outs to ${cutoutsDir}`].filter(Boolean).join(' and ');
+        line.log(`wrote ${what} for ${written} photo${written === 1 ? '' : 's'}`);
         for (const error of errors) line.log(`  could not predict ${error}`);
       }
       if (ingest.summary.pairs > 0 || args.report) {

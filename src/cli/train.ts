@@ -120,7 +120,8 @@ async function main(): Promise<void> {
       line.end();
       const { summary, split } = ingest;
       line.log(`data: ${summary.pairs} pairs (${summary.groups} groups) from ${ingest.files} files in ${ingest.seconds.toFixed(1)} s; ${summary.skipped} files skipped; split ${split.train.pairs}/${split.val.pairs}/${split.test.pairs} pairs`);
-      for (const s of ingest.skipped.slice(0, 5)) line.log(`  skipped ${s.file}: ${s.reason}`);
+      const relative = relativeTo(path.basename(dataDir));
+      for (const s of ingest.skipped.slice(0, 5)) line.log(`  skipped ${relative(s.file)}: ${s.reason}`);
       if (ingest.skipped.length > 5) line.log(`  ... and ${ingest.skipped.length - 5} more (all listed in report.json)`);
       if (summary.pairs === 0) {
         writeJson(path.join(outDir, 'report.json'), { ...reportBase(args, choice, ingest), status: 'no-pairs', wallSeconds: (Date.now() - started) / 1000 });

@@ -155,3 +155,16 @@ describe('Trainer', () => {
     dispose(trainer);
   });
 });
+
+describe('Trainer and the event loop', () => {
+  it('lets a stop sent from another task stop the run at the next step, not the end of the epoch', async () => {
+    const { recorded, hooks, bind } = recorder((step, trainer) => {
+      // As a worker message would arrive: a macrotask, not a call inside the step.
+      if (step === 2) setTimeout(() => trainer().stop(), 0);
+    });
+    const trainer = bind(makeTrainer(config({ epochs: 1, batchSize: 1 }), data(8, 2, 2), hooks));
+    expect(await trainer.run()).toBe('stopped');
+    expect(recorded.steps.length).toBeLessThanOrEqual(3); // 8 steps in the epoch
+    dispose(trainer);
+  });
+});

@@ -55,6 +55,22 @@ export interface TestResult {
   perImage: Array<Metrics & { name: string }>;
 }
 
+/**
+ * Lets queued messages (pause, stop, live settings) in before the next step. On cpu and wasm
+ * `await data()` resolves as a microtask, so without a macrotask yield a whole epoch runs before the
+ * worker reads its messages. A MessageChannel round trip is a macrotask without setTimeout's clamp.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export function initialProgress(config: TrainConfig): Progress {
   return { epoch: 0, batchInEpoch: 0, step: 0, history: [], bestDice: -Infinity, bestEpoch: -1, learningRate: config.optimizer.learningRate, plateauMultiplier: 1 };
 }
@@ -180,6 +196,7 @@ export class Trainer {
       let lossCount = 0;
       const batches = chunk(epochOrder(this.data.train.count, this.config.seed, epoch), this.config.batchSize);
       for (let b = this.progress.batchInEpoch; b < batches.length; b++) {
+        await yieldToEventLoop();
         await this.waitWhilePaused();
         if (this.stopRequested) return this.stopKeepingProgress();
         this.applyPending();
