@@ -66,13 +66,10 @@ function Chart({ title, testId, keys, empty, children }: { title: string; testId
       <figcaption>
         {title} {keys && <Key items={keys} />}
       </figcaption>
-      {empty ? (
-        <div className="chart-empty">waiting for the first {title.includes('epoch') || title.includes('Validation') ? 'epoch' : 'steps'}...</div>
-      ) : (
-        <ResponsiveContainer width="100%" height={200}>
-          {children}
-        </ResponsiveContainer>
-      )}
+      <ResponsiveContainer width="100%" height={200}>
+        {children}
+      </ResponsiveContainer>
+      {empty && <div className="chart-empty">waiting for the first {title.includes('epoch') || title.includes('Validation') ? 'epoch' : 'steps'}...</div>}
     </figure>
   );
 }
@@ -102,6 +99,8 @@ function useStaggered<T>(value: T, intervalMs: number, phaseMs: number, initial:
 const REDRAW_MS = 1000;
 const NO_STEPS: StepPoint[] = [];
 const NO_EPOCHS: EpochRecord[] = [];
+const NO_CHANGES: ConfigChange[] = [];
+// The charts start from these until their first tick: mounting stays apart from the first data.
 
 const StepLossChart = memo(function StepLossChart({ steps, changes, logScale }: { steps: StepPoint[]; changes: ConfigChange[]; logScale: boolean }) {
   const data = useMemo(() => thin(steps), [steps]);
@@ -175,6 +174,7 @@ const MetricsChart = memo(function MetricsChart({ history, changes }: { history:
 export function Charts() {
   const steps = useStudio((s) => s.training.steps);
   const history = useStudio((s) => s.training.history);
+  const hasRun = useStudio((s) => s.training.run != null);
   const changes = useStudio((s) => s.training.changes);
   const [logScale, setLogScale] = useState(false);
   const quarter = REDRAW_MS / 4;
@@ -182,7 +182,13 @@ export function Charts() {
   const stepsB = useStaggered(steps, REDRAW_MS, quarter, NO_STEPS);
   const historyA = useStaggered(history, REDRAW_MS, 2 * quarter, NO_EPOCHS);
   const historyB = useStaggered(history, REDRAW_MS, 3 * quarter, NO_EPOCHS);
-  if (steps.length === 0) return null;
+  // A marker redraws a chart too: each chart takes new markers on its own tick.
+  const changesA = useStaggered(changes, REDRAW_MS, 0, NO_CHANGES);
+  const changesB = useStaggered(changes, REDRAW_MS, quarter, NO_CHANGES);
+  const changesC = useStaggered(changes, REDRAW_MS, 2 * quarter, NO_CHANGES);
+  const changesD = useStaggered(changes, REDRAW_MS, 3 * quarter, NO_CHANGES);
+  // Mounted as soon as a run exists (while it compiles), so mounting four charts never lands mid-training.
+  if (!hasRun) return null;
 
   return (
     <section className="panel" aria-labelledby="charts-title">
@@ -202,10 +208,10 @@ export function Charts() {
         </ul>
       )}
       <div className="charts">
-        <StepLossChart steps={stepsA} changes={changes} logScale={logScale} />
-        <EpochLossChart history={historyA} changes={changes} logScale={logScale} />
-        <MetricsChart history={historyB} changes={changes} />
-        <LearningRateChart steps={stepsB} changes={changes} />
+        <StepLossChart steps={stepsA} changes={changesA} logScale={logScale} />
+        <EpochLossChart history={historyA} changes={changesC} logScale={logScale} />
+        <MetricsChart history={historyB} changes={changesD} />
+        <LearningRateChart steps={stepsB} changes={changesB} />
       </div>
     </section>
   );
