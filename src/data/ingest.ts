@@ -3,6 +3,7 @@
  * Runs in the worker; decoding is behind `ImageDecoder` so tests can feed pixels directly.
  * Every bad file is reported with its path and reason, and the rest goes on.
  */
+import { formatBytes } from '../format';
 import { emptyPixelSet, pixelSetBytes, subset, type PixelSet } from './dataset';
 import { HEADER_BYTES, readImageHeader, type ImageHeader } from './imageHeader';
 import { binariseMask } from './masks';
@@ -67,10 +68,6 @@ export class IngestCancelled extends Error {
   constructor() {
     super('Loading was cancelled.');
   }
-}
-
-export function formatBytes(bytes: number): string {
-  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 /** The budget rule, and a message that says what to lower. */

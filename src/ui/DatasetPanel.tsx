@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { formatBytes } from '../data/ingest';
+import { formatBytes } from '../format';
 import { isRunLive } from '../store/events';
 import { parseSize, TRAINING_SIZES } from '../store/settings';
 import { cancelLoading, DEFAULT_LOAD_SETTINGS, loadDataset, reloadDataset, setSetting, useStudio, type LoadSettings } from '../store/studio';

@@ -7,6 +7,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import type { Metrics } from '../ml/metrics';
 import type { ConfigChange, EpochRecord, StepRecord, TrainConfig } from '../ml/train/config';
 import type { SplitSummary } from './protocol';
+import { formatBytes } from '../format';
 
 export const DB_NAME = 'carvana-studio';
 const DB_VERSION = 1;
@@ -96,12 +97,7 @@ export interface WriteTarget {
   bytes: number;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < MiB) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 * MiB) return `${(bytes / MiB).toFixed(1)} MiB`;
-  return `${(bytes / (1024 * MiB)).toFixed(2)} GiB`;
-}
+export { formatBytes };
 
 function errorName(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : undefined;

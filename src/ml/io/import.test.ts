@@ -86,7 +86,7 @@ const CORPUS: BadCase[] = [
     what: 'a zip over the size limit',
     files: () => [{ name: 'model.zip', bytes: zip }],
     limits: { maxBytes: 1000 },
-    reason: /^model\.zip is [\d.]+ KiB, over the 1000 bytes import limit$/,
+    reason: /^model\.zip is [\d.]+ KiB, over the 1000 B import limit$/,
   },
   {
     what: 'loose files over the size limit',
@@ -159,7 +159,7 @@ describe('readModelFiles: a corpus of bad files', () => {
   it('formats sizes as the limit message shows them', () => {
     expect(`${formatBytes(300 * MiB)}, over the ${formatBytes(256 * MiB, true)}`).toBe('300.0 MiB, over the 256 MiB');
     expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(900, true)).toBe('900 bytes');
+    expect(formatBytes(900, true)).toBe('900 B');
   });
 });
 

@@ -7,9 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 // Registers the studio's custom layers, so the layer-class check accepts our own exports.
 import '../model/index';
+import { formatBytes } from '../../format';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+
+export { formatBytes };
 
 export interface ImportLimits {
   maxBytes: number;
@@ -28,11 +31,6 @@ export interface ImportFile {
 class Refusal extends Error {}
 
 /** Sizes as people read them: "300.0 MiB", "12.5 KiB", "900 bytes"; a limit drops a trailing ".0". */
-export function formatBytes(bytes: number, trim = false): string {
-  const [value, unit] = bytes >= MiB ? [bytes / MiB, 'MiB'] : bytes >= KiB ? [bytes / KiB, 'KiB'] : [bytes, 'bytes'];
-  const text = unit === 'bytes' ? String(value) : value.toFixed(1);
-  return `${trim ? text.replace(/\.0$/, '') : text} ${unit}`;
-}
 
 const basename = (path: string): string => path.split(/[\\/]/).pop() ?? path;
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
