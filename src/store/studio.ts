@@ -155,9 +155,9 @@ export function trainingSize(settings: Settings): { height: number; width: numbe
   return parseSize(settings.size);
 }
 
-export function startEngine(backend: BackendPreference): void {
+export function startEngine(backend: BackendPreference, wasmThreads?: number): void {
   useStudio.setState((state) => ({ ...state, engine: { phase: 'starting', choice: null, error: null } }));
-  trainer().send({ type: 'init', backend });
+  trainer().send({ type: 'init', backend, wasmThreads });
 }
 
 export function startDemoRun(options: { preset: PresetName; steps: number; batchSize: number; seed: number; useDataset: boolean }): void {

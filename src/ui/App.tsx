@@ -25,7 +25,8 @@ export function App() {
   const [budgetBytes, setBudgetBytes] = useState(DEFAULT_LOAD_SETTINGS.budgetBytes);
   const size = useStudio((s) => s.settings.size);
   const [dragging, setDragging] = useState(false);
-  useEffect(() => startEngine(backendFromUrl()), []);
+  // `?threads=2` gives the wasm backend a second thread (faster on a quiet multi-core machine).
+  useEffect(() => startEngine(backendFromUrl(), Number(new URLSearchParams(window.location.search).get('threads')) || undefined), []);
   useEffect(
     () => onWorkerEvent((event) => event.type === 'export-ready' && downloadBlob(event.filename, new Blob([event.zip], { type: 'application/zip' }))),
     [],

@@ -41,7 +41,7 @@ export interface IngestRequest {
 export type RunAction = 'pause' | 'resume' | 'stop';
 
 export type Request =
-  | { type: 'init'; id: number; backend: BackendPreference }
+  | { type: 'init'; id: number; backend: BackendPreference; /** XNNPACK threads for wasm (needs cross-origin isolation). */ wasmThreads?: number }
   | DemoTrainRequest
   | { type: 'stop'; id: number }
   | IngestRequest

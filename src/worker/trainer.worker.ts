@@ -15,11 +15,6 @@ import { assertNever, type DemoTrainRequest, type Request, type WorkerEvent } fr
 import { RunManager } from './runs';
 import { Session } from './session';
 
-// One thread: on 2-4 cores a second XNNPACK thread was measured slower whenever another process
-// used a core (the threads wait on each other); the single-thread binary also avoids the
-// production-build trap of threaded wasm.
-configureWasm(1);
-
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const session = new Session();
 const runs = new RunManager(post, session);
@@ -64,6 +59,10 @@ async function demoTrain(request: DemoTrainRequest): Promise<void> {
 async function handle(request: Request): Promise<void> {
   switch (request.type) {
     case 'init': {
+      // One wasm thread unless asked: on 2-4 cores a second XNNPACK thread was measured faster on a
+      // quiet machine (780 against 1,173 ms a transunet step) but 1.6-4x slower whenever another
+      // process used a core. Only the first init configures wasm (the module starts once).
+      configureWasm(request.wasmThreads ?? 1);
       const data = ellipseDataset(2, 32, 48, 1);
       const choice = await selectBackend(request.backend, {
         timeStep: () => timeTrainingStep(() => buildPreset('tiny'), () => createOptimizer(DEFAULT_OPTIMIZER), () => makeBatch(data, [0, 1]), DEFAULT_LOSS),
