@@ -1,10 +1,10 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/cli/chromium';
 
 // E2E_PORT lets two test runs share a machine: the production build is served on it, the dev
 // server (for harness pages that import source modules directly) on the next port.
 const PORT = Number(process.env.E2E_PORT ?? 5174);
 const DEV_PORT = PORT + 1;
-const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HARNESS_SPECS = /(kernels|wasm)\.spec\.ts$/;
 
 export default defineConfig({
@@ -19,17 +19,8 @@ export default defineConfig({
   use: {
     viewport: { width: 1280, height: 800 },
     launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--enable-unsafe-webgpu',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     },
   },
   projects: [

@@ -10,16 +10,9 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
 import type { ForwardedEvent, StudioCliApi } from './api';
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-];
+import { CHROMIUM_ARGS } from './chromium';
+
+export { CHROMIUM_ARGS };
 
 export interface Studio {
   page: Page;
