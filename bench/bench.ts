@@ -11,7 +11,7 @@ import { writeJson } from '../src/cli/files';
 import { runMain } from '../src/cli/main';
 import { ensureBuilt } from '../src/cli/studio';
 import { CARVANA_SAMPLE, generatedLarge, trainingSubset } from './data';
-import { BATCH, measureIngest, measureMemory, measureTraining, type BackendStart, type Combo, type IngestFigure, type InferenceFigure, type MemoryFigure, type TrainFigure } from './measure';
+import { BATCH, engineLabel, measureIngest, measureMemory, measureTraining, type BackendStart, type Combo, type IngestFigure, type InferenceFigure, type MemoryFigure, type TrainFigure } from './measure';
 import { runPeer, type PeerResult } from './peer';
 import { renderReport } from './table';
 
@@ -52,13 +52,20 @@ function estimateMs(done: TrainFigure[], combo: Combo): number | null {
   return smaller ? smaller.msPerStep! * ((combo.height * combo.width) / (smaller.size[0] * smaller.size[1])) : null;
 }
 
+/** Every backend once, wasm once per thread count. */
+type Engine = { backend: BenchArgs['backends'][number]; threads: number };
+function engines(args: BenchArgs): Engine[] {
+  return args.backends.flatMap((backend): Engine[] => (backend === 'wasm' ? args.wasmThreads.map((threads) => ({ backend, threads })) : [{ backend, threads: 1 }]));
+}
+
 async function benchTraining(args: BenchArgs, report: BenchReport, dir: string): Promise<void> {
   const wantTrain = args.sections.includes('train');
-  for (const backend of args.backends) {
+  for (const { backend, threads } of engines(args)) {
     const done: TrainFigure[] = [];
+    const engine = engineLabel(backend, threads);
     for (const combo of combos(args)) {
-      const label = `${backend} ${combo.preset} ${combo.height}x${combo.width}`;
-      const base = { preset: combo.preset, size: [combo.height, combo.width] as [number, number], batch: BATCH, backend, msPerStep: null, imagesPerSecond: null, steps: 0, stepMs: [], longestTaskMs: 0 };
+      const label = `${engine} ${combo.preset} ${combo.height}x${combo.width}`;
+      const base = { preset: combo.preset, size: [combo.height, combo.width] as [number, number], batch: BATCH, backend, threads, msPerStep: null, imagesPerSecond: null, steps: 0, stepMs: [], longestTaskMs: 0 };
       const overBudget = done.find((t) => t.preset === combo.preset && t.skipped);
       const estimate = estimateMs(done, combo);
       let skipped: string | null = null;
@@ -74,10 +81,10 @@ async function benchTraining(args: BenchArgs, report: BenchReport, dir: string):
         continue;
       }
       log(`${label}: measuring...`);
-      const result = await measureTraining(dir, backend, combo, { budgetSeconds: args.budgetSeconds, measured: wantTrain ? 5 : 1, inference: args.sections.includes('inference') });
+      const result = await measureTraining(dir, backend, combo, { budgetSeconds: args.budgetSeconds, measured: wantTrain ? 5 : 1, inference: args.sections.includes('inference'), threads });
       if (!report.backends.some((b) => b.backend === backend)) report.backends.push(result.start);
       if (!result.start.started) {
-        log(`${backend}: did not start (${result.start.reason})`);
+        log(`${engine}: did not start (${result.start.reason})`);
         break;
       }
       if (result.train) {
@@ -143,7 +150,7 @@ async function main(): Promise<void> {
 
   if (args.sections.includes('memory')) {
     // tiny at its own 32x48 on the backend fastest for tiny: 200 steps cross 17 epoch ends (evaluation, checkpoints).
-    const tiny = report.train.filter((t) => t.preset === 'tiny' && t.msPerStep !== null).sort((a, b) => a.msPerStep! - b.msPerStep!)[0];
+    const tiny = report.train.filter((t) => t.preset === 'tiny' && t.msPerStep !== null && t.threads === 1).sort((a, b) => a.msPerStep! - b.msPerStep!)[0];
     const backend = tiny?.backend ?? args.backends.find((b) => b === 'webgl') ?? args.backends[0]!;
     log(`memory: tiny 32x48 on ${backend}, ${MEMORY_STEPS} steps...`);
     report.memory = await measureMemory(subset.dir, backend, { preset: 'tiny', height: 32, width: 48 }, MEMORY_STEPS);

@@ -3,7 +3,7 @@
  * the studio's own protocol: training steps and inference, ingestion speed and memory, tensor growth.
  */
 import path from 'node:path';
-import type { PresetName } from '../src/ml/model/presets';
+import { benchModel, type BenchModel } from './models';
 import type { TrainConfig } from '../src/ml/train/config';
 import { DEFAULT_SETTINGS, settingsToConfig } from '../src/store/settings';
 import type { ForwardedEvent } from '../src/cli/api';
@@ -31,23 +31,32 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function benchConfig(preset: PresetName, height: number, width: number): TrainConfig {
+function benchConfig(model: BenchModel, height: number, width: number): TrainConfig {
+  const { preset, base } = benchModel(model);
   const config = settingsToConfig({ ...DEFAULT_SETTINGS, preset, size: `${height}x${width}`, batchSize: BATCH, epochs: 1000, seed: 1 });
   config.overlayCount = 0;
+  if (base !== undefined) config.base = base;
   return config;
 }
 
 export interface Combo {
-  preset: PresetName;
+  preset: BenchModel;
   height: number;
   width: number;
 }
 
+/** "wasm", or "wasm x2" for two XNNPACK threads. */
+export function engineLabel(backend: BackendName, threads: number): string {
+  return threads > 1 ? `${backend} x${threads}` : backend;
+}
+
 export interface TrainFigure {
-  preset: PresetName;
+  preset: BenchModel;
   size: [number, number];
   batch: number;
   backend: BackendName;
+  /** wasm's XNNPACK threads (1 for the other backends). */
+  threads: number;
   msPerStep: number | null;
   imagesPerSecond: number | null;
   /** Steps in the median (after the warm-up steps). */
@@ -59,9 +68,10 @@ export interface TrainFigure {
 }
 
 export interface InferenceFigure {
-  preset: PresetName;
+  preset: BenchModel;
   size: [number, number];
   backend: BackendName;
+  threads: number;
   msPerImage: number;
   images: number;
 }
@@ -78,10 +88,11 @@ export async function measureTraining(
   dir: string,
   backend: BackendName,
   combo: Combo,
-  options: { budgetSeconds: number; measured: number; inference: boolean },
+  options: { budgetSeconds: number; measured: number; inference: boolean; threads: number },
 ): Promise<{ start: BackendStart; train?: TrainFigure; inference?: InferenceFigure }> {
+  const { threads } = options;
   return session(dir, async (studio, listen) => {
-    const choice = await studio.call('init', backend);
+    const choice = await studio.call('init', backend, threads);
     const start: BackendStart = { backend, started: choice.backend === backend, reason: choice.reason, adapter: choice.adapter };
     if (!start.started) return { start };
     const { preset, height, width } = combo;
@@ -109,10 +120,10 @@ export async function measureTraining(
     }
     await studio.call('stop');
     const outcome = await run;
-    if (outcome.status === 'failed') throw new Error(`${backend} ${preset} ${height}x${width}: ${outcome.message}`);
+    if (outcome.status === 'failed') throw new Error(`${engineLabel(backend, threads)} ${preset} ${height}x${width}: ${outcome.message}`);
     const longestTaskMs = await studio.call('takeLongestTask');
     const measured = stepMs.slice(WARMUP_STEPS);
-    const base = { preset, size: [height, width] as [number, number], batch: BATCH, backend, stepMs, longestTaskMs };
+    const base = { preset, size: [height, width] as [number, number], batch: BATCH, backend, threads, stepMs, longestTaskMs };
     const seen = stepMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || 'none finished';
     const train: TrainFigure = measured.length
       ? { ...base, msPerStep: median(measured), imagesPerSecond: (BATCH * 1000) / median(measured), steps: measured.length }
@@ -120,12 +131,12 @@ export async function measureTraining(
     if (!options.inference || stepMs.length === 0) return { start, train };
     const images = 8;
     const msPerImage = await studio.call('timeInference', images);
-    return { start, train, inference: { preset, size: [height, width], backend, msPerImage, images } };
+    return { start, train, inference: { preset, size: [height, width], backend, threads, msPerImage, images } };
   });
 }
 
 export interface MemoryFigure {
-  preset: PresetName;
+  preset: BenchModel;
   size: [number, number];
   backend: BackendName;
   steps: number;

@@ -2,12 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { estimateParams } from '../src/ml/model/estimate';
-import { presetConfig, type PresetName } from '../src/ml/model/presets';
+import { benchModelConfig, type BenchModel } from './models';
 import { ROOT } from '../src/cli/studio';
-import type { TrainFigure } from './measure';
+import { engineLabel, type TrainFigure } from './measure';
 
 export interface TorchFigure {
-  preset: PresetName;
+  preset: BenchModel;
   size: [number, number];
   batch: number;
   params: number;
@@ -22,7 +22,7 @@ export type PeerResult =
       threads: number;
       command: string;
       results: Array<TorchFigure & { ourParams: number; paramsMatch: boolean }>;
-      ratios: Array<{ preset: PresetName; size: [number, number]; backend: string; oursMs: number; torchMs: number; ratio: number }>;
+      ratios: Array<{ preset: BenchModel; size: [number, number]; backend: string; oursMs: number; torchMs: number; ratio: number }>;
     }
   | { skipped: string };
 
@@ -37,20 +37,20 @@ export function runPeer(train: TrainFigure[], budgetSeconds: number, log: (line:
   const python = findPython();
   if (!python) return { skipped: `no python3 with torch found (tried ${PYTHONS.join(', ')}); on Debian: apt-get install -y python3-torch` };
   const script = path.join(ROOT, 'bench/reference/train_torch.py');
-  const args = [script, '--presets', 'tiny,transunet,seed-unet', '--sizes', '64x96,128x192', '--batch', '4', '--budget', String(budgetSeconds)];
+  const args = [script, '--presets', 'tiny,transunet,seed-unet16', '--sizes', '64x96,128x192', '--batch', '4', '--budget', String(budgetSeconds)];
   const command = `${python} ${args.map((a) => path.relative(ROOT, a) || a).join(' ')}`;
   log(`peer: ${command}`);
   const run = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 2 ** 20 });
   if (run.status !== 0) return { skipped: `the PyTorch reference failed (exit ${run.status})` };
   const parsed = JSON.parse(run.stdout) as { torch: string; threads: number; results: TorchFigure[] };
   const results = parsed.results.map((r) => {
-    const ourParams = estimateParams(presetConfig(r.preset, { height: r.size[0], width: r.size[1] }));
+    const ourParams = estimateParams(benchModelConfig(r.preset, r.size[0], r.size[1]));
     return { ...r, ourParams, paramsMatch: ourParams === r.params };
   });
   const ratios = train.flatMap((ours) => {
     const peer = results.find((r) => r.preset === ours.preset && r.size[0] === ours.size[0] && r.size[1] === ours.size[1] && r.batch === ours.batch);
     if (!peer || ours.msPerStep === null) return [];
-    return [{ preset: ours.preset, size: ours.size, backend: ours.backend, oursMs: ours.msPerStep, torchMs: peer.msPerStep, ratio: ours.msPerStep / peer.msPerStep }];
+    return [{ preset: ours.preset, size: ours.size, backend: engineLabel(ours.backend, ours.threads), oursMs: ours.msPerStep, torchMs: peer.msPerStep, ratio: ours.msPerStep / peer.msPerStep }];
   });
   return { torch: parsed.torch, threads: parsed.threads, command, results, ratios };
 }

@@ -1,5 +1,6 @@
 /** Plain-text tables of the bench's figures, for the terminal and for pasting into BENCHMARKS.md. */
 import type { BenchReport } from './bench';
+import { engineLabel } from './measure';
 
 /** A Markdown table whose columns are padded, so it reads in a terminal as well as rendered. */
 export function table(header: string[], rows: string[][]): string {
@@ -24,12 +25,12 @@ export function renderReport(report: BenchReport): string {
     parts.push(
       table(
         ['preset', 'size', 'batch', 'backend', 'ms/step', 'images/s', 'steps', 'longest task ms', 'note'],
-        report.train.map((t) => [t.preset, size(t.size), String(t.batch), t.backend, fixed(t.msPerStep), fixed(t.imagesPerSecond, 2), String(t.steps), task(t.longestTaskMs), t.skipped ?? '']),
+        report.train.map((t) => [t.preset, size(t.size), String(t.batch), engineLabel(t.backend, t.threads ?? 1), fixed(t.msPerStep), fixed(t.imagesPerSecond, 2), String(t.steps), task(t.longestTaskMs), t.skipped ?? '']),
       ),
     );
   }
   if (report.inference.length) {
-    parts.push(table(['preset', 'size', 'backend', 'ms/image', 'images'], report.inference.map((i) => [i.preset, size(i.size), i.backend, fixed(i.msPerImage, 1), String(i.images)])));
+    parts.push(table(['preset', 'size', 'backend', 'ms/image', 'images'], report.inference.map((i) => [i.preset, size(i.size), engineLabel(i.backend, i.threads ?? 1), fixed(i.msPerImage, 1), String(i.images)])));
   }
   if (report.ingest.length) {
     parts.push(

@@ -93,6 +93,22 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(page.getByTestId('test-row')).toHaveCount(16);
   await shot('Test results');
 
+  // A test row opens its overlay: the worker predicts that image again with the same model, so the
+  // dialog's Dice (from the Uint8 map at threshold 0.5) matches the table's (from logits) within 0.01.
+  const worst = page.getByTestId('test-row').first();
+  const rowDice = Number(await worst.locator('td').first().innerText());
+  await worst.getByRole('button').click();
+  const dialog = page.getByTestId('test-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('heading')).toHaveText(`${await worst.getByRole('button').innerText()}: Overlay`);
+  const dialogDice = Number((await dialog.getByTestId('dialog-dice').innerText()).replace('Dice ', ''));
+  expect(Math.abs(dialogDice - rowDice)).toBeLessThanOrEqual(0.01);
+  await dialog.getByRole('button', { name: 'Error map' }).click();
+  for (const variance of await canvasVariance(page, '[data-testid="test-dialog"] canvas')) expect(variance).toBeGreaterThan(10);
+  await dialog.screenshot({ path: testInfo.outputPath('test-image-dialog.png') });
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
   // Export downloads a non-empty zip that imports back.
   const download = page.waitForEvent('download');
   await run.getByRole('button', { name: 'Export model (.zip)' }).click();

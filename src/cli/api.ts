@@ -69,7 +69,8 @@ export interface RenderedImage {
 export type ForwardedEvent = Exclude<WorkerEvent, { type: 'overlays' | 'prediction' | 'export-ready' | 'dataset' | 'run-started' }>;
 
 export interface StudioCliApi {
-  init(backend: BackendPreference): Promise<BackendChoice>;
+  /** `wasmThreads` takes effect on the page's first init only (the wasm module starts once). */
+  init(backend: BackendPreference, wasmThreads?: number): Promise<BackendChoice>;
   /** Ingests the files of `<input id="data">` (filled by Playwright's setInputFiles). */
   ingestFromInput(options: IngestOptions): Promise<IngestOutcome>;
   train(config: TrainConfig, name: string): Promise<TrainOutcome>;

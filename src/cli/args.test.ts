@@ -91,13 +91,13 @@ describe('parseBenchArgs', () => {
   it('measures everything on every backend by default', () => {
     expect(parseBenchArgs([])).toEqual({
       json: null, peer: false, backends: [...BACKEND_NAMES], budgetSeconds: 60, sections: ['train', 'inference', 'ingest', 'memory'],
-      presets: ['tiny', 'transunet'], sizes: ['64x96', '128x192'],
+      presets: ['tiny', 'transunet', 'seed-unet16'], sizes: ['64x96', '128x192'], wasmThreads: [1, 2],
     });
   });
 
   it('narrows backends and sections', () => {
-    expect(parseBenchArgs(['--json', 'b.json', '--peer', '--backends', 'webgl,cpu', '--only', 'train', '--budget', '30', '--presets', 'tiny', '--sizes', '128x192'])).toMatchObject({
-      json: 'b.json', peer: true, backends: ['webgl', 'cpu'], sections: ['train'], budgetSeconds: 30, presets: ['tiny'], sizes: ['128x192'],
+    expect(parseBenchArgs(['--json', 'b.json', '--peer', '--backends', 'webgl,cpu', '--only', 'train', '--budget', '30', '--presets', 'tiny', '--sizes', '128x192', '--wasm-threads', '2'])).toMatchObject({
+      json: 'b.json', peer: true, backends: ['webgl', 'cpu'], sections: ['train'], budgetSeconds: 30, presets: ['tiny'], sizes: ['128x192'], wasmThreads: [2],
     });
   });
 
@@ -106,6 +106,7 @@ describe('parseBenchArgs', () => {
     [['--only', ''], /--only needs a value/],
     [['--budget', 'soon'], /--budget must be a number above 0/],
     [['--sizes', '256x384'], /--sizes takes a comma-separated list of 64x96, 128x192/],
+    [['--wasm-threads', '1,0'], /--wasm-threads takes a comma-separated list of whole numbers from 1 to 64; got "1,0"/],
   ])('refuses %j', (argv, expected) => {
     expect(message(() => parseBenchArgs(argv))).toMatch(expected);
   });

@@ -17,8 +17,8 @@ export const TRAIN_USAGE =
   `                        [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S]`;
 export const PREDICT_USAGE = 'usage: npm run predict -- --model OUT --data DIR [--report FILE] [--masks MASKDIR] [--cutouts CUTDIR] [--backend B] [--threshold T] [--tta]';
 export const BENCH_USAGE =
-  `usage: npm run bench -- [--json FILE] [--peer] [--backends ${BACKEND_NAMES.join(',')}] [--budget SECONDS] [--only train,inference,ingest,memory]\n` +
-  '                        [--presets tiny,transunet] [--sizes 64x96,128x192]';
+  `usage: npm run bench -- [--json FILE] [--peer] [--backends ${BACKEND_NAMES.join(',')}] [--wasm-threads 1,2] [--budget SECONDS] [--only train,inference,ingest,memory]\n` +
+  '                        [--presets tiny,transunet,seed-unet16] [--sizes 64x96,128x192]';
 
 /** Splits argv into flag values; `--flag=value` and `--flag value` both work. */
 function readFlags(argv: string[], spec: Spec, usage: string): Map<string, string> {
@@ -163,6 +163,10 @@ export function parsePredictArgs(argv: string[]): PredictArgs {
   };
 }
 
+/** What the bench trains: two presets, and the seed's U-Net narrowed to base 16 (17.3M parameters is a day's work here). */
+export const BENCH_MODELS = ['tiny', 'transunet', 'seed-unet16'] as const;
+export type BenchModel = (typeof BENCH_MODELS)[number];
+
 export const BENCH_SECTIONS = ['train', 'inference', 'ingest', 'memory'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
@@ -173,7 +177,9 @@ export interface BenchArgs {
   /** Seconds one training measurement may take before the rest of it is skipped. */
   budgetSeconds: number;
   sections: BenchSection[];
-  presets: Array<'tiny' | 'transunet'>;
+  presets: BenchModel[];
+  /** wasm is measured once per thread count (XNNPACK threads; PyTorch uses every core). */
+  wasmThreads: number[];
   sizes: Array<'64x96' | '128x192'>;
 }
 
@@ -186,8 +192,14 @@ function list<T extends string>(values: Map<string, string>, flag: string, allow
   return [...new Set(items)] as T[];
 }
 
+function threadCounts(raw: string): number[] {
+  const counts = raw.split(',').map((s) => Number(s.trim()));
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError(`--wasm-threads takes a comma-separated list of whole numbers from 1 to 64; got "${raw}"`);
+  return [...new Set(counts)];
+}
+
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const spec: Spec = { '--json': 'value', '--peer': 'switch', '--backends': 'value', '--budget': 'value', '--only': 'value', '--presets': 'value', '--sizes': 'value' };
+  const spec: Spec = { '--json': 'value', '--peer': 'switch', '--backends': 'value', '--wasm-threads': 'value', '--budget': 'value', '--only': 'value', '--presets': 'value', '--sizes': 'value' };
   const values = readFlags(argv, spec, BENCH_USAGE);
   return {
     json: values.get('--json') ?? null,
@@ -195,7 +207,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     backends: list(values, '--backends', BACKEND_NAMES),
     budgetSeconds: positive(values, '--budget', 3600) ?? 60,
     sections: list(values, '--only', BENCH_SECTIONS),
-    presets: list(values, '--presets', ['tiny', 'transunet'] as const),
+    presets: list(values, '--presets', BENCH_MODELS),
     sizes: list(values, '--sizes', ['64x96', '128x192'] as const),
+    wasmThreads: threadCounts(values.get('--wasm-threads') ?? '1,2'),
   };
 }

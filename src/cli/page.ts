@@ -115,7 +115,7 @@ const context: PageContext = {
 };
 
 const api: StudioCliApi = {
-  init: (backend) => request({ type: 'init', backend }, (event) => (event.type === 'ready' ? event.choice : undefined)),
+  init: (backend, wasmThreads) => request({ type: 'init', backend, wasmThreads }, (event) => (event.type === 'ready' ? event.choice : undefined)),
 
   async ingestFromInput(options) {
     const sources = inputFiles();

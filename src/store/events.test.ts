@@ -78,6 +78,22 @@ describe('reduceEvent', () => {
     expect(storage.storageError).toBe('Browser storage is full');
   });
 
+  it('shows the test image the user opened last, and its failure', () => {
+    const source = { name: 'b_01.jpg', width: 1, height: 1, rgb: new Uint8Array(3), mask: new Uint8Array(1) };
+    const map = { name: 'b_01.jpg', width: 1, height: 1, probabilities: new Uint8Array([200]) };
+    const started = apply([{ type: 'run-started', id: 1, run, params: 1, sources: [], resumed: false }]);
+    const opened = { ...started, inspection: { name: 'b_01.jpg', phase: 'loading' as const, source: null, map: null, error: null } };
+    const ready = reduceEvent(opened, { type: 'test-inspection', id: 2, runId: 'run-a', source, map });
+    expect(ready.inspection).toEqual({ name: 'b_01.jpg', phase: 'ready', source, map, error: null });
+    // A late answer for an image the user has since left (or another run's) changes nothing.
+    const otherImage = { ...opened, inspection: { ...opened.inspection, name: 'c_02.jpg' } };
+    expect(reduceEvent(otherImage, { type: 'test-inspection', id: 2, runId: 'run-a', source, map })).toBe(otherImage);
+    expect(reduceEvent(opened, { type: 'test-inspection', id: 2, runId: 'run-b', source, map })).toBe(opened);
+    const failed = reduceEvent(opened, { type: 'error', id: 2, request: 'inspect-test', message: 'No trained model to inspect yet.' });
+    expect([failed.inspection?.phase, failed.inspection?.error]).toEqual(['failed', 'No trained model to inspect yet.']);
+    expect(failed.run).toBe(opened.run); // not routed to the spine panel
+  });
+
   it('drops ingest progress of a load that was replaced', () => {
     const loading = { ...initialState, dataset: { ...initialState.dataset, phase: 'loading' as const, requestId: 9 } };
     const progress = { done: 1, total: 2, pairsPerSecond: 10, etaSeconds: 0.1 };

@@ -52,6 +52,15 @@ export interface TrainingState {
   error: string | null;
 }
 
+/** One test image opened from the test table: the worker predicts it on request. */
+export interface TestInspection {
+  name: string;
+  phase: 'loading' | 'ready' | 'failed';
+  source: OverlaySource | null;
+  map: ProbabilityMap | null;
+  error: string | null;
+}
+
 export interface StudioState {
   engine: { phase: EnginePhase; choice: BackendChoice | null; error: string | null; message?: string };
   dataset: DatasetState;
@@ -60,6 +69,7 @@ export interface StudioState {
   storageError: string | null;
   imported: string | null;
   inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null };
+  inspection: TestInspection | null;
   run: {
     phase: RunPhase;
     requestId: number | null;
@@ -124,6 +134,7 @@ export const initialState: StudioState = {
   storageError: null,
   imported: null,
   inference: { phase: 'idle', model: 'run', results: [], error: null },
+  inspection: null,
   run: { phase: 'idle', requestId: null, message: '', steps: [], numTensors: null, medianMs: null, params: null, error: null },
 };
 
@@ -176,6 +187,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       const { steps, ...run } = event.run;
       return {
         ...state,
+        inspection: null,
         training: {
           ...initialTraining,
           phase: 'compiling',
@@ -216,6 +228,9 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       return training(state, event.runId, { lastCheckpoint: { kind: event.kind, epoch: event.epoch, saved: event.saved } });
     case 'test-result':
       return training(state, event.runId, { test: event.result });
+    case 'test-inspection':
+      if (state.training.run?.id !== event.runId || state.inspection?.name !== event.source.name) return state;
+      return { ...state, inspection: { name: event.source.name, phase: 'ready', source: event.source, map: event.map, error: null } };
     case 'export-ready':
       return state;
     case 'prediction':
@@ -227,6 +242,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'storage-error':
       return { ...state, storageError: event.message };
     case 'error':
+      if (event.request === 'inspect-test') return state.inspection ? { ...state, inspection: { ...state.inspection, phase: 'failed', error: event.message } } : state;
       if (event.request === 'predict') return { ...state, inference: { ...state.inference, phase: 'idle', error: event.message } };
       if (event.request === 'train-start' || event.request === 'run-resume' || event.request === 'train-update' || event.request === 'test-now' || event.request === 'export' || event.request === 'import') {
         const phase = state.training.phase === 'starting' ? 'idle' : state.training.phase;

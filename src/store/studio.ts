@@ -129,6 +129,16 @@ export function requestTest(): void {
   trainer().send({ type: 'test-now' });
 }
 
+/** Opens a test image's overlay: the worker predicts it with the run's model (null closes it). */
+export function inspectTestImage(name: string | null): void {
+  if (name === null) {
+    useStudio.setState({ inspection: null });
+    return;
+  }
+  useStudio.setState({ inspection: { name, phase: 'loading', source: null, map: null, error: null } });
+  trainer().send({ type: 'inspect-test', name });
+}
+
 export function exportRun(): void {
   trainer().send({ type: 'export' });
 }

@@ -1,10 +1,12 @@
 /**
  * Per-image metrics over the test split after a run: sortable, worst Dice first, the mean on top.
- * The worker computes them (at the run's threshold) and sends figures only, no pixels.
+ * The worker computes them (at the run's threshold) and sends figures only; a row's pixels are
+ * fetched when the user opens it.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
-import { useStudio } from '../store/studio';
-import { cardId, formatScore, sortRows, type SortDirection, type SortKey } from './overlayMath';
+import { inspectTestImage, useStudio } from '../store/studio';
+import { formatScore, sortRows, type SortDirection, type SortKey } from './overlayMath';
+import { EnlargeDialog, score, type ViewKey } from './OverlayViews';
 import './overlays.css';
 
 const COLUMNS: Array<{ key: SortKey; label: string }> = [
@@ -17,20 +19,33 @@ const COLUMNS: Array<{ key: SortKey; label: string }> = [
 ];
 const METRIC_COLUMNS = COLUMNS.filter((c) => c.key !== 'name') as Array<{ key: Exclude<SortKey, 'name'>; label: string }>;
 
-/** Scrolls to a tracked image's overlay card and moves focus there, so keyboard users land on it. */
-function showOverlay(name: string): void {
-  const card = document.getElementById(cardId(name));
-  if (!card) return;
-  card.scrollIntoView({ behavior: 'smooth', block: 'center' });
-  card.focus({ preventScroll: true });
+/** The test image opened from a row, scored at the current threshold, in the same dialog as the overlays. */
+function TestImageDialog() {
+  const inspection = useStudio((s) => s.inspection);
+  const threshold = useStudio((s) => s.settings.threshold);
+  const [view, setView] = useState<ViewKey>('overlay');
+  const item = useMemo(
+    () => (inspection?.source && inspection.map ? score(inspection.source, inspection.map, threshold) : null),
+    [inspection, threshold],
+  );
+  return (
+    <EnlargeDialog
+      item={item}
+      view={view}
+      opacity={0.5}
+      onView={setView}
+      onClose={() => inspectTestImage(null)}
+      note={`A test image (its car was never trained on), predicted by the run's model as it stands now, at threshold ${threshold.toFixed(2)}.`}
+      testId="test-dialog"
+    />
+  );
 }
 
 export function TestResults() {
   const test = useDeferredValue(useStudio((s) => s.training.test));
-  const sources = useStudio((s) => s.training.sources);
+  const inspection = useStudio((s) => s.inspection);
   const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>({ key: 'dice', direction: 'ascending' });
   const rows = useMemo(() => (test ? sortRows(test.perImage, sort.key, sort.direction) : []), [test, sort]);
-  const tracked = useMemo(() => new Set(sources.map((s) => s.name)), [sources]);
 
   if (!test) {
     return (
@@ -53,9 +68,11 @@ export function TestResults() {
     <section className="panel test-results" aria-labelledby="test-title" data-testid="test-results">
       <h2 id="test-title">Test results</h2>
       <p className="muted">
-        {test.perImage.length} test images, loss {Number.isFinite(test.loss) ? test.loss.toFixed(4) : '—'}. Click a column to sort it; the
-        test split holds cars never seen in training or validation.
+        {test.perImage.length} test images, loss {Number.isFinite(test.loss) ? test.loss.toFixed(4) : '—'}. Click a column to sort it, an
+        image to see its prediction; the test split holds cars never seen in training or validation.
       </p>
+      {inspection?.phase === 'loading' && <p className="muted" role="status">Predicting {inspection.name}...</p>}
+      {inspection?.phase === 'failed' && <p className="error" role="alert">{inspection.error}</p>}
       <div className="test-table-wrap">
         <table className="test-table">
           <caption className="muted">Per-image metrics at the run's threshold, mean over images on top.</caption>
@@ -83,16 +100,9 @@ export function TestResults() {
             {rows.map((row) => (
               <tr key={row.name} data-testid="test-row">
                 <th scope="row">
-                  {/* Test and validation images come from different cars (the split is by car), so a
-                      test image is normally not among the tracked overlays and its row stays plain text:
-                      the page holds no pixels of test images to draw. */}
-                  {tracked.has(row.name) ? (
-                    <button type="button" className="link" onClick={() => showOverlay(row.name)} title="Show its overlay">
-                      {row.name}
-                    </button>
-                  ) : (
-                    row.name
-                  )}
+                  <button type="button" className="link" onClick={() => inspectTestImage(row.name)} aria-label={`Open the overlay of ${row.name}`}>
+                    {row.name}
+                  </button>
                 </th>
                 {METRIC_COLUMNS.map((c) => (
                   <td key={c.key}>{formatScore(row[c.key])}</td>
@@ -102,6 +112,7 @@ export function TestResults() {
           </tbody>
         </table>
       </div>
+      <TestImageDialog />
     </section>
   );
 }

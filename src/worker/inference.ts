@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { predictRgba } from '../ml/train/predict';
 import type { PixelSet } from '../data/dataset';
-import type { PredictionResult } from './protocol';
+import type { OverlaySource, PredictionResult } from './protocol';
 
 async function decodeFull(blob: Blob): Promise<{ rgba: Uint8ClampedArray<ArrayBuffer>; width: number; height: number; bitmap: ImageBitmap }> {
   const bitmap = await createImageBitmap(blob).catch((error: Error) => {
@@ -79,4 +79,16 @@ export async function predictPairs(model: tf.LayersModel, set: PixelSet, indices
     results.push({ name: set.names[index], width, height, rgba, probabilities, modelProbabilities: probabilities.slice(), error: null });
   }
   return results;
+}
+
+/** The photo (RGB) and ground truth of pair `index` of a set, copied out for the page to draw. */
+export function overlaySource(set: PixelSet, index: number): OverlaySource {
+  const pixels = set.height * set.width;
+  return {
+    name: set.names[index],
+    width: set.width,
+    height: set.height,
+    rgb: set.images.slice(index * pixels * 3, (index + 1) * pixels * 3),
+    mask: set.masks.slice(index * pixels, (index + 1) * pixels),
+  };
 }

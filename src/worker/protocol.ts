@@ -52,6 +52,8 @@ export type Request =
   | { type: 'train-update'; id: number; settings: Partial<LiveSettings> }
   | { type: 'overlays-now'; id: number }
   | { type: 'test-now'; id: number }
+  /** The current model's prediction on one test image, with its photo and truth, for a test-table row. */
+  | { type: 'inspect-test'; id: number; name: string }
   | { type: 'export'; id: number }
   | { type: 'import'; id: number; files: Array<{ name: string; bytes: ArrayBuffer }> }
   | { type: 'runs-list'; id: number }
@@ -153,6 +155,7 @@ export type WorkerEvent =
   | { type: 'config-change'; id: number; runId: string; change: ConfigChange }
   | { type: 'checkpoint'; id: number; runId: string; kind: 'latest' | 'best'; epoch: number; step: number; bytes: number; saved: boolean }
   | { type: 'test-result'; id: number; runId: string; result: TestResult }
+  | { type: 'test-inspection'; id: number; runId: string; source: OverlaySource; map: ProbabilityMap }
   | { type: 'export-ready'; id: number; filename: string; zip: Uint8Array<ArrayBuffer> }
   | { type: 'imported'; id: number; message: string }
   | { type: 'runs'; id: number; runs: RunSummary[] }

@@ -3,7 +3,7 @@
  * the background while other requests are answered; controls reach the Trainer directly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { subset } from '../data/dataset';
+import { subset, type PixelSet } from '../data/dataset';
 import { captureCheckpoint, checkpointBytes, modelFromCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../ml/io/checkpoint';
 import { buildExportZip } from '../ml/io/export';
 import { loadModel, readModelFiles } from '../ml/io/import';
@@ -12,7 +12,8 @@ import type { LiveSettings, TrainConfig } from '../ml/train/config';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import { Trainer, type Progress, type RunOutcome, type TrainerHooks } from '../ml/train/trainer';
 import { datasetFingerprint, newRunId, openStudioDb, type RunRecord, type StudioDb } from './persistence';
-import { predictFiles, predictPairs } from './inference';
+import { overlaySource, predictFiles, predictPairs } from './inference';
+import { predictProbabilities } from '../ml/train/predict';
 import type { OverlaySource, PredictRequest, RunAction, RunStatusName, WorkerEvent } from './protocol';
 import type { LoadedDataset, Session } from './session';
 
@@ -24,9 +25,15 @@ interface StoredState {
 
 const MAX_STORED_STEPS = 5000;
 
+function modelOverrides({ height, width, base }: TrainConfig) {
+  return { height, width, ...(base !== undefined && { base }) };
+}
+
 export class RunManager {
   private trainer: Trainer | null = null;
   private run: RunRecord | null = null;
+  /** The run's own split, as it trains and tests on it (the session's may be re-split later). */
+  private data: { train: PixelSet; val: PixelSet; test: PixelSet } | null = null;
   private active = false;
   private dbPromise: Promise<StudioDb | null> | null = null;
   importedModel: tf.LayersModel | null = null;
@@ -80,7 +87,7 @@ export class RunManager {
     const { set } = loaded.result;
     const base = fromImported ? await this.importedCopy(set.height, set.width) : null;
     const config: TrainConfig = { ...requested, height: set.height, width: set.width, ...(base && { preset: base.preset }) };
-    const model = base?.model ?? buildPreset(config.preset, { height: config.height, width: config.width });
+    const model = base?.model ?? buildPreset(config.preset, modelOverrides(config));
     const fingerprint = datasetFingerprint(set.names, set.height, set.width);
     const now = Date.now();
     const run: RunRecord = {
@@ -135,7 +142,7 @@ export class RunManager {
       }
       loaded = this.session.adopt(id, data, run.split, this.post);
     }
-    const model = buildPreset(run.config.preset, { height: run.config.height, width: run.config.width });
+    const model = buildPreset(run.config.preset, modelOverrides(run.config));
     await restoreWeights(model, stored.checkpoint);
     const optimizer = (await restoreOptimizer(stored.checkpoint, model)) ?? createOptimizer(run.config.optimizer);
     run.status = 'running';
@@ -148,11 +155,9 @@ export class RunManager {
     const trainer = new Trainer(model, optimizer, run.config, data, this.hooks(id, run), progress);
     this.trainer = trainer;
     this.run = run;
+    this.data = data;
     this.active = true;
-    const sources: OverlaySource[] = trainer.trackedIndices.map((i) => {
-      const pixels = set.height * set.width;
-      return { name: data.val.names[i], width: set.width, height: set.height, rgb: data.val.images.slice(i * pixels * 3, (i + 1) * pixels * 3), mask: data.val.masks.slice(i * pixels, (i + 1) * pixels) };
-    });
+    const sources: OverlaySource[] = trainer.trackedIndices.map((i) => overlaySource(data.val, i));
     this.post({ type: 'run-started', id, run, params: countTrainableParams(model), sources, resumed: progress != null });
     void this.loop(id, trainer, run);
   }
@@ -241,6 +246,15 @@ export class RunManager {
     if (!this.trainer || !this.run) throw new Error('No trained model to test yet.');
     const result = await this.trainer.test();
     this.post({ type: 'test-result', id, runId: this.run.id, result });
+  }
+
+  async inspectTest(id: number, name: string): Promise<void> {
+    if (!this.trainer || !this.run || !this.data) throw new Error('No trained model to inspect yet.');
+    const index = this.data.test.names.indexOf(name);
+    if (index < 0) throw new Error(`${name} is not in this run's test split.`);
+    const [map] = await predictProbabilities(this.trainer.model, this.data.test, [index], 1);
+    const source = overlaySource(this.data.test, index);
+    this.post({ type: 'test-inspection', id, runId: this.run.id, source, map }, [source.rgb.buffer, source.mask.buffer, map.probabilities.buffer]);
   }
 
   /** A consistent snapshot (weights are cloned at once), so export works while training goes on. */

@@ -94,6 +94,8 @@ async function handle(request: Request): Promise<void> {
       return runs.overlaysNow();
     case 'test-now':
       return runs.testNow(request.id);
+    case 'inspect-test':
+      return runs.inspectTest(request.id, request.name);
     case 'export':
       return runs.export(request.id);
     case 'import':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildPreset, countTrainableParams } from './build';
+import { estimateParams } from './estimate';
 import { PRESET_NAMES, presetConfig } from './presets';
 import './index';
 
@@ -27,6 +28,14 @@ describe('presets', () => {
     const model = buildPreset('seed-unet', { height: 32, width: 32 });
     expect(countTrainableParams(model)).toBe(17_267_393); // PyTorch's count
     expect(model.countParams()).toBe(17_276_225); // plus BatchNorm moving mean and variance (8,832)
+    model.dispose();
+  });
+
+  it('a preset narrowed by `base` matches PyTorch and the estimate (the bench\'s seed-unet16)', () => {
+    const model = buildPreset('seed-unet', { height: 32, width: 48, base: 16 });
+    // bench/reference/train_torch.py's Net('seed-unet16', ...): sum of p.numel() over its parameters.
+    expect(countTrainableParams(model)).toBe(1_082_033);
+    expect(estimateParams(presetConfig('seed-unet', { height: 32, width: 48, base: 16 }))).toBe(1_082_033);
     model.dispose();
   });
 

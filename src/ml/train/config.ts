@@ -11,6 +11,8 @@ export interface TrainConfig {
   preset: PresetName;
   height: number;
   width: number;
+  /** Channels of the first encoder block when not the preset's own (the bench's narrow seed-unet). */
+  base?: number;
   batchSize: number;
   epochs: number;
   optimizer: OptimizerConfig;

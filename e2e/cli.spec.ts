@@ -1,0 +1,199 @@
+/**
+ * The headless tools as a user runs them: `npm run sample`, `npm run train` and `npm run predict`
+ * in child processes, each starting its own server and Chromium. The page fixture is only used to
+ * decode the PNGs and GIFs they write, with the browser's own decoders, to check the figures.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+// The sample is written at the model's size (W x H = 48x32 for --size 32x48), so the masks predict
+// writes are at the resolution it scored at, and its Dice can be recomputed from them exactly.
+const CARS = 3;
+const ANGLES = 16;
+
+function npm(script: string, args: string[]) {
+  const result = spawnSync('npm', ['run', '--silent', script, '--', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 480_000, env: { ...process.env, FORCE_COLOR: '0' } });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Dice of a binary prediction (PNG, white = car) against a ground-truth mask (> 127 = car), decoded in Chromium. */
+async function diceInBrowser(page: Page, predictedPng: Buffer, truthGif: Buffer): Promise<{ dice: number; width: number; height: number }> {
+  return page.evaluate(
+    async ([predicted, truth]) => {
+      const pixels = async (bytes: number[], type: string) => {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type }));
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const context = canvas.getContext('2d')!;
+        context.drawImage(bitmap, 0, 0);
+        return context.getImageData(0, 0, bitmap.width, bitmap.height);
+      };
+      const p = await pixels(predicted, 'image/png');
+      const t = await pixels(truth, 'image/gif');
+      if (p.width !== t.width || p.height !== t.height) return { dice: NaN, width: p.width, height: p.height };
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      for (let i = 0; i < p.data.length; i += 4) {
+        const car = p.data[i]! > 127;
+        const real = t.data[i]! > 127;
+        if (car && real) tp++;
+        else if (car) fp++;
+        else if (real) fn++;
+      }
+      // The studio's rule: an empty prediction of an empty mask scores 1.
+      return { dice: tp + fp + fn === 0 ? 1 : (2 * tp) / (2 * tp + fp + fn), width: p.width, height: p.height };
+    },
+    [Array.from(predictedPng), Array.from(truthGif)] as const,
+  );
+}
+
+/** Alpha of every pixel of a PNG next to the red channel of another, decoded without premultiplying. */
+async function alphaAgainstMask(page: Page, cutoutPng: Buffer, maskPng: Buffer): Promise<{ mismatches: number; transparent: number; pixels: number }> {
+  return page.evaluate(
+    async ([cutout, mask]) => {
+      const pixels = async (bytes: number[]) => {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), { premultiplyAlpha: 'none' });
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const context = canvas.getContext('2d')!;
+        context.drawImage(bitmap, 0, 0);
+        return context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      };
+      const c = await pixels(cutout);
+      const m = await pixels(mask);
+      let mismatches = 0;
+      let transparent = 0;
+      for (let i = 0; i < c.length; i += 4) {
+        if (c[i + 3] === 0) transparent++;
+        if ((c[i + 3]! > 0) !== (m[i]! > 127)) mismatches++;
+      }
+      return { mismatches, transparent, pixels: c.length / 4 };
+    },
+    [Array.from(cutoutPng), Array.from(maskPng)] as const,
+  );
+}
+
+test.describe('headless tools', () => {
+  let work = '';
+  test.beforeAll(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'studio-cli-e2e-'));
+  });
+  test.afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('bad arguments and a missing folder exit non-zero with a message', () => {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['train', ['--data', path.join(work, 'no-such-folder'), '--out', path.join(work, 'x')], /--data .*no-such-folder: no such folder/],
+      ['train', ['--data', work, '--out', path.join(work, 'x'), '--size', '30x40'], /multiple of 16/],
+      ['train', ['--data', work, '--out', path.join(work, 'x'), '--preset', 'resnet'], /--preset/],
+      ['train', ['--data', work], /--out OUT is required/],
+      ['train', ['--data', work, '--out', path.join(work, 'x'), '--epochs', '0', '--minutes', '1'], /--epochs 0 only loads and splits the data: drop --minutes/],
+      ['train', ['--data', work, '--out', path.join(work, 'x'), '--lr', '-1'], /--lr -1: /],
+      ['train', ['--frobnicate'], /unknown argument "--frobnicate"/],
+      ['predict', ['--model', path.join(work, 'no-model'), '--data', work], /--model/],
+      ['predict', ['--data', work], /--model .* is required/],
+    ];
+    for (const [script, args, message] of cases) {
+      const { status, output } = npm(script, args);
+      expect(status, `${script} ${args.join(' ')}\n${output}`).toBe(2);
+      expect(output).toMatch(message);
+      // A message, not a stack trace.
+      expect(output).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  test('train writes the studio export and report.json; predict scores it and cuts cars out', async ({ page }) => {
+    test.setTimeout(900_000);
+    const data = path.join(work, 'data');
+    const out = path.join(work, 'model');
+    const sample = npm('sample', ['--out', data, '--cars', String(CARS), '--size', '48x32', '--seed', '7']);
+    expect(sample.status, sample.output).toBe(0);
+
+    const train = npm('train', ['--data', data, '--preset', 'tiny', '--size', '32x48', '--epochs', '1', '--batch', '4', '--seed', '3', '--out', out]);
+    expect(train.status, train.output).toBe(0);
+    expect(train.output).toMatch(/epoch 1: train loss \d/);
+    expect(readdirSync(out).sort()).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'run.json', 'history.csv', 'report.json']));
+
+    const modelJson = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8'));
+    const manifestBytes = modelJson.weightsManifest.flatMap((group: { weights: Array<{ shape: number[] }> }) => group.weights).reduce((sum: number, w: { shape: number[] }) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    expect(readFileSync(path.join(out, 'weights.bin')).byteLength).toBe(manifestBytes);
+
+    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.preset).toBe('tiny');
+    expect(report.size).toEqual([32, 48]);
+    expect(report.seed).toBe(3);
+    expect(report.pairs).toBe(CARS * ANGLES);
+    expect(report.skipped).toEqual([]);
+    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(report.backend);
+    // float32 weights: the parameter count is the manifest's bytes / 4 (the optimizer's state is not in it).
+    expect(report.params).toBe(manifestBytes / 4);
+    const { train: trainSplit, val, test: testSplit } = report.split;
+    expect(trainSplit.pairs + val.pairs + testSplit.pairs).toBe(CARS * ANGLES);
+    const groups = [...trainSplit.groups, ...val.groups, ...testSplit.groups];
+    expect(new Set(groups).size).toBe(CARS);
+    for (const part of [trainSplit, val, testSplit]) expect(part.pairs).toBe(part.groups.length * ANGLES);
+    expect(report.history).toHaveLength(1);
+    const epoch = report.history[0];
+    expect(epoch.epoch).toBe(1);
+    expect(epoch.trainLoss).toBeGreaterThan(0);
+    expect(epoch.valLoss).toBeGreaterThan(0);
+    for (const key of ['dice', 'iou', 'precision', 'recall', 'accuracy']) {
+      expect(epoch[key]).toBeGreaterThanOrEqual(0);
+      expect(epoch[key]).toBeLessThanOrEqual(1);
+      expect(report.test[key]).toBeGreaterThanOrEqual(0);
+      expect(report.test[key]).toBeLessThanOrEqual(1);
+    }
+    expect(report.testPerImage).toHaveLength(testSplit.pairs);
+    const testMean = report.testPerImage.reduce((sum: number, m: { dice: number }) => sum + m.dice, 0) / testSplit.pairs;
+    expect(report.test.dice).toBeCloseTo(testMean, 9);
+    expect(report.wallSeconds).toBeGreaterThan(0);
+    expect(report.imagesPerSecond).toBeGreaterThan(0);
+    // One epoch = ceil(train pairs / batch) steps.
+    expect(report.steps).toBe(Math.ceil(trainSplit.pairs / 4));
+
+    // predict on every pair of the same folder, with masks and cut-outs.
+    const masks = path.join(work, 'masks');
+    const cutouts = path.join(work, 'cutouts');
+    const reportFile = path.join(work, 'predict.json');
+    const predict = npm('predict', ['--model', out, '--data', data, '--report', reportFile, '--masks', masks, '--cutouts', cutouts]);
+    expect(predict.status, predict.output).toBe(0);
+    expect(predict.output).toMatch(new RegExp(`${CARS * ANGLES} pairs at 32x48: dice \\d`));
+    const scored = JSON.parse(readFileSync(reportFile, 'utf8'));
+    expect(scored.pairs).toBe(CARS * ANGLES);
+    expect(scored.perImage).toHaveLength(CARS * ANGLES);
+    const meanDice = scored.perImage.reduce((sum: number, m: { dice: number }) => sum + m.dice, 0) / scored.pairs;
+    expect(scored.dice).toBeCloseTo(meanDice, 9);
+    for (const key of ['dice', 'iou', 'precision', 'recall', 'accuracy']) expect(scored[key]).toBeGreaterThanOrEqual(0);
+
+    // Each reported Dice, recomputed from the mask predict wrote and the ground-truth GIF (tolerance 1e-6).
+    for (const entry of scored.perImage.slice(0, 6) as Array<{ file: string; dice: number }>) {
+      const stem = entry.file.replace(/^train\//, '').replace(/\.jpg$/, '');
+      const maskPng = readFileSync(path.join(masks, 'train', `${stem}.png`));
+      const truth = readFileSync(path.join(data, 'train_masks', `${stem}_mask.gif`));
+      const recomputed = await diceInBrowser(page, maskPng, truth);
+      expect([recomputed.width, recomputed.height]).toEqual([48, 32]);
+      expect(Math.abs(recomputed.dice - entry.dice), entry.file).toBeLessThan(1e-6);
+      const alpha = await alphaAgainstMask(page, readFileSync(path.join(cutouts, 'train', `${stem}.png`)), maskPng);
+      expect(alpha.pixels).toBe(48 * 32);
+      expect(alpha.mismatches, `${entry.file}: cut-out alpha against its mask`).toBe(0);
+    }
+
+    // Photos without masks: only masks and cut-outs, one each.
+    const photos = path.join(work, 'photos');
+    mkdirSync(photos);
+    const jpgs = readdirSync(path.join(data, 'train')).filter((name) => name.endsWith('.jpg')).slice(0, 3);
+    for (const name of jpgs) copyFileSync(path.join(data, 'train', name), path.join(photos, name));
+    const photoCutouts = path.join(work, 'photo-cutouts');
+    const unlabelled = npm('predict', ['--model', out, '--data', photos, '--cutouts', photoCutouts]);
+    expect(unlabelled.status, unlabelled.output).toBe(0);
+    expect(unlabelled.output).toMatch(/wrote cut-outs to .* for 3 photos/);
+    expect(readdirSync(photoCutouts).sort()).toEqual(jpgs.map((name) => name.replace(/\.jpg$/, '.png')).sort());
+    const first = readFileSync(path.join(photoCutouts, jpgs[0]!.replace(/\.jpg$/, '.png')));
+    expect(first[25]).toBe(6); // IHDR colour type 6: RGBA
+    expect(existsSync(path.join(out, 'predict.json'))).toBe(false);
+  });
+});
