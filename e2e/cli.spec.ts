@@ -4,7 +4,7 @@
  * decode the PNGs and GIFs they write, with the browser's own decoders, to check the figures.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -80,22 +80,28 @@ test.describe('headless tools', () => {
   let work = '';
   test.beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), 'studio-cli-e2e-'));
+    // A folder with a file in it, so the checks below reach the argument they are about.
+    mkdirSync(path.join(work, 'notes'));
+    writeFileSync(path.join(work, 'notes', 'readme.txt'), 'no images here');
   });
   test.afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   test('bad arguments and a missing folder exit non-zero with a message', () => {
+    const notes = path.join(work, 'notes');
     const cases: Array<[string, string[], RegExp]> = [
       ['train', ['--data', path.join(work, 'no-such-folder'), '--out', path.join(work, 'x')], /--data .*no-such-folder: no such folder/],
-      ['train', ['--data', work, '--out', path.join(work, 'x'), '--size', '30x40'], /multiple of 16/],
-      ['train', ['--data', work, '--out', path.join(work, 'x'), '--preset', 'resnet'], /--preset/],
-      ['train', ['--data', work], /--out OUT is required/],
-      ['train', ['--data', work, '--out', path.join(work, 'x'), '--epochs', '0', '--minutes', '1'], /--epochs 0 only loads and splits the data: drop --minutes/],
-      ['train', ['--data', work, '--out', path.join(work, 'x'), '--lr', '-1'], /--lr -1: /],
+      ['train', ['--data', notes, '--out', path.join(work, 'x'), '--size', '30x40'], /multiple of 16/],
+      ['train', ['--data', notes, '--out', path.join(work, 'x'), '--preset', 'resnet'], /--preset/],
+      ['train', ['--data', notes], /--out OUT .* is required/],
+      ['train', ['--data', notes, '--out', path.join(work, 'x'), '--epochs', '0', '--minutes', '1'], /--epochs 0 only loads and splits the data: drop --minutes/],
+      ['train', ['--data', notes, '--out', path.join(work, 'x'), '--lr', '-1'], /--lr -1: /],
       ['train', ['--frobnicate'], /unknown argument "--frobnicate"/],
-      ['predict', ['--model', path.join(work, 'no-model'), '--data', work], /--model/],
-      ['predict', ['--data', work], /--model .* is required/],
+      // A folder with no image/mask pair is refused after loading, saying what was expected.
+      ['train', ['--data', notes, '--out', path.join(work, 'x'), '--preset', 'tiny', '--epochs', '0'], /no image\/mask pairs found/],
+      ['predict', ['--model', path.join(work, 'no-model'), '--data', work], /--model .*no-model: no such file or folder/],
+      ['predict', ['--data', notes], /--model .* is required/],
     ];
     for (const [script, args, message] of cases) {
       const { status, output } = npm(script, args);
@@ -119,18 +125,21 @@ test.describe('headless tools', () => {
     expect(readdirSync(out).sort()).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'run.json', 'history.csv', 'report.json']));
 
     const modelJson = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8'));
-    const manifestBytes = modelJson.weightsManifest.flatMap((group: { weights: Array<{ shape: number[] }> }) => group.weights).reduce((sum: number, w: { shape: number[] }) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-    expect(readFileSync(path.join(out, 'weights.bin')).byteLength).toBe(manifestBytes);
+    const manifest: Array<{ name: string; shape: number[] }> = modelJson.weightsManifest.flatMap((group: { weights: unknown[] }) => group.weights);
+    const floats = (weights: typeof manifest) => weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+    expect(readFileSync(path.join(out, 'weights.bin')).byteLength).toBe(4 * floats(manifest));
+    // Trainable parameters: every weight but BatchNorm's moving statistics.
+    const trainable = floats(manifest.filter((w) => !/moving_(mean|variance)$/.test(w.name)));
 
     const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
     expect(report.preset).toBe('tiny');
     expect(report.size).toEqual([32, 48]);
     expect(report.seed).toBe(3);
     expect(report.pairs).toBe(CARS * ANGLES);
-    expect(report.skipped).toEqual([]);
+    // The sample's own index.json is the one file that is not an image.
+    expect(report.skipped).toEqual([{ file: 'index.json', reason: 'not an image (.json)' }]);
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(report.backend);
-    // float32 weights: the parameter count is the manifest's bytes / 4 (the optimizer's state is not in it).
-    expect(report.params).toBe(manifestBytes / 4);
+    expect(report.params).toBe(trainable);
     const { train: trainSplit, val, test: testSplit } = report.split;
     expect(trainSplit.pairs + val.pairs + testSplit.pairs).toBe(CARS * ANGLES);
     const groups = [...trainSplit.groups, ...val.groups, ...testSplit.groups];
