@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 
@@ -11,9 +11,29 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * tfjs-backend-wasm starts its pthreads from a Blob holding `factory.toString()`, so the factory
+ * must not refer to anything outside itself. Minified, its guarded `typeof _scriptDir` read of the
+ * enclosing scope becomes a bare read of a renamed variable, and every pthread dies with
+ * "e is not defined" (production builds only; the dev server does not minify). In a worker
+ * `_scriptDir` is always undefined (it is `document.currentScript.src`), so the guard is `false`.
+ */
+function wasmThreadsSurviveMinify(): Plugin {
+  const guard = 'typeof _scriptDir !== "undefined" && _scriptDir';
+  return {
+    name: 'tfjs-wasm-threads-survive-minify',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/.test(id)) return null;
+      if (!code.includes(guard)) this.error(`${id}: the _scriptDir guard this plugin rewrites is gone; check threaded wasm in a production build`);
+      return { code: code.replace(guard, 'false'), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [react()],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [wasmThreadsSurviveMinify()] },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
   // Pre-bundled up front: otherwise the dev server discovers them when the worker first loads

@@ -81,7 +81,16 @@ async function benchTraining(args: BenchArgs, report: BenchReport, dir: string):
         continue;
       }
       log(`${label}: measuring...`);
-      const result = await measureTraining(dir, backend, combo, { budgetSeconds: args.budgetSeconds, measured: wantTrain ? 5 : 1, inference: args.sections.includes('inference'), threads });
+      let result: Awaited<ReturnType<typeof measureTraining>>;
+      try {
+        result = await measureTraining(dir, backend, combo, { budgetSeconds: args.budgetSeconds, measured: wantTrain ? 5 : 1, inference: args.sections.includes('inference'), threads });
+      } catch (error) {
+        // One broken measurement is a figure ("failed: why"), not the end of a half-hour bench.
+        const failed = `failed: ${(error as Error).message.split('\n')[0]}`;
+        log(`${label}: ${failed}`);
+        report.train.push({ ...base, skipped: failed });
+        break;
+      }
       if (!report.backends.some((b) => b.backend === backend)) report.backends.push(result.start);
       if (!result.start.started) {
         log(`${engine}: did not start (${result.start.reason})`);

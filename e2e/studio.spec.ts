@@ -109,6 +109,15 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 
+  // Re-scored at another threshold: the caption says which, and no image's recall can rise at a higher one.
+  const recalls = () => page.getByTestId('test-row').evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.querySelector('th')!.textContent, Number(r.querySelectorAll('td')[3]!.textContent)])));
+  const recallAtHalf = await recalls();
+  await page.getByTestId('threshold-slider').fill('0.9');
+  await page.getByTestId('rescore-test').click();
+  await expect(page.getByTestId('test-results').locator('caption')).toContainText('threshold 0.90');
+  for (const [name, recall] of Object.entries(await recalls())) expect(recall, name).toBeLessThanOrEqual(recallAtHalf[name]!);
+  await page.getByTestId('threshold-slider').fill('0.5');
+
   // Export downloads a non-empty zip that imports back.
   const download = page.waitForEvent('download');
   await run.getByRole('button', { name: 'Export model (.zip)' }).click();

@@ -27,6 +27,8 @@ export interface BackendChoice {
   reason: string;
   /** ms per timed training step of each backend that was timed (auto without a hardware GPU). */
   timings: Array<{ backend: BackendName; ms: number }>;
+  /** XNNPACK threads the wasm module really runs (asked of the module itself), when wasm is in use. */
+  threads?: number;
 }
 
 interface GpuAdapterLike {

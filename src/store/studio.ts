@@ -125,8 +125,9 @@ export function requestOverlays(): void {
   trainer().send({ type: 'overlays-now' });
 }
 
-export function requestTest(): void {
-  trainer().send({ type: 'test-now' });
+/** Scores the test split now, at `threshold` (the run's own when absent). */
+export function requestTest(threshold?: number): void {
+  trainer().send({ type: 'test-now', threshold });
 }
 
 /** Opens a test image's overlay: the worker predicts it with the run's model (null closes it). */

@@ -42,7 +42,15 @@ export function EnginePanel({ initial }: { initial: BackendPreference }) {
       {choice && (
         <dl className="facts">
           <dt>In use</dt>
-          <dd data-testid="backend-name">{choice.backend}</dd>
+          <dd>
+            <span data-testid="backend-name">{choice.backend}</span>
+            {choice.threads !== undefined && (
+              <span className="muted" data-testid="wasm-threads" data-threads={choice.threads}>
+                {' '}
+                · {choice.threads} thread{choice.threads === 1 ? '' : 's'}
+              </span>
+            )}
+          </dd>
           <dt>Why</dt>
           <dd data-testid="backend-reason">{choice.reason}</dd>
           <dt>WebGPU adapter</dt>

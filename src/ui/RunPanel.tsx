@@ -15,6 +15,7 @@ export function RunPanel() {
   const datasetReady = useStudio((s) => s.dataset.phase === 'ready');
   const engineReady = useStudio((s) => s.engine.phase === 'ready');
   const epochs = useStudio((s) => s.settings.epochs);
+  const threshold = useStudio((s) => s.settings.threshold);
   const storageError = useStudio((s) => s.storageError);
   const imported = useStudio((s) => s.imported);
   const [name, setName] = useState('');
@@ -118,7 +119,7 @@ export function RunPanel() {
         <button type="button" onClick={() => importInput.current?.click()}>
           Import model
         </button>
-        <button type="button" disabled={!training.run || (live && !paused)} onClick={requestTest}>
+        <button type="button" disabled={!training.run || (live && !paused)} onClick={() => requestTest(threshold)} title={`Score the test split at threshold ${threshold.toFixed(2)}`}>
           Test now
         </button>
         <input

@@ -4,7 +4,8 @@
  * fetched when the user opens it.
  */
 import { useDeferredValue, useMemo, useState } from 'react';
-import { inspectTestImage, useStudio } from '../store/studio';
+import { isRunLive } from '../store/events';
+import { inspectTestImage, requestTest, useStudio } from '../store/studio';
 import { formatScore, sortRows, type SortDirection, type SortKey } from './overlayMath';
 import { EnlargeDialog, score, type ViewKey } from './OverlayViews';
 import './overlays.css';
@@ -44,6 +45,8 @@ function TestImageDialog() {
 export function TestResults() {
   const test = useDeferredValue(useStudio((s) => s.training.test));
   const inspection = useStudio((s) => s.inspection);
+  const threshold = useStudio((s) => s.settings.threshold);
+  const phase = useStudio((s) => s.training.phase);
   const [sort, setSort] = useState<{ key: SortKey; direction: SortDirection }>({ key: 'dice', direction: 'ascending' });
   const rows = useMemo(() => (test ? sortRows(test.perImage, sort.key, sort.direction) : []), [test, sort]);
 
@@ -71,11 +74,19 @@ export function TestResults() {
         {test.perImage.length} test images, loss {Number.isFinite(test.loss) ? test.loss.toFixed(4) : '—'}. Click a column to sort it, an
         image to see its prediction; the test split holds cars never seen in training or validation.
       </p>
+      {test.threshold !== threshold && (
+        <p className="muted">
+          Scored at threshold {test.threshold.toFixed(2)}; the slider is at {threshold.toFixed(2)}.{' '}
+          <button type="button" disabled={isRunLive(phase) && phase !== 'paused'} onClick={() => requestTest(threshold)} data-testid="rescore-test">
+            Score the test split at {threshold.toFixed(2)}
+          </button>
+        </p>
+      )}
       {inspection?.phase === 'loading' && <p className="muted" role="status">Predicting {inspection.name}...</p>}
       {inspection?.phase === 'failed' && <p className="error" role="alert">{inspection.error}</p>}
       <div className="test-table-wrap">
         <table className="test-table">
-          <caption className="muted">Per-image metrics at the run's threshold, mean over images on top.</caption>
+          <caption className="muted">Per-image metrics at threshold {test.threshold.toFixed(2)}, mean over images on top.</caption>
           <thead>
             <tr>
               {COLUMNS.map((c) => (

@@ -51,7 +51,7 @@ export type Request =
   | { type: 'train-control'; id: number; action: RunAction }
   | { type: 'train-update'; id: number; settings: Partial<LiveSettings> }
   | { type: 'overlays-now'; id: number }
-  | { type: 'test-now'; id: number }
+  | { type: 'test-now'; id: number; /** The run's own threshold when absent. */ threshold?: number }
   /** The current model's prediction on one test image, with its photo and truth, for a test-table row. */
   | { type: 'inspect-test'; id: number; name: string }
   | { type: 'export'; id: number }

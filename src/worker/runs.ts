@@ -242,9 +242,9 @@ export class RunManager {
     this.trainer?.requestOverlays();
   }
 
-  async testNow(id: number): Promise<void> {
+  async testNow(id: number, threshold?: number): Promise<void> {
     if (!this.trainer || !this.run) throw new Error('No trained model to test yet.');
-    const result = await this.trainer.test();
+    const result = await this.trainer.test(threshold);
     this.post({ type: 'test-result', id, runId: this.run.id, result });
   }
 

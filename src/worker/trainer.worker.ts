@@ -2,7 +2,7 @@
 /** The training worker: a thin dispatcher from protocol messages to ml/ and data/. */
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
-import { configureWasm } from '../ml/kernels/wasm-setup';
+import { configureWasm, wasmThreadsInUse } from '../ml/kernels/wasm-setup';
 import { selectBackend } from '../ml/backend';
 import { buildPreset, countTrainableParams } from '../ml/model';
 import { DEFAULT_LOSS } from '../ml/loss';
@@ -68,7 +68,8 @@ async function handle(request: Request): Promise<void> {
         timeStep: () => timeTrainingStep(() => buildPreset('tiny'), () => createOptimizer(DEFAULT_OPTIMIZER), () => makeBatch(data, [0, 1]), DEFAULT_LOSS),
         onTiming: (backend) => post({ type: 'engine-progress', id: request.id, message: `Timing ${backend} on a few training steps...` }),
       });
-      post({ type: 'ready', id: request.id, choice });
+      const threads = wasmThreadsInUse();
+      post({ type: 'ready', id: request.id, choice: threads === null ? choice : { ...choice, threads } });
       return;
     }
     case 'demo-train':
@@ -93,7 +94,7 @@ async function handle(request: Request): Promise<void> {
     case 'overlays-now':
       return runs.overlaysNow();
     case 'test-now':
-      return runs.testNow(request.id);
+      return runs.testNow(request.id, request.threshold);
     case 'inspect-test':
       return runs.inspectTest(request.id, request.name);
     case 'export':

@@ -28,6 +28,13 @@ export function defaultWasmThreads(): number {
 
 let configured: number | null = null;
 
+/** Threads the running wasm module reports (null when wasm is not the backend in use). */
+export function wasmThreadsInUse(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  return backend.wasm?.tfjs?.getThreadsCount?.() ?? null;
+}
+
 /**
  * threads = 1: the single-threaded SIMD binary (no idle pthreads). threads > 1: the threaded SIMD
  * binary with that many XNNPACK threads; it needs cross-origin isolation (COOP/COEP headers), and

@@ -78,6 +78,11 @@ describe('Trainer', () => {
     const test = await trainer.test();
     expect(test.perImage).toHaveLength(4);
     expect(test.mean.dice).toBeCloseTo(test.perImage.reduce((s, m) => s + m.dice, 0) / 4, 10);
+    expect(test.threshold).toBe(0.5);
+    // A higher threshold calls fewer pixels car: no image's recall can rise (TP falls, TP + FN is fixed).
+    const strict = await trainer.test(0.9);
+    expect(strict.threshold).toBe(0.9);
+    strict.perImage.forEach((m, i) => expect(m.recall).toBeLessThanOrEqual(test.perImage[i].recall));
     dispose(trainer);
   });
 

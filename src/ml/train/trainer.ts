@@ -52,6 +52,8 @@ export interface TrainerHooks {
 export interface TestResult {
   mean: Metrics;
   loss: number;
+  /** The probability above which a pixel counted as car. */
+  threshold: number;
   perImage: Array<Metrics & { name: string }>;
 }
 
@@ -303,12 +305,13 @@ export class Trainer {
     return 'nan';
   }
 
-  /** Test metrics per image and mean (after a run, or on demand). */
-  async test(): Promise<TestResult> {
-    const result = await evaluate(this.model, sequentialBatches(this.data.test, this.config.batchSize), this.config.loss, this.config.threshold);
+  /** Test metrics per image and mean (after a run, or on demand), at the run's threshold unless given. */
+  async test(threshold = this.config.threshold): Promise<TestResult> {
+    const result = await evaluate(this.model, sequentialBatches(this.data.test, this.config.batchSize), this.config.loss, threshold);
     return {
       mean: result.mean,
       loss: result.loss,
+      threshold,
       perImage: result.perImage.map((m, i) => ({ name: this.data.test.names[i], dice: m.dice, iou: m.iou, precision: m.precision, recall: m.recall, accuracy: m.accuracy })),
     };
   }
