@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { encodePng } from './harness/png';
 import { renderCarScene } from '../src/data/synthetic';
@@ -82,6 +83,23 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await shot('Training');
   await shot('Curves');
 
+  // Drag across the step-loss chart to zoom into those steps; the button shows the range and resets it.
+  const surface = page.getByTestId('chart-step-loss').locator('.recharts-surface');
+  const box = (await surface.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const reset = page.getByTestId('zoom-reset');
+  await expect(reset).toHaveText(/^Steps \d+–\d+: show all$/);
+  const [from, to] = (await reset.innerText()).match(/\d+/g)!.map(Number);
+  const lastStep = Number(await page.getByTestId('num-tensors').getAttribute('data-step'));
+  expect(from).toBeGreaterThan(1);
+  expect(to).toBeLessThan(lastStep);
+  await reset.click();
+  await expect(reset).toHaveCount(0);
+
   // Overlays are drawn (not blank), and the threshold slider changes the shown Dice.
   await expect(page.getByTestId('overlay-card')).toHaveCount(6);
   for (const variance of await canvasVariance(page, '[data-testid="overlay-canvas-error"]')) expect(variance).toBeGreaterThan(10);
@@ -123,6 +141,17 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await run.getByRole('button', { name: 'Export model (.zip)' }).click();
   const zip = readFileSync(await (await download).path());
   expect(zip.length).toBeGreaterThan(100_000);
+  // The best checkpoint (by validation Dice) exports too, and its run.json says which epoch it is.
+  const bestButton = run.getByRole('button', { name: /^Export best \(epoch \d+\)$/ });
+  const bestEpoch = Number((await bestButton.innerText()).match(/\d+/)![0]);
+  const bestDownload = page.waitForEvent('download');
+  await bestButton.click();
+  const best = await bestDownload;
+  expect(best.suggestedFilename()).toMatch(/-best\.zip$/);
+  const bestRun = JSON.parse(strFromU8(unzipSync(readFileSync(await best.path()))['run.json']!));
+  expect(bestRun.exported).toMatchObject({ which: 'best', epoch: bestEpoch });
+  const dices: number[] = bestRun.history.map((h: { dice: number }) => h.dice);
+  expect(dices[bestEpoch - 1]).toBe(Math.max(...dices)); // the epoch with the highest val Dice
   await page.getByTestId('import-input').setInputFiles({ name: 'tiny.zip', mimeType: 'application/zip', buffer: zip });
   await expect(page.getByTestId('imported')).toContainText('Imported a model for 32x48 images');
 

@@ -45,9 +45,21 @@ describe('reduceEvent', () => {
     expect(state.training.history.map((h) => h.dice)).toEqual([0.8]);
     expect(state.training.changes).toHaveLength(1);
     expect(state.training.lastCheckpoint).toEqual({ kind: 'best', epoch: 1, saved: true });
+    expect(state.training.bestEpoch).toBe(1);
     expect(state.training.memory).toEqual({ numTensors: 317, numBytes: 1000, step: 2 });
     expect(state.training.etaSeconds).toBe(12);
     expect(isRunLive(state.training.phase)).toBe(false);
+  });
+
+  it('offers the best checkpoint only once one is saved', () => {
+    const started = apply([{ type: 'run-started', id: 1, run, params: 1, sources: [], resumed: false }]);
+    expect(started.training.bestEpoch).toBeNull();
+    const unsaved = reduceEvent(started, { type: 'checkpoint', id: 1, runId: 'run-a', kind: 'best', epoch: 2, step: 20, bytes: 10, saved: false });
+    expect(unsaved.training.bestEpoch).toBeNull(); // storage failed: there is nothing to export
+    const latest = reduceEvent(started, { type: 'checkpoint', id: 1, runId: 'run-a', kind: 'latest', epoch: 3, step: 30, bytes: 10, saved: true });
+    expect(latest.training.bestEpoch).toBeNull();
+    const resumed = apply([{ type: 'run-started', id: 1, run: { ...run, best: { epoch: 4, dice: 0.9 } }, params: 1, sources: [], resumed: true }]);
+    expect(resumed.training.bestEpoch).toBe(4);
   });
 
   it('ignores events of another run', () => {

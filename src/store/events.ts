@@ -48,6 +48,8 @@ export interface TrainingState {
   etaSeconds: number | null;
   memory: { numTensors: number; numBytes: number; step: number } | null;
   lastCheckpoint: { kind: 'latest' | 'best'; epoch: number; saved: boolean } | null;
+  /** Epoch of the saved checkpoint with the best validation Dice, once there is one. */
+  bestEpoch: number | null;
   test: TestResult | null;
   error: string | null;
 }
@@ -110,6 +112,7 @@ export const initialTraining: TrainingState = {
   etaSeconds: null,
   memory: null,
   lastCheckpoint: null,
+  bestEpoch: null,
   test: null,
   error: null,
 };
@@ -199,6 +202,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
           history: run.history,
           changes: run.changes,
           sources: event.sources,
+          bestEpoch: run.best?.epoch ?? null,
         },
       };
     }
@@ -225,7 +229,10 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'config-change':
       return training(state, event.runId, { changes: [...state.training.changes, event.change] });
     case 'checkpoint':
-      return training(state, event.runId, { lastCheckpoint: { kind: event.kind, epoch: event.epoch, saved: event.saved } });
+      return training(state, event.runId, {
+        lastCheckpoint: { kind: event.kind, epoch: event.epoch, saved: event.saved },
+        ...(event.kind === 'best' && event.saved && { bestEpoch: event.epoch }),
+      });
     case 'test-result':
       return training(state, event.runId, { test: event.result });
     case 'test-inspection':

@@ -140,8 +140,8 @@ export function inspectTestImage(name: string | null): void {
   trainer().send({ type: 'inspect-test', name });
 }
 
-export function exportRun(): void {
-  trainer().send({ type: 'export' });
+export function exportRun(which: 'latest' | 'best' = 'latest'): void {
+  trainer().send({ type: 'export', which });
 }
 
 export async function importModel(files: File[]): Promise<void> {

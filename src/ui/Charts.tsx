@@ -1,18 +1,8 @@
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ConfigChange, EpochRecord } from '../ml/train/config';
 import { useStudio } from '../store/studio';
-
-const MAX_POINTS = 600;
-
-/** Keeps at most `max` points, evenly spaced, always with the last one: long runs stay fast to draw. */
-export function thin<T>(points: readonly T[], max = MAX_POINTS): T[] {
-  if (points.length <= max) return [...points];
-  const stride = Math.ceil(points.length / max);
-  const out = points.filter((_, i) => i % stride === 0);
-  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
-  return out;
-}
+import { stepsInRange, thin, type StepPoint, type StepRange } from './chartData';
 
 function describeChange(change: ConfigChange): string {
   const show = (v: unknown) => (typeof v === 'number' ? v.toPrecision(3) : JSON.stringify(v));
@@ -74,7 +64,6 @@ function Chart({ title, testId, keys, empty, children }: { title: string; testId
   );
 }
 
-type StepPoint = { step: number; loss: number; learningRate: number };
 
 /**
  * The value as it was at the last tick of a clock of `intervalMs` started `phaseMs` late. Each chart
@@ -102,33 +91,66 @@ const NO_EPOCHS: EpochRecord[] = [];
 const NO_CHANGES: ConfigChange[] = [];
 // The charts start from these until their first tick: mounting stays apart from the first data.
 
-const StepLossChart = memo(function StepLossChart({ steps, changes, logScale }: { steps: StepPoint[]; changes: ConfigChange[]; logScale: boolean }) {
-  const data = useMemo(() => thin(steps), [steps]);
+/** Drag across a step chart to zoom into those steps (as in W&B); the shaded band shows the drag. */
+function useDragZoom(onZoom: (range: [number, number]) => void) {
+  const [drag, setDrag] = useState<[number, number] | null>(null);
+  const at = (state: { activeLabel?: string | number } | null | undefined) => (state?.activeLabel == null ? null : Number(state.activeLabel));
+  const handlers = {
+    onMouseDown: (state: { activeLabel?: string | number } | null) => {
+      const step = at(state);
+      if (step !== null) setDrag([step, step]);
+    },
+    onMouseMove: (state: { activeLabel?: string | number } | null) => {
+      const step = at(state);
+      if (drag && step !== null && step !== drag[1]) setDrag([drag[0], step]);
+    },
+    onMouseUp: () => {
+      if (drag && drag[0] !== drag[1]) onZoom([Math.min(...drag), Math.max(...drag)]);
+      setDrag(null);
+    },
+  };
+  const band = drag && drag[0] !== drag[1] ? <ReferenceArea x1={drag[0]} x2={drag[1]} fill="#0284c7" fillOpacity={0.12} /> : null;
+  return { handlers, band };
+}
+
+interface StepChartProps {
+  steps: StepPoint[];
+  changes: ConfigChange[];
+  range: StepRange;
+  onZoom: (range: [number, number]) => void;
+}
+
+const StepLossChart = memo(function StepLossChart({ steps, changes, logScale, range, onZoom }: StepChartProps & { logScale: boolean }) {
+  const data = useMemo(() => stepsInRange(steps, range), [steps, range]);
+  const { handlers, band } = useDragZoom(onZoom);
   return (
     <Chart title="Step loss" testId="chart-step-loss" empty={data.length === 0}>
-      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }} {...handlers}>
         <CartesianGrid stroke="#e2e8f0" />
-        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+        <XAxis dataKey="step" type="number" domain={range ?? ['dataMin', 'dataMax']} allowDecimals={false} allowDataOverflow />
         <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} allowDataOverflow />
         <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(s) => `step ${s}`} />
         {changeMarkers(changes, 'step')}
         <Line type="linear" dataKey="loss" stroke="#0284c7" dot={false} isAnimationActive={false} strokeWidth={1.5} />
+        {band}
       </LineChart>
     </Chart>
   );
 });
 
-const LearningRateChart = memo(function LearningRateChart({ steps, changes }: { steps: StepPoint[]; changes: ConfigChange[] }) {
-  const data = useMemo(() => thin(steps), [steps]);
+const LearningRateChart = memo(function LearningRateChart({ steps, changes, range, onZoom }: StepChartProps) {
+  const data = useMemo(() => stepsInRange(steps, range), [steps, range]);
+  const { handlers, band } = useDragZoom(onZoom);
   return (
     <Chart title="Learning rate" testId="chart-lr" empty={data.length === 0}>
-      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+      <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }} {...handlers}>
         <CartesianGrid stroke="#e2e8f0" />
-        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+        <XAxis dataKey="step" type="number" domain={range ?? ['dataMin', 'dataMax']} allowDecimals={false} allowDataOverflow />
         <YAxis scale="log" domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toExponential(1)} allowDataOverflow />
         <Tooltip formatter={(v) => Number(v).toExponential(3)} labelFormatter={(s) => `step ${s}`} />
         {changeMarkers(changes, 'step')}
         <Line type="stepAfter" dataKey="learningRate" stroke="#b45309" dot={false} isAnimationActive={false} />
+        {band}
       </LineChart>
     </Chart>
   );
@@ -177,6 +199,8 @@ export function Charts() {
   const hasRun = useStudio((s) => s.training.run != null);
   const changes = useStudio((s) => s.training.changes);
   const [logScale, setLogScale] = useState(false);
+  // The step range both step charts show; null follows the whole run.
+  const [range, setRange] = useState<StepRange>(null);
   const quarter = REDRAW_MS / 4;
   const stepsA = useStaggered(steps, REDRAW_MS, 0, NO_STEPS);
   const stepsB = useStaggered(steps, REDRAW_MS, quarter, NO_STEPS);
@@ -194,9 +218,18 @@ export function Charts() {
     <section className="panel" aria-labelledby="charts-title">
       <div className="row spread">
         <h2 id="charts-title">Curves</h2>
-        <label className="inline">
-          <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> log-scale loss
-        </label>
+        <div className="row">
+          {range ? (
+            <button type="button" onClick={() => setRange(null)} data-testid="zoom-reset">
+              Steps {range[0]}–{range[1]}: show all
+            </button>
+          ) : (
+            <span className="muted">Drag across a step chart to zoom in.</span>
+          )}
+          <label className="inline">
+            <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> log-scale loss
+          </label>
+        </div>
       </div>
       {changes.length > 0 && (
         <ul className="changes" data-testid="change-list" aria-label="Hyperparameter changes">
@@ -208,10 +241,10 @@ export function Charts() {
         </ul>
       )}
       <div className="charts">
-        <StepLossChart steps={stepsA} changes={changesA} logScale={logScale} />
+        <StepLossChart steps={stepsA} changes={changesA} logScale={logScale} range={range} onZoom={setRange} />
         <EpochLossChart history={historyA} changes={changesC} logScale={logScale} />
         <MetricsChart history={historyB} changes={changesD} />
-        <LearningRateChart steps={stepsB} changes={changesB} />
+        <LearningRateChart steps={stepsB} changes={changesB} range={range} onZoom={setRange} />
       </div>
     </section>
   );

@@ -113,8 +113,16 @@ export function RunPanel() {
         </p>
       )}
       <div className="row">
-        <button type="button" disabled={!training.run} onClick={exportRun}>
+        <button type="button" disabled={!training.run} onClick={() => exportRun('latest')}>
           Export model (.zip)
+        </button>
+        <button
+          type="button"
+          disabled={!training.run || training.bestEpoch === null}
+          onClick={() => exportRun('best')}
+          title="The checkpoint with the best validation Dice, saved in this browser"
+        >
+          Export best{training.bestEpoch !== null ? ` (epoch ${training.bestEpoch})` : ''}
         </button>
         <button type="button" onClick={() => importInput.current?.click()}>
           Import model

@@ -54,7 +54,8 @@ export type Request =
   | { type: 'test-now'; id: number; /** The run's own threshold when absent. */ threshold?: number }
   /** The current model's prediction on one test image, with its photo and truth, for a test-table row. */
   | { type: 'inspect-test'; id: number; name: string }
-  | { type: 'export'; id: number }
+  /** The model as it stands ('latest'), or the checkpoint with the best validation Dice ('best'). */
+  | { type: 'export'; id: number; which?: 'latest' | 'best' }
   | { type: 'import'; id: number; files: Array<{ name: string; bytes: ArrayBuffer }> }
   | { type: 'runs-list'; id: number }
   | { type: 'run-resume'; id: number; runId: string }

@@ -257,16 +257,29 @@ export class RunManager {
     this.post({ type: 'test-inspection', id, runId: this.run.id, source, map }, [source.rgb.buffer, source.mask.buffer, map.probabilities.buffer]);
   }
 
+  /** The best checkpoint saved in IndexedDB for this run. */
+  private async bestCheckpoint(id: number, runId: string): Promise<Checkpoint> {
+    const db = await this.db(id);
+    const stored = db ? await db.getCheckpoint<StoredState>(runId, 'best') : undefined;
+    if (!stored) throw new Error('No best checkpoint is saved yet: one is kept after each epoch that improves validation Dice.');
+    return stored.checkpoint;
+  }
+
   /** A consistent snapshot (weights are cloned at once), so export works while training goes on. */
-  async export(id: number): Promise<void> {
+  async export(id: number, which: 'latest' | 'best'): Promise<void> {
     if (!this.trainer || !this.run) throw new Error('Train or resume a run before exporting.');
-    const snapshot = await captureCheckpoint(this.trainer.model, null, this.run.config.optimizer, this.trainer.progress.epoch, this.trainer.progress.step);
+    const snapshot =
+      which === 'best'
+        ? await this.bestCheckpoint(id, this.run.id)
+        : await captureCheckpoint(this.trainer.model, null, this.run.config.optimizer, this.trainer.progress.epoch, this.trainer.progress.step);
     const model = await modelFromCheckpoint(snapshot);
     try {
       const { steps: _steps, ...runJson } = this.run;
       void _steps;
-      const zip = (await buildExportZip(model, runJson, this.run.history)) as Uint8Array<ArrayBuffer>;
-      this.post({ type: 'export-ready', id, filename: `${this.run.name || this.run.id}.zip`.replace(/[^\w.-]+/g, '-'), zip }, [zip.buffer]);
+      const exported = { ...runJson, exported: { which, epoch: snapshot.epoch, step: snapshot.step } };
+      const zip = (await buildExportZip(model, exported, this.run.history)) as Uint8Array<ArrayBuffer>;
+      const name = `${this.run.name || this.run.id}${which === 'best' ? '-best' : ''}.zip`.replace(/[^\w.-]+/g, '-');
+      this.post({ type: 'export-ready', id, filename: name, zip }, [zip.buffer]);
     } finally {
       model.dispose();
     }

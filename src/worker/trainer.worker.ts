@@ -98,7 +98,7 @@ async function handle(request: Request): Promise<void> {
     case 'inspect-test':
       return runs.inspectTest(request.id, request.name);
     case 'export':
-      return runs.export(request.id);
+      return runs.export(request.id, request.which ?? 'latest');
     case 'import':
       return runs.import(request.id, request.files);
     case 'runs-list':
