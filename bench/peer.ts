@@ -20,6 +20,8 @@ export type PeerResult =
   | {
       torch: string;
       threads: number;
+      /** The libblas.so.3 torch's matmuls used (netlib's reference BLAS is several times slower). */
+      blas: string;
       command: string;
       results: Array<TorchFigure & { ourParams: number; paramsMatch: boolean }>;
       ratios: Array<{ preset: BenchModel; size: [number, number]; backend: string; oursMs: number; torchMs: number; ratio: number }>;
@@ -42,7 +44,10 @@ export function runPeer(train: TrainFigure[], budgetSeconds: number, log: (line:
   log(`peer: ${command}`);
   const run = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 2 ** 20 });
   if (run.status !== 0) return { skipped: `the PyTorch reference failed (exit ${run.status})` };
-  const parsed = JSON.parse(run.stdout) as { torch: string; threads: number; results: TorchFigure[] };
+  const parsed = JSON.parse(run.stdout) as { torch: string; threads: number; blas: string; results: TorchFigure[] };
+  if (/\/blas\/libblas/.test(parsed.blas)) {
+    log(`peer: torch's matmuls use netlib's reference BLAS (${parsed.blas}): its transformer layers run several times slower than with an optimised BLAS; for a fair peer: apt-get install -y libopenblas0-pthread`);
+  }
   const results = parsed.results.map((r) => {
     const ourParams = estimateParams(benchModelConfig(r.preset, r.size[0], r.size[1]));
     return { ...r, ourParams, paramsMatch: ourParams === r.params };
@@ -52,5 +57,5 @@ export function runPeer(train: TrainFigure[], budgetSeconds: number, log: (line:
     if (!peer || ours.msPerStep === null) return [];
     return [{ preset: ours.preset, size: ours.size, backend: engineLabel(ours.backend, ours.threads), oursMs: ours.msPerStep, torchMs: peer.msPerStep, ratio: ours.msPerStep / peer.msPerStep }];
   });
-  return { torch: parsed.torch, threads: parsed.threads, command, results, ratios };
+  return { torch: parsed.torch, threads: parsed.threads, blas: parsed.blas, command, results, ratios };
 }

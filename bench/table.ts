@@ -55,7 +55,7 @@ export function renderReport(report: BenchReport): string {
     const peer = report.peer;
     parts.push(
       table(
-        ['PyTorch ' + peer.torch, 'size', 'params (torch / ours)', 'ms/step', 'images/s'],
+        [`PyTorch ${peer.torch} (${peer.threads} threads, BLAS ${peer.blas ?? 'unknown'})`, 'size', 'params (torch / ours)', 'ms/step', 'images/s'],
         peer.results.map((r) => [r.preset, size(r.size), `${r.params.toLocaleString('en-US')} / ${r.ourParams.toLocaleString('en-US')}${r.paramsMatch ? '' : ' MISMATCH'}`, fixed(r.msPerStep), fixed(r.imagesPerSecond, 2)]),
       ),
     );

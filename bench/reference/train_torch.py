@@ -151,6 +151,17 @@ def measure(preset, height, width, batch, warmup, steps, budget):
     }
 
 
+def blas_library():
+    """The BLAS behind torch's matmuls. Debian's torch is built with BLAS_INFO=generic and calls
+    whatever libblas.so.3 the alternatives system points at: netlib's reference BLAS unless an
+    optimised one (apt-get install libopenblas0-pthread) is installed, which makes the transformer's
+    linear layers several times slower. Convolutions go through oneDNN either way."""
+    for path in ("/usr/lib/x86_64-linux-gnu/libblas.so.3", "/usr/lib/aarch64-linux-gnu/libblas.so.3"):
+        if os.path.exists(path):
+            return os.path.realpath(path)
+    return "unknown"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", default="tiny,transunet,seed-unet16")
@@ -167,7 +178,7 @@ def main():
             h, w = (int(v) for v in size.split("x"))
             results.append(measure(preset, h, w, args.batch, args.warmup, args.steps, args.budget))
             print(f"torch {preset} {h}x{w}: {results[-1]['msPerStep']:.0f} ms/step", file=sys.stderr)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_library(), "results": results}))
 
 
 if __name__ == "__main__":
