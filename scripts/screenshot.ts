@@ -15,7 +15,7 @@ const address = server.httpServer.address();
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 try {
   if (!address || typeof address === 'string') throw new Error('no port');
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 2100 } });
   await page.goto(`http://127.0.0.1:${address.port}/?backend=wasm&model=tiny&size=64x96&batch=8&epochs=6&lr=0.005`);
   await page.getByRole('button', { name: 'Use sample dataset' }).click();
   await page.getByTestId('pair-count').waitFor();

@@ -146,7 +146,7 @@ const LearningRateChart = memo(function LearningRateChart({ steps, changes, rang
       <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }} {...handlers}>
         <CartesianGrid stroke="#e2e8f0" />
         <XAxis dataKey="step" type="number" domain={range ?? ['dataMin', 'dataMax']} allowDecimals={false} allowDataOverflow />
-        <YAxis scale="log" domain={['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toExponential(1)} allowDataOverflow />
+        <YAxis scale="log" domain={['auto', 'auto']} width={62} tickFormatter={(v: number) => v.toExponential(1)} allowDataOverflow />
         <Tooltip formatter={(v) => Number(v).toExponential(3)} labelFormatter={(s) => `step ${s}`} />
         {changeMarkers(changes, 'step')}
         <Line type="stepAfter" dataKey="learningRate" stroke="#b45309" dot={false} isAnimationActive={false} />
