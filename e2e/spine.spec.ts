@@ -36,21 +36,3 @@ test('auto times the backends that start and keeps the fastest, saying why', asy
   await expect(page.getByTestId('backend-name')).toHaveText(fastest.backend);
   console.log(`auto: ${text}`);
 });
-
-// The production build minifies the worker; tfjs-wasm's pthreads run a Blob of its factory's source,
-// which minification once broke ("e is not defined"): vite.config.ts's wasmThreadsSurviveMinify.
-test('wasm runs two threads in the production build when asked (?threads=2)', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto('/?backend=wasm&threads=2');
-  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
-  await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', '2');
-  await page.getByLabel('Steps').fill('3');
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
-  const losses = (await page.getByTestId('step-loss').allTextContents()).map(Number);
-  expect(losses).toHaveLength(3);
-  for (const loss of losses) expect(loss).toBeGreaterThan(0);
-  expect(errors).toEqual([]);
-});

@@ -91,24 +91,38 @@ const NO_EPOCHS: EpochRecord[] = [];
 const NO_CHANGES: ConfigChange[] = [];
 // The charts start from these until their first tick: mounting stays apart from the first data.
 
-/** Drag across a step chart to zoom into those steps (as in W&B); the shaded band shows the drag. */
+/**
+ * Drag across a step chart to zoom into those steps (as in W&B); the shaded band shows the drag.
+ * The handlers keep one identity for the chart's life: recharts stores them, and a new function on
+ * every redraw would cost it an extra render pass.
+ */
 function useDragZoom(onZoom: (range: [number, number]) => void) {
   const [drag, setDrag] = useState<[number, number] | null>(null);
-  const at = (state: { activeLabel?: string | number } | null | undefined) => (state?.activeLabel == null ? null : Number(state.activeLabel));
-  const handlers = {
-    onMouseDown: (state: { activeLabel?: string | number } | null) => {
-      const step = at(state);
-      if (step !== null) setDrag([step, step]);
-    },
-    onMouseMove: (state: { activeLabel?: string | number } | null) => {
-      const step = at(state);
-      if (drag && step !== null && step !== drag[1]) setDrag([drag[0], step]);
-    },
-    onMouseUp: () => {
-      if (drag && drag[0] !== drag[1]) onZoom([Math.min(...drag), Math.max(...drag)]);
-      setDrag(null);
-    },
-  };
+  const dragging = useRef<[number, number] | null>(null);
+  const handlers = useMemo(() => {
+    type State = { activeLabel?: string | number } | null | undefined;
+    const at = (state: State) => (state?.activeLabel == null ? null : Number(state.activeLabel));
+    const update = (next: [number, number] | null) => {
+      dragging.current = next;
+      setDrag(next);
+    };
+    return {
+      onMouseDown: (state: State) => {
+        const step = at(state);
+        if (step !== null) update([step, step]);
+      },
+      onMouseMove: (state: State) => {
+        const step = at(state);
+        const current = dragging.current;
+        if (current && step !== null && step !== current[1]) update([current[0], step]);
+      },
+      onMouseUp: () => {
+        const current = dragging.current;
+        if (current && current[0] !== current[1]) onZoom([Math.min(...current), Math.max(...current)]);
+        if (current) update(null);
+      },
+    };
+  }, [onZoom]);
   const band = drag && drag[0] !== drag[1] ? <ReferenceArea x1={drag[0]} x2={drag[1]} fill="#0284c7" fillOpacity={0.12} /> : null;
   return { handlers, band };
 }
