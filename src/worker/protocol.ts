@@ -164,6 +164,9 @@ export type WorkerEvent =
   | { type: 'prediction'; id: number; model: 'run' | 'imported'; results: PredictionResult[] }
   | { type: 'error'; id: number; message: string; request?: Request['type'] };
 
+/** How the worker's parts send events to the page (buffers in `transfer` move, not copy). */
+export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
 /** Compile-time exhaustiveness for switches over the unions above. */
 export function assertNever(value: never): never {
   throw new Error(`Unhandled message: ${JSON.stringify(value)}`);

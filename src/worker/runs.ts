@@ -4,26 +4,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { subset, type PixelSet } from '../data/dataset';
-import { captureCheckpoint, checkpointBytes, modelFromCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../ml/io/checkpoint';
+import { captureCheckpoint, modelFromCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../ml/io/checkpoint';
 import { buildExportZip } from '../ml/io/export';
 import { loadModel, readModelFiles } from '../ml/io/import';
 import { buildPreset, countTrainableParams, isPresetName } from '../ml/model';
 import type { LiveSettings, TrainConfig } from '../ml/train/config';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
-import { Trainer, type Progress, type RunOutcome, type TrainerHooks } from '../ml/train/trainer';
+import { predictProbabilities } from '../ml/train/predict';
+import { Trainer, type Progress, type RunOutcome } from '../ml/train/trainer';
 import { datasetFingerprint, newRunId, openStudioDb, type RunRecord, type StudioDb } from './persistence';
 import { overlaySource, predictFiles, predictPairs } from './inference';
-import { predictProbabilities } from '../ml/train/predict';
-import type { OverlaySource, PredictRequest, RunAction, RunStatusName, WorkerEvent } from './protocol';
+import type { OverlaySource, Post, PredictRequest, RunAction } from './protocol';
+import { runHooks, type StoredState } from './runHooks';
 import type { LoadedDataset, Session } from './session';
-
-type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
-interface StoredState {
-  checkpoint: Checkpoint;
-  progress: Progress;
-}
-
-const MAX_STORED_STEPS = 5000;
 
 function modelOverrides({ height, width, base }: TrainConfig) {
   return { height, width, ...(base !== undefined && { base }) };
@@ -152,7 +145,7 @@ export class RunManager {
   private launch(id: number, model: tf.LayersModel, optimizer: tf.Optimizer, run: RunRecord, loaded: LoadedDataset, progress: Progress | undefined): void {
     const { set } = loaded.result;
     const data = { train: subset(set, loaded.indices.train), val: subset(set, loaded.indices.val), test: subset(set, loaded.indices.test) };
-    const trainer = new Trainer(model, optimizer, run.config, data, this.hooks(id, run), progress);
+    const trainer = new Trainer(model, optimizer, run.config, data, runHooks(id, run, this.post, (what) => this.save(id, what)), progress);
     this.trainer = trainer;
     this.run = run;
     this.data = data;
@@ -160,45 +153,6 @@ export class RunManager {
     const sources: OverlaySource[] = trainer.trackedIndices.map((i) => overlaySource(data.val, i));
     this.post({ type: 'run-started', id, run, params: countTrainableParams(model), sources, resumed: progress != null });
     void this.loop(id, trainer, run);
-  }
-
-  private hooks(id: number, run: RunRecord): TrainerHooks {
-    const status = (name: RunStatusName, message: string) => this.post({ type: 'run-status', id, runId: run.id, status: name, message });
-    return {
-      onStep: ({ step, epoch, loss, learningRate, ms }) => {
-        run.steps.push({ step, loss, learningRate });
-        if (run.steps.length > MAX_STORED_STEPS) run.steps = run.steps.filter((_, i) => i % 2 === 0); // thin long series
-        const { numTensors, numBytes } = tf.memory();
-        this.post({ type: 'train-step', id, runId: run.id, step, epoch, loss, learningRate, ms, numTensors, numBytes });
-      },
-      onEpoch: (record, extra) => {
-        run.history.push(record);
-        run.updatedAt = Date.now();
-        this.post({ type: 'epoch', id, runId: run.id, record, ...extra });
-      },
-      onOverlays: ({ epoch, step, maps }) =>
-        this.post({ type: 'overlays', id, runId: run.id, epoch, step, maps }, maps.map((m) => m.probabilities.buffer)),
-      onChange: (change) => {
-        run.changes.push(change);
-        this.post({ type: 'config-change', id, runId: run.id, change });
-      },
-      onCheckpoint: async (kind, checkpoint, progress) => {
-        if (kind === 'best') run.best = { epoch: progress.bestEpoch, dice: progress.bestDice };
-        run.updatedAt = Date.now();
-        const bytes = checkpointBytes(checkpoint);
-        const saved = await this.save(id, async (db) => {
-          await db.putCheckpoint<StoredState>(run.id, kind, { checkpoint, progress: structuredClone(progress) }, bytes);
-          await db.putRun(run);
-        });
-        this.post({ type: 'checkpoint', id, runId: run.id, kind, epoch: checkpoint.epoch, step: checkpoint.step, bytes, saved });
-      },
-      onStatus: (name, message) => {
-        run.status = name === 'paused' ? 'paused' : 'running';
-        run.message = name === 'paused' && message !== 'Paused' ? message : null;
-        status(name, message);
-        if (name === 'paused') void this.save(id, (db) => db.putRun(run));
-      },
-    };
   }
 
   private async loop(id: number, trainer: Trainer, run: RunRecord): Promise<void> {

@@ -1,0 +1,59 @@
+/**
+ * What a run does as it trains: every step, epoch, overlay, change and checkpoint goes to the page,
+ * into the run's record, and (checkpoints, pauses) into IndexedDB. Storage failures are reported
+ * by `save` and never stop training.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkpointBytes, type Checkpoint } from '../ml/io/checkpoint';
+import type { Progress, TrainerHooks } from '../ml/train/trainer';
+import type { RunRecord, StudioDb } from './persistence';
+import type { Post, RunStatusName } from './protocol';
+
+/** A checkpoint as stored: the weights and optimizer state, and where the run was. */
+export interface StoredState {
+  checkpoint: Checkpoint;
+  progress: Progress;
+}
+
+// Step series longer than this are thinned by half before saving.
+const MAX_STORED_STEPS = 5000;
+
+/** The Trainer's hooks for `run`, posting events tagged with the request `id` that started it. */
+export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (db: StudioDb) => Promise<void>) => Promise<boolean>): TrainerHooks {
+  const status = (name: RunStatusName, message: string) => post({ type: 'run-status', id, runId: run.id, status: name, message });
+  return {
+    onStep: ({ step, epoch, loss, learningRate, ms }) => {
+      run.steps.push({ step, loss, learningRate });
+      if (run.steps.length > MAX_STORED_STEPS) run.steps = run.steps.filter((_, i) => i % 2 === 0); // thin long series
+      const { numTensors, numBytes } = tf.memory();
+      post({ type: 'train-step', id, runId: run.id, step, epoch, loss, learningRate, ms, numTensors, numBytes });
+    },
+    onEpoch: (record, extra) => {
+      run.history.push(record);
+      run.updatedAt = Date.now();
+      post({ type: 'epoch', id, runId: run.id, record, ...extra });
+    },
+    onOverlays: ({ epoch, step, maps }) =>
+      post({ type: 'overlays', id, runId: run.id, epoch, step, maps }, maps.map((m) => m.probabilities.buffer)),
+    onChange: (change) => {
+      run.changes.push(change);
+      post({ type: 'config-change', id, runId: run.id, change });
+    },
+    onCheckpoint: async (kind, checkpoint, progress) => {
+      if (kind === 'best') run.best = { epoch: progress.bestEpoch, dice: progress.bestDice };
+      run.updatedAt = Date.now();
+      const bytes = checkpointBytes(checkpoint);
+      const saved = await save(async (db) => {
+        await db.putCheckpoint<StoredState>(run.id, kind, { checkpoint, progress: structuredClone(progress) }, bytes);
+        await db.putRun(run);
+      });
+      post({ type: 'checkpoint', id, runId: run.id, kind, epoch: checkpoint.epoch, step: checkpoint.step, bytes, saved });
+    },
+    onStatus: (name, message) => {
+      run.status = name === 'paused' ? 'paused' : 'running';
+      run.message = name === 'paused' && message !== 'Paused' ? message : null;
+      status(name, message);
+      if (name === 'paused') void save((db) => db.putRun(run));
+    },
+  };
+}
