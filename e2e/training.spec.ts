@@ -43,10 +43,11 @@ test('start, pause, change the learning rate, resume, stop: the new rate is the 
 });
 
 test('a run trains to the end with curves, overlays and test metrics; export then import predicts identically', async ({ page }) => {
-  await openWithSample(page, 'model=tiny&size=32x48&batch=8&epochs=2&lr=0.003');
+  // Four epochs: enough learning that the fine-tuning check below stands clear of batch noise.
+  await openWithSample(page, 'model=tiny&size=32x48&batch=8&epochs=4&lr=0.005');
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
-  await expect(page.getByTestId('train-status')).toContainText('epoch 2 / 2');
+  await expect(page.getByTestId('train-status')).toContainText('epoch 4 / 4');
   await expect(page.getByTestId('chart-step-loss').locator('.recharts-line-curve')).toHaveCount(1);
   await expect(page.getByTestId('test-results')).toBeVisible();
 
@@ -75,6 +76,7 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-first-loss', /\d/, { timeout: 60_000 });
   const fineTunedFirstLoss = Number(await page.getByTestId('train-status').getAttribute('data-first-loss'));
+  console.log(`first step loss: fresh ${freshFirstLoss.toFixed(4)}, fine-tuned ${fineTunedFirstLoss.toFixed(4)}`);
   expect(fineTunedFirstLoss).toBeLessThan(freshFirstLoss * 0.8);
   await page.getByTestId('run-panel').getByRole('button', { name: 'Stop' }).click();
 });
@@ -130,7 +132,9 @@ test('tf.memory().numTensors stays flat over 200 training steps in the worker', 
     )
     .toBeGreaterThanOrEqual(200);
   console.log(`numTensors at step ${samples[0].step}: ${samples[0].count}; at step ${samples[samples.length - 1].step}: ${samples[samples.length - 1].count} (${samples.length} samples)`);
-  expect(samples.length).toBeGreaterThan(20);
+  // Sampled every 250 ms as the page shows them: enough readings, spread over the whole run.
+  expect(samples.length).toBeGreaterThanOrEqual(10);
+  expect(samples[0].step).toBeLessThanOrEqual(50);
   expect(new Set(samples.map((s) => s.count))).toEqual(new Set([samples[0].count]));
   await page.getByTestId('run-panel').getByRole('button', { name: 'Stop' }).click();
 });
