@@ -9,7 +9,8 @@ const HARNESS_SPECS = /(kernels|wasm)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: 'e2e',
-  outputDir: 'test-results',
+  // Its own output folder too: Playwright empties the folder when a run starts.
+  outputDir: process.env.E2E_PORT ? `test-results-${PORT}` : 'test-results',
   timeout: 180_000,
   expect: { timeout: 60_000 },
   // Two cores: tests that train share them badly.
