@@ -33,18 +33,24 @@ export async function predictProbabilities(model: tf.LayersModel, set: PixelSet,
 }
 
 /**
- * Probability map of one RGBA image already at the model's size; with `flipTta` the prediction is
- * the mean of the image and its mirror (mirrored back), which smooths left/right asymmetries.
+ * sigmoid(model(x)) for a batch of images; with `flipTta` the mean of that and the mirrored
+ * prediction of the mirrored images, mirrored back: (p(x) + flip(p(flip(x)))) / 2, which smooths
+ * left/right asymmetries. The caller owns (and disposes) the result.
  */
+export function probabilityTensor(model: tf.LayersModel, images: tf.Tensor4D, flipTta: boolean): tf.Tensor4D {
+  return tf.tidy(() => {
+    const direct = tf.sigmoid(model.predict(images) as tf.Tensor4D) as tf.Tensor4D;
+    if (!flipTta) return direct;
+    const mirrored = tf.sigmoid(model.predict(tf.reverse(images, 2)) as tf.Tensor4D);
+    return tf.div(tf.add(direct, tf.reverse(mirrored, 2)), 2) as tf.Tensor4D;
+  });
+}
+
+/** Probability map of one RGBA image already at the model's size, as round(255 * p), one byte a pixel. */
 export async function predictRgba(model: tf.LayersModel, rgba: Uint8ClampedArray | Uint8Array, height: number, width: number, flipTta: boolean): Promise<Uint8Array> {
   const bytes = tf.tidy(() => {
     const image = tf.div(tf.slice(tf.tensor3d(new Int32Array(rgba), [height, width, 4], 'int32'), [0, 0, 0], [height, width, 3]), 255).expandDims(0) as tf.Tensor4D;
-    let probabilities = tf.sigmoid(model.predict(image) as tf.Tensor4D) as tf.Tensor4D;
-    if (flipTta) {
-      const mirrored = tf.sigmoid(model.predict(tf.reverse(image, 2)) as tf.Tensor4D);
-      probabilities = tf.div(tf.add(probabilities, tf.reverse(mirrored, 2)), 2) as tf.Tensor4D;
-    }
-    return tf.cast(tf.round(tf.mul(probabilities, 255)), 'int32');
+    return tf.cast(tf.round(tf.mul(probabilityTensor(model, image, flipTta), 255)), 'int32');
   });
   try {
     return Uint8Array.from(await bytes.data());
