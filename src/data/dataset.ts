@@ -1,6 +1,7 @@
 /**
- * Decoded pairs held as Uint8 at the training size: 3 bytes of image and 1 byte of mask a pixel
- * (a quarter of float32; 5,088 Carvana pairs at 128x192 are 125 MB instead of 500 MB).
+ * Decoded pairs held as Uint8 at the training size: 3 bytes of image and 1 byte of mask a pixel,
+ * pairs x H x W x 4 bytes (a quarter of float32's x 16): 5,088 Carvana pairs at 128x192 are
+ * 5,088 x 128 x 192 x 4 = 500 MB as uint8 instead of 2.0 GB as float32.
  */
 export interface PixelSet {
   height: number;

@@ -5,6 +5,7 @@ import { referenceConv2DBackpropFilter } from './cpu-fixes';
 describe('cpu ResizeBilinearGrad fix', () => {
   it('gives a non-square gradient the input shape and the values of the adjoint', async () => {
     // <resize(x), r> = <x, resize^T(r)>: the gradient of sum(resize(x) * r) is the adjoint applied to r.
+    const before = tf.memory().numTensors;
     const x = tf.randomNormal([1, 2, 3, 1], 0, 1, 'float32', 1);
     const r = tf.randomNormal([1, 4, 6, 1], 0, 1, 'float32', 2);
     const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(input as tf.Tensor4D, [4, 6], true), r)))(x);
@@ -13,14 +14,15 @@ describe('cpu ResizeBilinearGrad fix', () => {
     const expected: number[] = [];
     const rv = await r.data();
     for (let k = 0; k < 6; k++) {
-      const unit = tf.oneHot(tf.tensor1d([k], 'int32'), 6).reshape([1, 2, 3, 1]) as tf.Tensor4D;
-      const column = await tf.image.resizeBilinear(unit, [4, 6], true).data();
-      expected.push(Array.from(column).reduce((s, v, i) => s + v * rv[i], 0));
-      unit.dispose();
+      const column = tf.tidy(() => tf.image.resizeBilinear(tf.oneHot(tf.tensor1d([k], 'int32'), 6).reshape([1, 2, 3, 1]) as tf.Tensor4D, [4, 6], true));
+      const values = await column.data();
+      column.dispose();
+      expected.push(Array.from(values).reduce((s, v, i) => s + v * rv[i], 0));
     }
     const got = await dx.data();
     expected.forEach((e, i) => expect(Math.abs(got[i] - e)).toBeLessThan(1e-5));
     tf.dispose([x, r, dx]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -74,16 +74,26 @@ describe('atrousConv2d gradients', () => {
     tf.dispose([x, w, dx, dw]);
   });
 
-  it('as a layer, keeps the spatial size and adds its bias', async () => {
+  it('as a layer, keeps the spatial size and adds its bias, and leaves no tensor behind', async () => {
+    const before = tf.memory().numTensors;
     const layer = new AtrousConv2D({ filters: 4, rate: 2 });
     const x = tf.ones([1, 16, 16, 3]);
-    layer.apply(x);
-    const [kernel] = layer.getWeights();
-    layer.setWeights([kernel, tf.tensor1d([1, 2, 3, 4])]);
-    const y = layer.apply(x) as tf.Tensor;
-    const reference = tf.tidy(() => tf.add(tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same', 'NHWC', 2), [1, 2, 3, 4]));
-    expect(y.shape).toEqual([1, 16, 16, 4]);
-    expect(maxAbsDiff(await y.data(), await reference.data())).toBeLessThan(1e-5);
-    tf.dispose([x, y, reference]);
+    const bias = tf.tensor1d([1, 2, 3, 4]);
+    const made: tf.Tensor[] = [x, bias];
+    try {
+      made.push(layer.apply(x) as tf.Tensor); // builds the weights
+      const [kernel] = layer.getWeights();
+      layer.setWeights([kernel, bias]); // copies into the layer's variables
+      const y = layer.apply(x) as tf.Tensor;
+      made.push(y);
+      const reference = tf.tidy(() => tf.add(tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same', 'NHWC', 2), [1, 2, 3, 4]));
+      made.push(reference);
+      expect(y.shape).toEqual([1, 16, 16, 4]);
+      expect(maxAbsDiff(await y.data(), await reference.data())).toBeLessThan(1e-5);
+    } finally {
+      tf.dispose(made);
+      layer.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

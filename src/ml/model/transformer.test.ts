@@ -54,43 +54,68 @@ function referenceBlock(x: Matrix, w: Record<string, number[] | Matrix>, heads: 
 
 describe('GELU', () => {
   it('matches x * Phi(x) at known points (within 1e-6)', async () => {
-    const y = gelu(tf.tensor1d([-1, 0, 1, 2]));
-    const values = Array.from(await y.data());
-    [-0.158655, 0, 0.841345, 1.954500].forEach((expected, i) => expect(Math.abs(values[i] - expected)).toBeLessThan(1e-6));
-    y.dispose();
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([-1, 0, 1, 2]);
+    const y = gelu(x);
+    try {
+      const values = Array.from(await y.data());
+      [-0.158655, 0, 0.841345, 1.954500].forEach((expected, i) => expect(Math.abs(values[i] - expected)).toBeLessThan(1e-6));
+    } finally {
+      tf.dispose([x, y]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
 describe('TransformerBlock', () => {
   it('equals a plain-JS pre-norm attention block (within 1e-4)', async () => {
+    const before = tf.memory().numTensors;
     const [tokens, d, heads] = [5, 8, 2];
     const block = new TransformerBlock({ heads, mlpRatio: 4 });
     const x = tf.randomNormal([2, tokens, d], 0, 1, 'float32', 11);
-    block.apply(x); // builds the weights
-    // Non-trivial LayerNorm and bias weights, so every term is checked.
-    block.setWeights(block.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.4, 'float32', 100 + i)));
-    const y = block.apply(x) as tf.Tensor;
+    const made: tf.Tensor[] = [x];
+    try {
+      made.push(block.apply(x) as tf.Tensor); // builds the weights
+      // Non-trivial LayerNorm and bias weights, so every term is checked.
+      const random = block.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.4, 'float32', 100 + i));
+      made.push(...random);
+      block.setWeights(random); // copies into the block's variables
+      const y = block.apply(x) as tf.Tensor;
+      made.push(y);
 
-    const names = ['ln1_gamma', 'ln1_beta', 'qkv_kernel', 'qkv_bias', 'out_kernel', 'out_bias', 'ln2_gamma', 'ln2_beta',
-      'mlp1_kernel', 'mlp1_bias', 'mlp2_kernel', 'mlp2_bias'];
-    const weights = Object.fromEntries(
-      await Promise.all(block.getWeights().map(async (w, i) => [names[i], (await w.array()) as number[] | Matrix])),
-    );
-    const inputs = (await x.array()) as number[][][];
-    const outputs = (await y.array()) as number[][][];
-    let worst = 0;
-    inputs.forEach((sequence, b) => {
-      const expected = referenceBlock(sequence, weights, heads);
-      expected.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - outputs[b][i][j])))));
-    });
-    expect(worst).toBeLessThan(1e-4);
-    expect(block.getWeights().map((w) => w.shape)).toEqual([
-      [d], [d], [d, 3 * d], [3 * d], [d, d], [d], [d], [d], [d, 4 * d], [4 * d], [4 * d, d], [d],
-    ]);
-    tf.dispose([x, y]);
+      const names = ['ln1_gamma', 'ln1_beta', 'qkv_kernel', 'qkv_bias', 'out_kernel', 'out_bias', 'ln2_gamma', 'ln2_beta',
+        'mlp1_kernel', 'mlp1_bias', 'mlp2_kernel', 'mlp2_bias'];
+      const weights = Object.fromEntries(
+        await Promise.all(block.getWeights().map(async (w, i) => [names[i], (await w.array()) as number[] | Matrix])),
+      );
+      const inputs = (await x.array()) as number[][][];
+      const outputs = (await y.array()) as number[][][];
+      let worst = 0;
+      inputs.forEach((sequence, b) => {
+        const expected = referenceBlock(sequence, weights, heads);
+        expected.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - outputs[b][i][j])))));
+      });
+      expect(worst).toBeLessThan(1e-4);
+      expect(block.getWeights().map((w) => w.shape)).toEqual([
+        [d], [d], [d, 3 * d], [3 * d], [d, d], [d], [d], [d], [d, 4 * d], [4 * d], [4 * d, d], [d],
+      ]);
+    } finally {
+      tf.dispose(made);
+      block.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects a width that the heads do not divide', () => {
-    expect(() => new TransformerBlock({ heads: 3 }).apply(tf.zeros([1, 4, 8]))).toThrow(/not divisible by 3 heads/);
+    const before = tf.memory().numTensors;
+    const block = new TransformerBlock({ heads: 3 });
+    const x = tf.zeros([1, 4, 8]);
+    try {
+      expect(() => block.apply(x)).toThrow(/not divisible by 3 heads/);
+    } finally {
+      x.dispose();
+      if (block.built) block.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
