@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parsePredictArgs } from './args';
 import { checkDataDir, loadModelFiles, prepareOutDir, relativeTo, writeJson } from './files';
 import { runMain } from './main';
-import { ProgressLine } from './progress';
+import { ProgressLine, showIngestProgress } from './progress';
 import { withStudio } from './studio';
 
 /** Where the PNG of `file` goes: its path inside DIR, as .png. */
@@ -32,12 +32,7 @@ async function main(): Promise<void> {
   await withStudio(
     {
       log: (message) => line.log(message),
-      onEvent: (event) => {
-        if (event.type === 'ingest-progress') {
-          const { done, total, pairsPerSecond, etaSeconds } = event.progress;
-          line.update(done / total, `loading ${done}/${total} pairs (${pairsPerSecond.toFixed(0)}/s)`, etaSeconds, done === total);
-        }
-      },
+      onEvent: (event) => showIngestProgress(line, event),
     },
     async (studio) => {
       await studio.page.setInputFiles('#data', dataDir);

@@ -2,6 +2,7 @@
  * A one-line progress bar on stderr (so stdout stays clean for pipes). On a terminal the line is
  * redrawn with \r; in a log file a full line is written now and then instead of a flood of redraws.
  */
+import type { ForwardedEvent } from './api';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
@@ -52,4 +53,11 @@ export class ProgressLine {
     if (this.drawn) this.stream.write('\n');
     this.drawn = false;
   }
+}
+
+/** Draws the worker's loading progress (train and predict both load DIR first); other events are ignored. */
+export function showIngestProgress(line: ProgressLine, event: ForwardedEvent): void {
+  if (event.type !== 'ingest-progress') return;
+  const { done, total, pairsPerSecond, etaSeconds } = event.progress;
+  line.update(done / total, `loading ${done}/${total} pairs (${pairsPerSecond.toFixed(0)}/s)`, etaSeconds, done === total);
 }
