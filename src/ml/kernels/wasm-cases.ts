@@ -134,9 +134,60 @@ const LAYOUT_CASES: KernelCase[] = [
   },
 ];
 
+/**
+ * wasm-identity.ts shares the input's data instead of copying it: the result must stay readable
+ * after the input is freed (a missing reference would free it under the result).
+ */
+const SHARING_CASES: KernelCase[] = [
+  {
+    name: 'Identity (tf.clone) outlives its freed input',
+    inputs: [{ shape: [3, 4, 5], seed: 41 }],
+    run: (x) => {
+      const copy = tf.clone(x);
+      x.dispose();
+      return [copy, tf.add(copy, 1)];
+    },
+  },
+  {
+    name: 'Cast float32 to float32 (shared) outlives its freed input',
+    inputs: [{ shape: [2, 3, 7], seed: 42 }],
+    run: (x) => {
+      const same = tf.cast(x, 'float32');
+      x.dispose();
+      return [same, tf.mul(same, 2)];
+    },
+  },
+  {
+    // wasm's own Cast, which the replacement hands other dtypes to: truncation toward zero, as cpu.
+    name: 'Cast float32 to int32 and bool, and int32 back to float32',
+    inputs: [{ shape: [4, 9], seed: 43, scale: 5 }],
+    run: (x) => {
+      const ints = tf.cast(x, 'int32');
+      return [ints, tf.cast(x, 'bool'), tf.cast(ints, 'float32'), tf.cast(ints, 'int32')];
+    },
+  },
+];
+
+/** Gradient overrides of wasm-grads.ts (each other backend keeps tfjs's own gradient, the reference). */
+const GRADIENT_CASES: KernelCase[] = [
+  {
+    // LayerNormalization tiles a per-channel vector over [batch, tokens].
+    name: 'gradient of Tile (a per-channel vector over leading axes, and a general block)',
+    inputs: [{ shape: [1, 1, 6], seed: 44 }, { shape: [2, 3, 4], seed: 45 }],
+    run: gradsOf((v, x) => tf.add(tf.tile(v, [2, 4, 1]), tf.slice(tf.tile(x, [1, 3, 2]), [0, 0, 0], [2, 4, 6]))),
+  },
+  {
+    name: 'gradient of Mean over the leading axes and the last',
+    inputs: [{ shape: [3, 4, 5], seed: 46 }],
+    run: gradsOf((x) => tf.concat([tf.mean(x, [0, 1]), tf.mean(x, 2).reshape([-1]).slice(0, 5)])),
+  },
+];
+
 export const KERNEL_CASES: KernelCase[] = [
   ...CONV_SHAPES.flatMap(convCases),
   ...LAYOUT_CASES,
+  ...SHARING_CASES,
+  ...GRADIENT_CASES,
   {
     name: 'MaxPoolGrad 2x2 stride 2 (ReLU-like ties)',
     inputs: [{ shape: [2, 8, 12, 5], seed: 5, coarse: true }, { shape: [2, 4, 6, 5], seed: 6 }],
