@@ -4,6 +4,7 @@
  * Every bad file is reported with its path and reason, and the rest goes on.
  */
 import { formatBytes } from '../format';
+import { checkComplete } from './complete';
 import { emptyPixelSet, pixelSetBytes, subset, type PixelSet } from './dataset';
 import { HEADER_BYTES, readImageHeader, type ImageHeader } from './imageHeader';
 import { binariseMask } from './masks';
@@ -81,27 +82,18 @@ export function checkBudget(pairs: number, height: number, width: number, budget
   );
 }
 
-/** JPEG ends with FFD9 and GIF with 0x3B; browsers decode some truncated files silently, so check. */
-async function checkComplete(blob: Blob, header: ImageHeader): Promise<string | null> {
-  if (header.format !== 'jpeg' && header.format !== 'gif') return null;
-  const tail = new Uint8Array(await blob.slice(Math.max(0, blob.size - 32)).arrayBuffer());
-  let end = tail.length;
-  while (end > 0 && (tail[end - 1] === 0 || tail[end - 1] === 0x0a || tail[end - 1] === 0x0d)) end--; // padding some tools add
-  if (header.format === 'jpeg' && !(end >= 2 && tail[end - 2] === 0xff && tail[end - 1] === 0xd9)) {
-    return 'truncated or corrupt JPEG (no end-of-image marker)';
-  }
-  if (header.format === 'gif' && !(end >= 1 && tail[end - 1] === 0x3b)) return 'truncated or corrupt GIF (no trailer byte)';
-  return null;
-}
-
 async function inspect(file: SourceFile): Promise<{ header: ImageHeader } | { reason: string }> {
-  const result = readImageHeader(new Uint8Array(await file.blob.slice(0, HEADER_BYTES).arrayBuffer()), file.blob.size);
+  const head = new Uint8Array(await file.blob.slice(0, HEADER_BYTES).arrayBuffer());
+  const result = readImageHeader(head, file.blob.size);
   if (!result.ok) return { reason: result.reason };
-  const { width, height } = result.header;
+  const { width, height, format } = result.header;
   if (width * height > MAX_SOURCE_PIXELS) {
     return { reason: `too large to decode (${width}x${height}, over ${MAX_SOURCE_PIXELS / 1e6} megapixels)` };
   }
-  const incomplete = await checkComplete(file.blob, result.header);
+  if (format !== 'jpeg' && format !== 'gif') return { header: result.header };
+  // The completeness walk needs the whole file; most are within the header read already.
+  const whole = file.blob.size <= head.length ? head : new Uint8Array(await file.blob.arrayBuffer());
+  const incomplete = checkComplete(whole, format);
   return incomplete ? { reason: incomplete } : { header: result.header };
 }
 
