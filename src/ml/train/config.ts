@@ -40,6 +40,20 @@ export interface LiveSettings {
 
 export const LIVE_FIELDS = ['learningRate', 'loss', 'augment', 'overlayEvery', 'threshold'] as const;
 
+/**
+ * The config with one live setting changed. A changed learning rate becomes the optimizer's base
+ * rate, so a resumed run and an exported run.json carry the settings as they stand.
+ */
+export function withLiveSetting(config: TrainConfig, field: keyof LiveSettings, value: unknown): TrainConfig {
+  if (field === 'learningRate') return { ...config, optimizer: { ...config.optimizer, learningRate: value as number } };
+  return { ...config, [field]: structuredClone(value) };
+}
+
+/** The config after a run's recorded changes, oldest first (runs saved before configs followed their changes). */
+export function withChanges(config: TrainConfig, changes: readonly ConfigChange[]): TrainConfig {
+  return changes.reduce((current, change) => withLiveSetting(current, change.field, change.to), config);
+}
+
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   preset: 'transunet',
   height: 128,

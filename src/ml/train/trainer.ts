@@ -6,87 +6,29 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch } from '../../data/augment';
 import { chunk, epochOrder, makeBatch, sequentialBatches } from '../../data/batches';
-import type { PixelSet } from '../../data/dataset';
 import { hashString } from '../../data/random';
 import { captureCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../io/checkpoint';
-import type { Metrics } from '../metrics';
-import type { ConfigChange, EpochRecord, LiveSettings, TrainConfig } from './config';
+import { withLiveSetting, type EpochRecord, type LiveSettings, type TrainConfig } from './config';
 import { evaluate } from './evaluate';
 import { getLearningRate, setLearningRate } from './optimizer';
-import { predictProbabilities, type ProbabilityMap } from './predict';
-import { cosineRate, EarlyStopping, ImprovementTracker, PlateauSchedule } from './schedule';
+import { predictProbabilities } from './predict';
+import { initialProgress, type Progress, type RunOutcome, type TestResult, type TrainerData, type TrainerHooks } from './contract';
+import { EpochDecisions } from './epochDecisions';
+import { RunControl, yieldToEventLoop } from './runControl';
+import { cosineRate } from './schedule';
 import { trainStep, trainableVariables } from './step';
 
-export interface TrainerData {
-  train: PixelSet;
-  val: PixelSet;
-  test: PixelSet;
-}
-
-/** Where a run stands; saved with each checkpoint so a run resumes exactly. */
-export interface Progress {
-  epoch: number;
-  /** Batches of `epoch` already trained. */
-  batchInEpoch: number;
-  step: number;
-  history: EpochRecord[];
-  bestDice: number;
-  bestEpoch: number;
-  /** The base learning rate after live changes (schedules scale it). */
-  learningRate: number;
-  plateauMultiplier: number;
-}
-
-export type RunOutcome = 'done' | 'stopped' | 'early-stopped' | 'nan';
-
-export interface TrainerHooks {
-  /** `learningRate` is read back from the optimizer: the rate the step really used. */
-  onStep(report: { step: number; epoch: number; loss: number; learningRate: number; ms: number }): void;
-  onEpoch(record: EpochRecord, extra: { etaSeconds: number; numTensors: number; numBytes: number }): void;
-  onOverlays(overlays: { epoch: number; step: number; maps: ProbabilityMap[] }): void;
-  onChange(change: ConfigChange): void;
-  onCheckpoint(kind: 'latest' | 'best', checkpoint: Checkpoint, progress: Progress): Promise<void> | void;
-  onStatus(status: 'compiling' | 'training' | 'paused' | 'evaluating', message: string): void;
-}
-
-export interface TestResult {
-  mean: Metrics;
-  loss: number;
-  /** The probability above which a pixel counted as car. */
-  threshold: number;
-  perImage: Array<Metrics & { name: string }>;
-}
-
-/**
- * Lets queued messages (pause, stop, live settings) in before the next step. On cpu and wasm
- * `await data()` resolves as a microtask, so without a macrotask yield a whole epoch runs before the
- * worker reads its messages. A MessageChannel round trip is a macrotask without setTimeout's clamp.
- */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
-export function initialProgress(config: TrainConfig): Progress {
-  return { epoch: 0, batchInEpoch: 0, step: 0, history: [], bestDice: -Infinity, bestEpoch: -1, learningRate: config.optimizer.learningRate, plateauMultiplier: 1 };
-}
+export { initialProgress, type Progress, type RunOutcome, type TestResult, type TrainerData, type TrainerHooks } from './contract';
 
 export class Trainer {
-  private paused = false;
-  private stopRequested = false;
-  private wake: (() => void) | null = null;
+  private readonly control = new RunControl();
   private pending: Partial<LiveSettings> = {};
   private overlaysRequested = false;
   private lastGood: Checkpoint | null = null;
   private status = '';
   readonly progress: Progress;
-  readonly config: TrainConfig;
+  /** The run's settings as they stand, live changes included. */
+  config: TrainConfig;
 
   constructor(
     readonly model: tf.LayersModel,
@@ -102,17 +44,20 @@ export class Trainer {
   }
 
   pause(): void {
-    this.paused = true;
+    this.control.pause();
   }
 
   resume(): void {
-    this.paused = false;
-    this.wake?.();
+    this.control.resume();
   }
 
   stop(): void {
-    this.stopRequested = true;
-    this.wake?.();
+    this.control.stop();
+  }
+
+  /** The run cannot go on on this device (it was lost): the loop throws `error` at the next step. */
+  abort(error: Error): void {
+    this.control.abort(error);
   }
 
   /** Queues live settings; they apply before the next step and are recorded with its number. */
@@ -120,8 +65,10 @@ export class Trainer {
     this.pending = { ...this.pending, ...settings };
   }
 
+  /** Overlays of the tracked images now: before the next step, or at once while paused. */
   requestOverlays(): void {
     this.overlaysRequested = true;
+    this.control.poke();
   }
 
   /** The validation images whose predictions are drawn every epoch: spread evenly, so several cars show. */
@@ -140,7 +87,7 @@ export class Trainer {
     for (const [field, value] of Object.entries(this.pending) as Array<[keyof LiveSettings, unknown]>) {
       if (JSON.stringify(before[field]) === JSON.stringify(value)) continue;
       if (field === 'learningRate') this.progress.learningRate = value as number;
-      else (this.config as unknown as Record<string, unknown>)[field] = value;
+      this.config = withLiveSetting(this.config, field, value);
       this.hooks.onChange({ step: this.progress.step + 1, epoch: this.progress.epoch, field, from: before[field], to: value });
     }
     this.pending = {};
@@ -165,12 +112,16 @@ export class Trainer {
     this.hooks.onStatus(status, message);
   }
 
-  private async waitWhilePaused(): Promise<void> {
-    while (this.paused && !this.stopRequested) {
-      if (!this.status.startsWith('paused')) this.setStatus('paused', 'Paused');
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-    }
+  /** While paused: say so (keeping a NaN message) and serve overlay requests. */
+  private async whilePaused(): Promise<void> {
+    if (!this.status.startsWith('paused')) this.setStatus('paused', 'Paused');
+    await this.overlaysIfRequested();
+  }
+
+  private async overlaysIfRequested(): Promise<void> {
+    if (!this.overlaysRequested) return;
+    this.overlaysRequested = false;
+    await this.emitOverlays();
   }
 
   private async emitOverlays(): Promise<void> {
@@ -181,16 +132,14 @@ export class Trainer {
   async run(): Promise<RunOutcome> {
     const variables = trainableVariables(this.model);
     const stepsPerEpoch = Math.ceil(this.data.train.count / this.config.batchSize);
-    const plateau = new PlateauSchedule(this.config.schedule);
-    plateau.multiplier = this.progress.plateauMultiplier;
-    const early = new EarlyStopping(this.config.earlyStoppingPatience);
-    const best = new ImprovementTracker();
-    for (const record of this.progress.history) best.record(record.epoch, record.dice);
+    // Best, plateau and early-stopping counters continue from the saved history.
+    const decisions = new EpochDecisions(this.config, this.progress.history);
+    this.progress.plateauMultiplier = decisions.plateauMultiplier;
     this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
     const stepMs: number[] = [];
 
     // After a NaN the run waits paused, and its message must stay on screen.
-    if (!this.paused) this.setStatus('compiling', 'Compiling shaders: the first steps are slow');
+    if (!this.control.paused) this.setStatus('compiling', 'Compiling shaders: the first steps are slow');
     while (this.progress.epoch < this.config.epochs) {
       const epoch = this.progress.epoch;
       const epochStarted = performance.now();
@@ -199,13 +148,10 @@ export class Trainer {
       const batches = chunk(epochOrder(this.data.train.count, this.config.seed, epoch), this.config.batchSize);
       for (let b = this.progress.batchInEpoch; b < batches.length; b++) {
         await yieldToEventLoop();
-        await this.waitWhilePaused();
-        if (this.stopRequested) return this.stopKeepingProgress();
+        await this.control.waitWhilePaused(() => this.whilePaused());
+        if (this.control.stopRequested) return this.stopKeepingProgress();
         this.applyPending();
-        if (this.overlaysRequested) {
-          this.overlaysRequested = false;
-          await this.emitOverlays();
-        }
+        await this.overlaysIfRequested();
         const started = performance.now();
         const learningRate = this.rateForStep(this.progress.step);
         setLearningRate(this.optimizer, learningRate);
@@ -247,15 +193,16 @@ export class Trainer {
       });
       if ((epoch + 1) % Math.max(1, this.config.overlayEvery) === 0) await this.emitOverlays();
 
-      if (this.config.schedule.name === 'plateau' && plateau.endEpoch(epoch, record.dice)) this.progress.plateauMultiplier = plateau.multiplier;
+      const decision = decisions.endEpoch(epoch, record.dice);
+      this.progress.plateauMultiplier = decisions.plateauMultiplier;
       this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
-      if (best.record(epoch, record.dice)) {
+      if (decision.newBest) {
         this.progress.bestDice = record.dice;
         this.progress.bestEpoch = record.epoch;
         await this.hooks.onCheckpoint('best', this.lastGood, this.progress);
       }
       await this.hooks.onCheckpoint('latest', this.lastGood, this.progress);
-      if (early.endEpoch(epoch, record.dice)) return 'early-stopped';
+      if (decision.stop) return 'early-stopped';
     }
     return 'done';
   }
@@ -296,7 +243,7 @@ export class Trainer {
     this.progress.epoch = this.lastGood?.epoch ?? 0;
     this.progress.step = this.lastGood?.step ?? 0;
     this.progress.batchInEpoch = 0;
-    this.paused = true;
+    this.control.pause();
     this.setStatus(
       'paused',
       `The loss became ${loss} at step ${this.progress.step + 1} (learning rate ${learningRate.toPrecision(3)}): ` +

@@ -1,0 +1,50 @@
+/** What the Trainer takes and gives: its data, the progress it saves, its hooks and its results. */
+import type { PixelSet } from '../../data/dataset';
+import type { Checkpoint } from '../io/checkpoint';
+import type { Metrics } from '../metrics';
+import type { ConfigChange, EpochRecord, TrainConfig } from './config';
+import type { ProbabilityMap } from './predict';
+
+export interface TrainerData {
+  train: PixelSet;
+  val: PixelSet;
+  test: PixelSet;
+}
+
+/** Where a run stands; saved with each checkpoint so a run resumes exactly. */
+export interface Progress {
+  epoch: number;
+  /** Batches of `epoch` already trained. */
+  batchInEpoch: number;
+  step: number;
+  history: EpochRecord[];
+  bestDice: number;
+  bestEpoch: number;
+  /** The base learning rate after live changes (schedules scale it). */
+  learningRate: number;
+  plateauMultiplier: number;
+}
+
+export type RunOutcome = 'done' | 'stopped' | 'early-stopped' | 'nan';
+
+export interface TrainerHooks {
+  /** `learningRate` is read back from the optimizer: the rate the step really used. */
+  onStep(report: { step: number; epoch: number; loss: number; learningRate: number; ms: number }): void;
+  onEpoch(record: EpochRecord, extra: { etaSeconds: number; numTensors: number; numBytes: number }): void;
+  onOverlays(overlays: { epoch: number; step: number; maps: ProbabilityMap[] }): void;
+  onChange(change: ConfigChange): void;
+  onCheckpoint(kind: 'latest' | 'best', checkpoint: Checkpoint, progress: Progress): Promise<void> | void;
+  onStatus(status: 'compiling' | 'training' | 'paused' | 'evaluating', message: string): void;
+}
+
+export interface TestResult {
+  mean: Metrics;
+  loss: number;
+  /** The probability above which a pixel counted as car. */
+  threshold: number;
+  perImage: Array<Metrics & { name: string }>;
+}
+
+export function initialProgress(config: TrainConfig): Progress {
+  return { epoch: 0, batchInEpoch: 0, step: 0, history: [], bestDice: -Infinity, bestEpoch: -1, learningRate: config.optimizer.learningRate, plateauMultiplier: 1 };
+}
