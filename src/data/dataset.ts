@@ -43,3 +43,11 @@ export function subset(set: PixelSet, indices: readonly number[]): PixelSet {
 export function pixelSetBytes(count: number, height: number, width: number): number {
   return count * height * width * 4;
 }
+
+/** Fraction of car pixels in the mask of pair `index`. */
+export function maskCoverageOf(set: PixelSet, index: number): number {
+  const pixels = set.width * set.height;
+  let car = 0;
+  for (let p = index * pixels; p < (index + 1) * pixels; p++) car += set.masks[p]!;
+  return pixels === 0 ? 0 : car / pixels;
+}

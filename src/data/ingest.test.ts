@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJpeg, encodeJpeg } from './encode';
-import { checkBudget, ingest, IngestCancelled, type ImageDecoder, type SourceFile } from './ingest';
+import { checkBudget, ingest, IngestCancelled, type ImageDecoder, type IngestProgress, type SourceFile } from './ingest';
 
 // Node has no createImageBitmap: this decoder does what the browser adapter promises (RGBA at the
 // requested size) with jpeg-js and nearest-neighbour sampling.
@@ -98,12 +98,57 @@ describe('ingest', () => {
     await expect(ingest([], options)).rejects.toThrow(/No files found/);
   });
 
-  it('reports progress up to done = total, and can be cancelled', async () => {
-    const files = Array.from({ length: 6 }, (_, i) => pair(`ffffffffffff_0${i + 1}`)).flat();
-    const seen: number[] = [];
-    await ingest(files, { ...options, onProgress: (p) => seen.push(p.done) });
-    expect(seen[seen.length - 1]).toBe(6);
+  it('reports progress as files done of all files, pairs/s and ETA, and can be cancelled', async () => {
+    // 6 pairs (12 files) and 3 files no pair takes: 15 files in all, 3 of them settled by pairing alone.
+    const files = [
+      ...Array.from({ length: 6 }, (_, i) => pair(`ffffffffffff_0${i + 1}`)).flat(),
+      { path: 'train/readme.txt', blob: new Blob(['x']) },
+      { path: 'train/.DS_Store', blob: new Blob(['x']) },
+      pair('ffffffffffff_09')[0],
+    ];
+    const seen: IngestProgress[] = [];
+    await ingest(files, { ...options, concurrency: 1, onProgress: (p) => seen.push(p) });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const p of seen) {
+      expect(p.filesTotal).toBe(15);
+      expect(p.filesDone).toBe(3 + 2 * p.done); // each decoded pair settles its two files
+      expect(p.total).toBe(6);
+      expect(p.pairsPerSecond).toBeGreaterThan(0);
+      expect(p.etaSeconds).toBeCloseTo((6 - p.done) / p.pairsPerSecond, 9);
+    }
+    expect(seen[seen.length - 1]).toMatchObject({ filesDone: 15, filesTotal: 15, done: 6, etaSeconds: 0 });
+    const filesDone = seen.map((p) => p.filesDone ?? -1);
+    expect(filesDone).toEqual([...filesDone].sort((a, b) => a - b)); // never goes back
     let calls = 0;
     await expect(ingest(files, { ...options, isCancelled: () => ++calls > 2 })).rejects.toBeInstanceOf(IngestCancelled);
+  });
+
+  it('reports each loaded mask with its coverage, in pair order', async () => {
+    // Masks whose left 1/2, 1/4 (6 of 24 columns) and 3/4 is white.
+    const files = [...pair('gggggggggggg_01'), ...pair('gggggggggggg_02'), ...pair('gggggggggggg_03')];
+    const column = (fraction: number) => {
+      const mask = new Uint8Array(24 * 16 * 3);
+      for (let y = 0; y < 16; y++) for (let x = 0; x < 24 * fraction; x++) mask.set([255, 255, 255], (y * 24 + x) * 3);
+      return new Blob([encodeJpeg(mask, 24, 16) as Uint8Array<ArrayBuffer>]);
+    };
+    files[3] = { path: files[3].path, blob: column(0.25) };
+    files[5] = { path: files[5].path, blob: column(0.75) };
+    const { summary } = await ingest(files, options);
+    expect(summary.maskCoverage.map((m) => m.mask)).toEqual(['01', '02', '03'].map((n) => `train_masks/gggggggggggg_${n}_mask.jpg`));
+    const byMask = Object.fromEntries(summary.maskCoverage.map((m) => [m.mask.slice(-11, -9), m.coverage]));
+    // JPEG ringing can flip the odd pixel at the edge: within 1 column (1/24) of the drawn fraction.
+    expect(Math.abs(byMask['01'] - 0.5)).toBeLessThanOrEqual(1 / 24);
+    expect(Math.abs(byMask['02'] - 0.25)).toBeLessThanOrEqual(1 / 24);
+    expect(Math.abs(byMask['03'] - 0.75)).toBeLessThanOrEqual(1 / 24);
+    expect(summary.coverage).toEqual({ min: byMask['02'], median: byMask['01'], max: byMask['03'] });
+  });
+
+  it('loads a JPEG with bytes after its end marker, as phones write them', async () => {
+    const files = pair('hhhhhhhhhhhh_01');
+    const bytes = new Uint8Array(await files[0].blob.arrayBuffer());
+    files[0] = { path: files[0].path, blob: new Blob([bytes, new TextEncoder().encode('SEFH trailer')]) };
+    const result = await ingest(files, options);
+    expect(result.skipped).toEqual([]);
+    expect(result.summary.pairs).toBe(1);
   });
 });

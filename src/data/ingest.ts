@@ -21,6 +21,13 @@ export interface ImageDecoder {
 }
 
 export interface IngestProgress {
+  /**
+   * Files accounted for (unpaired files at once, each pair's two when it is decoded or refused), of
+   * all files given. `ingest` always sets both; optional only so that older hand-made events still type.
+   */
+  filesDone?: number;
+  filesTotal?: number;
+  /** Pairs decoded or refused, of all pairs found. */
   done: number;
   total: number;
   pairsPerSecond: number;
@@ -47,6 +54,8 @@ export interface DatasetSummary {
   sourceSizes: Array<{ width: number; height: number; count: number }>;
   /** Fraction of car pixels per mask. */
   coverage: { min: number; median: number; max: number };
+  /** Each loaded pair's mask and its fraction of car pixels as read at the training size, in pair order. */
+  maskCoverage: Array<{ mask: string; coverage: number }>;
   skipped: number;
   seconds: number;
 }
@@ -108,6 +117,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** min / median / max of per-mask coverages; NaN for none. */
+export function coverageRange(values: number[]): DatasetSummary['coverage'] {
+  if (values.length === 0) return { min: NaN, median: NaN, max: NaN };
+  return { min: values.reduce((a, b) => Math.min(a, b)), median: median(values), max: values.reduce((a, b) => Math.max(a, b)) };
+}
+
 export async function ingest(files: SourceFile[], options: IngestOptions): Promise<IngestResult> {
   const started = performance.now();
   const { height, width, decoder } = options;
@@ -125,6 +140,20 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
   const notes: Skipped[] = [];
   let done = 0;
   let lastReport = 0;
+  // Files outside any pair were settled by pairing; each pair settles two more when it is done.
+  const unpairedFiles = files.length - 2 * pairs.length;
+  const report = (now: number) => {
+    lastReport = now;
+    const pairsPerSecond = done / ((now - started) / 1000);
+    options.onProgress?.({
+      filesDone: unpairedFiles + 2 * done,
+      filesTotal: files.length,
+      done,
+      total: pairs.length,
+      pairsPerSecond,
+      etaSeconds: (pairs.length - done) / pairsPerSecond,
+    });
+  };
 
   const loadPair = async (index: number): Promise<void> => {
     const pair = pairs[index];
@@ -178,11 +207,7 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
       await loadPair(index);
       done++;
       const now = performance.now();
-      if (options.onProgress && (now - lastReport > 100 || done === pairs.length)) {
-        lastReport = now;
-        const pairsPerSecond = done / ((now - started) / 1000);
-        options.onProgress({ done, total: pairs.length, pairsPerSecond, etaSeconds: (pairs.length - done) / pairsPerSecond });
-      }
+      if (now - lastReport > 100 || done === pairs.length) report(now);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, Math.max(1, pairs.length)) }, worker));
@@ -195,7 +220,6 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
     entry.count++;
     sizes.set(key, entry);
   }
-  const coverage = loaded.map((l) => l.coverage);
   skipped.sort((a, b) => a.file.localeCompare(b.file));
   return {
     set: loaded.length === pairs.length ? set : subset(set, loaded.map((l) => l.index)),
@@ -207,9 +231,8 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
       pairs: loaded.length,
       groups: new Set(loaded.map((l) => l.pair.group)).size,
       sourceSizes: [...sizes.values()].sort((a, b) => b.count - a.count),
-      coverage: coverage.length
-        ? { min: coverage.reduce((a, b) => Math.min(a, b)), median: median(coverage), max: coverage.reduce((a, b) => Math.max(a, b)) }
-        : { min: NaN, median: NaN, max: NaN },
+      coverage: coverageRange(loaded.map((l) => l.coverage)),
+      maskCoverage: loaded.map((l) => ({ mask: l.pair.mask, coverage: l.coverage })),
       skipped: new Set(skipped.map((s) => s.file)).size,
       seconds: (performance.now() - started) / 1000,
     },

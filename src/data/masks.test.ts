@@ -25,11 +25,37 @@ describe('binariseMask', () => {
     expect(reading.coverage).toBeCloseTo(3 / 5, 12);
   });
 
-  it('scales by alpha: a transparent background is background whatever its colour', () => {
+  it('reads a mask with transparency by its alpha: transparent is background whatever its colour', () => {
     const reading = binariseMask(rgba([255, 255, 255, 255], [255, 255, 255, 0], [0, 0, 0, 0], [255, 255, 255, 128], [255, 255, 255, 127]), 5);
-    // 255 * 128 / 255 = 128 > 127 is car; 255 * 127 / 255 = 127 is not.
+    // Alpha 128 > 127 is car; 127 is not.
     expect(bits(reading)).toEqual([1, 0, 0, 1, 0]);
     expect(reading.note).toBeNull();
+  });
+
+  it('reads a cut-out (the car in its own colours, dark ones too, on transparent white) as car where opaque', () => {
+    // A black tyre, a dark-blue door and a light roof, opaque; the studio background transparent white.
+    const cutout = rgba([10, 10, 10, 255], [20, 30, 90, 255], [230, 230, 240, 255], [255, 255, 255, 0], [255, 255, 255, 0], [0, 0, 0, 0]);
+    const reading = binariseMask(cutout, 6);
+    expect(bits(reading)).toEqual([1, 1, 1, 0, 0, 0]);
+    expect(reading.coverage).toBeCloseTo(3 / 6, 12);
+  });
+
+  it('reads an RGBA mask saved fully opaque by its value, as grey', () => {
+    // White-on-black with alpha 255 everywhere, and one with alpha 200 (more than half opaque) everywhere.
+    expect(bits(binariseMask(rgba([255, 255, 255, 255], [0, 0, 0, 255], [200, 200, 200, 255], [100, 100, 100, 255]), 4))).toEqual([1, 0, 1, 0]);
+    expect(bits(binariseMask(rgba([255, 255, 255, 200], [0, 0, 0, 200], [128, 128, 128, 200], [127, 127, 127, 200]), 4))).toEqual([1, 0, 1, 0]);
+  });
+
+  it('switches to alpha as soon as one pixel is at most half opaque', () => {
+    // The same opaque black pixel is background in value mode and car in alpha mode.
+    expect(bits(binariseMask(rgba([0, 0, 0, 255], [255, 255, 255, 128]), 2))).toEqual([0, 1]);
+    expect(bits(binariseMask(rgba([0, 0, 0, 255], [255, 255, 255, 127]), 2))).toEqual([1, 0]);
+  });
+
+  it('never takes a transparent mask for 0/1 labels', () => {
+    const reading = binariseMask(rgba([1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]), 3);
+    expect(bits(reading)).toEqual([0, 0, 0]);
+    expect(reading.note).toBe(EMPTY_MASK_NOTE);
   });
 
   it('reads a 0/1 label mask as 1 = car, and says so', () => {

@@ -1,11 +1,11 @@
 /** What the worker holds between requests (the loaded dataset and its split), and the work on it. */
-import { ingest, type IngestResult } from '../data/ingest';
+import { coverageRange, ingest, type IngestResult } from '../data/ingest';
 import { createBrowserDecoder } from '../data/decode';
 import { DEFAULT_SPLIT_RATIOS, splitByGroup, type Split } from '../data/split';
 import type { Pair } from '../data/pairing';
 import type { StoredDataset } from './persistence';
 import { expandZips } from '../data/zip';
-import type { PixelSet } from '../data/dataset';
+import { maskCoverageOf, type PixelSet } from '../data/dataset';
 import type { SplitRatios } from '../data/split';
 import type { IngestRequest, SplitSummary, Thumbnail, WorkerEvent } from './protocol';
 
@@ -44,7 +44,8 @@ export function summariseSplit(result: IngestResult, ratios: SplitRatios, seed: 
     test: split.test.map((p) => position.get(p.image)!),
   };
   const part = (name: 'train' | 'val' | 'test') => ({ pairs: split[name].length, groups: split.groups[name] });
-  return { result, split, indices, splitSummary: { ratios, seed, train: part('train'), val: part('val'), test: part('test') } };
+  const test = { ...part('test'), names: indices.test.map((i) => result.set.names[i]) };
+  return { result, split, indices, splitSummary: { ratios, seed, train: part('train'), val: part('val'), test } };
 }
 
 export class Session {
@@ -104,13 +105,23 @@ export class Session {
       images: new Uint8Array(stored.images),
       masks: new Uint8Array(stored.masks),
     };
-    const coverage = { min: NaN, median: NaN, max: NaN };
+    // The stored masks are the ones read at ingest: their coverage is what ingest reported.
+    const maskCoverage = pairs.map((pair, i) => ({ mask: pair.mask, coverage: maskCoverageOf(set, i) }));
     const result: IngestResult = {
       set,
       pairs,
       skipped: [],
       notes: [],
-      summary: { files: pairs.length * 2, pairs: pairs.length, groups: new Set(pairs.map((p) => p.group)).size, sourceSizes: [], coverage, skipped: 0, seconds: 0 },
+      summary: {
+        files: pairs.length * 2,
+        pairs: pairs.length,
+        groups: new Set(pairs.map((p) => p.group)).size,
+        sourceSizes: [],
+        coverage: coverageRange(maskCoverage.map((m) => m.coverage)),
+        maskCoverage,
+        skipped: 0,
+        seconds: 0,
+      },
     };
     this.dataset = summariseSplit(result, split?.ratios ?? DEFAULT_SPLIT_RATIOS, split?.seed ?? 1);
     this.source = `${source} (restored from browser storage)`;
