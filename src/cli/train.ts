@@ -12,7 +12,7 @@ import type { ForwardedEvent, IngestOutcome, TrainOutcome } from './api';
 import { parseTrainArgs, UsageError, type TrainArgs } from './args';
 import { checkDataDir, prepareOutDir, relativeTo, writeExport, writeJson } from './files';
 import { runMain, RunFailure } from './main';
-import { formatDuration, ProgressLine } from './progress';
+import { formatDuration, ProgressLine, showIngestProgress } from './progress';
 import { withStudio } from './studio';
 
 const SPLIT_RATIOS = { train: 0.8, val: 0.1, test: 0.1 };
@@ -98,10 +98,7 @@ async function main(): Promise<void> {
     {
       log: (message) => line.log(message),
       onEvent: (event) => {
-        if (event.type === 'ingest-progress') {
-          const { done, total, pairsPerSecond, etaSeconds } = event.progress;
-          line.update(done / total, `loading ${done}/${total} pairs (${pairsPerSecond.toFixed(0)}/s)`, etaSeconds, done === total);
-        }
+        showIngestProgress(line, event);
         // A NaN loss pauses the studio's run for the user to lower the rate: headless, it ends the run.
         if (event.type === 'run-status' && event.status === 'paused' && event.message !== 'Paused') {
           state.stopReason = event.message;
@@ -129,7 +126,8 @@ async function main(): Promise<void> {
       }
       const base = reportBase(args, choice, ingest);
       if (args.epochs === 0) {
-        writeJson(path.join(outDir, 'report.json'), { ...base, status: 'ingested', wallSeconds: (Date.now() - started) / 1000 });
+        // Every field of a trained run's report, honestly empty: nothing was trained or tested.
+        writeJson(path.join(outDir, 'report.json'), { ...base, status: 'ingested', steps: 0, history: [], ...testFields(null), files: [], wallSeconds: (Date.now() - started) / 1000, imagesPerSecond: 0 });
         line.log(`--epochs 0: loaded and split only; wrote ${path.join(outDir, 'report.json')}`);
         return;
       }
