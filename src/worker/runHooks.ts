@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkpointBytes, type Checkpoint } from '../ml/io/checkpoint';
+import { withLiveSetting } from '../ml/train/config';
 import type { Progress, TrainerHooks } from '../ml/train/trainer';
 import type { RunRecord, StudioDb } from './persistence';
 import type { Post, RunStatusName } from './protocol';
@@ -37,7 +38,11 @@ export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (d
       post({ type: 'overlays', id, runId: run.id, epoch, step, maps }, maps.map((m) => m.probabilities.buffer)),
     onChange: (change) => {
       run.changes.push(change);
+      // The record holds the settings as they stand: a resume and run.json must not revert them.
+      run.config = withLiveSetting(run.config, change.field, change.to);
+      run.updatedAt = Date.now();
       post({ type: 'config-change', id, runId: run.id, change });
+      void save((db) => db.putRun(run));
     },
     onCheckpoint: async (kind, checkpoint, progress) => {
       if (kind === 'best') run.best = { epoch: progress.bestEpoch, dice: progress.bestDice };

@@ -8,11 +8,12 @@ import { captureCheckpoint, modelFromCheckpoint, restoreOptimizer, restoreWeight
 import { buildExportZip } from '../ml/io/export';
 import { loadModel, readModelFiles } from '../ml/io/import';
 import { buildPreset, countTrainableParams, isPresetName } from '../ml/model';
-import type { LiveSettings, TrainConfig } from '../ml/train/config';
+import { withChanges, type LiveSettings, type TrainConfig } from '../ml/train/config';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import { predictProbabilities } from '../ml/train/predict';
 import { Trainer, type Progress, type RunOutcome } from '../ml/train/trainer';
 import { datasetFingerprint, newRunId, openStudioDb, type RunRecord, type StudioDb } from './persistence';
+import { watchWebGpuDevice, type DeviceWatch } from './deviceLoss';
 import { overlaySource, predictFiles, predictPairs } from './inference';
 import type { OverlaySource, Post, PredictRequest, RunAction } from './protocol';
 import { runHooks, type StoredState } from './runHooks';
@@ -31,7 +32,11 @@ export class RunManager {
   private dbPromise: Promise<StudioDb | null> | null = null;
   importedModel: tf.LayersModel | null = null;
 
-  constructor(private readonly post: Post, private readonly session: Session) {}
+  constructor(
+    private readonly post: Post,
+    private readonly session: Session,
+    private readonly watchDevice: DeviceWatch = watchWebGpuDevice,
+  ) {}
 
   /** IndexedDB, opened once; when it cannot open, runs go on unsaved and the page is told why. */
   private db(id: number): Promise<StudioDb | null> {
@@ -135,11 +140,14 @@ export class RunManager {
       }
       loaded = this.session.adopt(id, data, run.split, this.post);
     }
+    // Live changes made after the checkpoint (and in records saved before the config followed them) count.
+    run.config = withChanges(run.config, run.changes);
+    const progress: Progress = { ...stored.progress, learningRate: run.config.optimizer.learningRate };
     const model = buildPreset(run.config.preset, modelOverrides(run.config));
     await restoreWeights(model, stored.checkpoint);
     const optimizer = (await restoreOptimizer(stored.checkpoint, model)) ?? createOptimizer(run.config.optimizer);
     run.status = 'running';
-    this.launch(id, model, optimizer, run, loaded!, stored.progress);
+    this.launch(id, model, optimizer, run, loaded!, progress);
   }
 
   private launch(id: number, model: tf.LayersModel, optimizer: tf.Optimizer, run: RunRecord, loaded: LoadedDataset, progress: Progress | undefined): void {
@@ -152,16 +160,25 @@ export class RunManager {
     this.active = true;
     const sources: OverlaySource[] = trainer.trackedIndices.map((i) => overlaySource(data.val, i));
     this.post({ type: 'run-started', id, run, params: countTrainableParams(model), sources, resumed: progress != null });
-    void this.loop(id, trainer, run);
+    // A step on a lost device may never settle: the loss fails the run at once, not at the next step.
+    const lost = new Promise<never>((_, reject) =>
+      this.watchDevice((message) => {
+        const error = new Error(message);
+        trainer.abort(error);
+        reject(error);
+      }),
+    );
+    lost.catch(() => undefined); // only the loop's race reports it
+    void this.loop(id, trainer, run, lost);
   }
 
-  private async loop(id: number, trainer: Trainer, run: RunRecord): Promise<void> {
+  private async loop(id: number, trainer: Trainer, run: RunRecord, lost: Promise<never>): Promise<void> {
     let outcome: RunOutcome;
     try {
       // After a NaN the trainer has paused itself; the next run() waits for resume.
-      while ((outcome = await trainer.run()) === 'nan');
+      while ((outcome = await Promise.race([trainer.run(), lost])) === 'nan');
       if (outcome !== 'stopped') {
-        const result = await trainer.test();
+        const result = await Promise.race([trainer.test(), lost]);
         run.test = result.mean;
         this.post({ type: 'test-result', id, runId: run.id, result });
       }

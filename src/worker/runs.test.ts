@@ -1,0 +1,170 @@
+/** RunManager end to end in Node: real training (tiny, cpu backend), IndexedDB from fake-indexeddb. */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { unzipSync } from 'fflate';
+import { NO_AUGMENT } from '../data/augment';
+import { sequentialBatches } from '../data/batches';
+import { subset } from '../data/dataset';
+import type { IngestResult } from '../data/ingest';
+import { ellipseDataset } from '../data/shapes';
+import { DEFAULT_SPLIT_RATIOS } from '../data/split';
+import { modelFromCheckpoint, type Checkpoint } from '../ml/io/checkpoint';
+import { DEFAULT_LOSS, type LossWeights } from '../ml/loss';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../ml/train/config';
+import { evaluate } from '../ml/train/evaluate';
+import { Trainer } from '../ml/train/trainer';
+import { openStudioDb } from './persistence';
+import type { WorkerEvent } from './protocol';
+import type { StoredState } from './runHooks';
+import { RunManager } from './runs';
+import { Session, summariseSplit } from './session';
+import type { DeviceWatch } from './deviceLoss';
+
+const [H, W] = [16, 32];
+
+/** 24 ellipse pairs in 8 "cars": the split gives 18 train, 3 val, 3 test pairs. */
+function sessionWithData(): Session {
+  const set = ellipseDataset(24, H, W, 3);
+  const pairs = set.names.map((name, i) => ({ stem: name, image: `${name}.png`, mask: `${name}_mask.png`, group: `car${i % 8}` }));
+  const coverage = { min: 0, median: 0, max: 0 };
+  const result: IngestResult = { set, pairs, skipped: [], notes: [], summary: { files: 48, pairs: 24, groups: 8, sourceSizes: [], coverage, skipped: 0, seconds: 0 } };
+  const session = new Session();
+  session.dataset = summariseSplit(result, DEFAULT_SPLIT_RATIOS, 1);
+  session.source = 'ellipses';
+  return session;
+}
+
+const CONFIG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, preset: 'tiny', height: H, width: W, batchSize: 6, epochs: 2, augment: NO_AUGMENT, overlayCount: 2 };
+
+function harness(watchDevice?: DeviceWatch) {
+  const events: WorkerEvent[] = [];
+  const session = sessionWithData();
+  const manager = new RunManager((event) => events.push(event), session, watchDevice);
+  const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+  const status = () => of('run-status').map((e) => e.status);
+  return { events, session, manager, of, status };
+}
+
+async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits for the run's record to be written after its loop ends (the last thing the loop does). */
+async function savedRun(runId: string, status: string) {
+  const db = await openStudioDb();
+  try {
+    let run = await db.getRun(runId);
+    for (let i = 0; i < 500 && run?.status !== status; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      run = await db.getRun(runId);
+    }
+    const latest = await db.getCheckpoint<StoredState>(runId, 'latest');
+    return { run: run!, latest };
+  } finally {
+    db.close();
+  }
+}
+
+async function valLoss(checkpoint: Checkpoint, session: Session, loss: LossWeights): Promise<number> {
+  const loaded = session.dataset!;
+  const model = await modelFromCheckpoint(checkpoint);
+  try {
+    return (await evaluate(model, sequentialBatches(subset(loaded.result.set, loaded.indices.val), CONFIG.batchSize), loss)).loss;
+  } finally {
+    model.dispose();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('RunManager', () => {
+  it('keeps live changes across stop and resume, in the saved record and in run.json', async () => {
+    const { manager, of, status, session } = harness();
+    const bceOnly: LossWeights = { bce: 1, dice: 0, focal: 0, focalGamma: 2 };
+    await manager.start(1, CONFIG, 'live');
+    await until(() => of('train-step').length >= 1, 'the first step');
+    manager.update({ loss: bceOnly, threshold: 0.4 });
+    await until(() => of('checkpoint').some((c) => c.kind === 'latest' && c.epoch === 1), 'the checkpoint of epoch 1');
+    manager.control('stop');
+    await until(() => status().includes('stopped'), 'the stop');
+    const runId = of('run-started')[0].run.id;
+    const stopped = await savedRun(runId, 'stopped');
+    expect(stopped.run.config.loss).toEqual(bceOnly);
+    expect(stopped.run.config.threshold).toBe(0.4);
+
+    await manager.resume(2, runId);
+    const resumed = of('run-started')[1];
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.run.config.loss).toEqual(bceOnly);
+    await until(() => status().includes('done'), 'the end of the resumed run');
+    const done = await savedRun(runId, 'done');
+    // Epoch 2 was scored by the resumed trainer: its val loss is the BCE-only loss of the final
+    // weights, recomputed here apart from the trainer, and not the default hybrid's.
+    const epoch2 = of('epoch').find((e) => e.record.epoch === 2)!.record;
+    expect(done.latest!.checkpoint.epoch).toBe(2);
+    const [withNew, withDefault] = [await valLoss(done.latest!.checkpoint, session, bceOnly), await valLoss(done.latest!.checkpoint, session, DEFAULT_LOSS)];
+    expect(Math.abs(epoch2.valLoss - withNew)).toBeLessThan(1e-5 * withNew);
+    expect(Math.abs(epoch2.valLoss - withDefault)).toBeGreaterThan(0.01);
+    expect(of('test-result')[0].result.threshold).toBe(0.4);
+
+    await manager.export(3, 'latest');
+    const zip = unzipSync(of('export-ready')[0].zip);
+    const runJson = JSON.parse(new TextDecoder().decode(zip['run.json']));
+    expect(runJson.config.loss).toEqual(bceOnly);
+    expect(runJson.config.threshold).toBe(0.4);
+  });
+
+  it('a step that runs out of memory fails the run, keeps its checkpoint and resumes on', async () => {
+    const { manager, of, status } = harness();
+    const realStep = (Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }).step;
+    let calls = 0;
+    // Steps 1-3 are epoch 1 (18 pairs, batch 6); step 5 fails as tfjs does when an allocation fails.
+    const failing = vi.spyOn(Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }, 'step').mockImplementation(function (this: Trainer, ...args: unknown[]) {
+      if (++calls === 5) return Promise.reject(new Error('Failed to allocate 4096 bytes: out of memory'));
+      return realStep.apply(this, args);
+    });
+    await manager.start(1, { ...CONFIG, epochs: 3 }, 'oom');
+    await until(() => status().includes('failed'), 'the failure');
+    const failure = of('run-status').find((e) => e.status === 'failed')!;
+    expect(failure.message).toMatch(/out of memory\. The last checkpoint is saved: choose another backend and resume this run\./);
+    const runId = failure.runId;
+    const failed = await savedRun(runId, 'failed');
+    expect(failed.run.message).toBe(failure.message);
+    expect([failed.latest!.checkpoint.epoch, failed.latest!.checkpoint.step, failed.latest!.progress.step]).toEqual([1, 3, 3]);
+
+    failing.mockRestore();
+    await manager.resume(2, runId);
+    expect(of('run-started')[1].resumed).toBe(true);
+    await until(() => status().includes('done'), 'the resumed run to finish', 120_000);
+    const stepsAfterResume = of('train-step').filter((e) => e.id === 2).map((e) => e.step);
+    expect(stepsAfterResume).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(of('epoch').map((e) => e.record.epoch)).toEqual([1, 2, 3]);
+    expect((await savedRun(runId, 'done')).run.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('a lost GPU device fails the run at once with a message, even while a step hangs', async () => {
+    let loseDevice: (message: string) => void = () => undefined;
+    const { manager, of, status } = harness((onLost) => ((loseDevice = onLost), true));
+    const realStep = (Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }).step;
+    let calls = 0;
+    vi.spyOn(Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }, 'step').mockImplementation(function (this: Trainer, ...args: unknown[]) {
+      // Step 4 never settles, as a step on a dead device may not.
+      return ++calls === 4 ? new Promise<number>(() => undefined) : realStep.apply(this, args);
+    });
+    await manager.start(1, { ...CONFIG, epochs: 3 }, 'lost');
+    await until(() => calls === 4, 'the hanging step');
+    loseDevice('The WebGPU device was lost (destroyed)');
+    await until(() => status().includes('failed'), 'the failure');
+    expect(of('run-status').find((e) => e.status === 'failed')!.message).toBe(
+      'The WebGPU device was lost (destroyed). The last checkpoint is saved: choose another backend and resume this run.',
+    );
+    const failed = await savedRun(of('run-started')[0].run.id, 'failed');
+    expect(failed.latest!.checkpoint.epoch).toBe(1);
+    expect(tf.getBackend()).toBe('cpu');
+  });
+});
