@@ -13,6 +13,14 @@ async function splitGroups(page: Page): Promise<{ train: string[]; val: string[]
   return { train: split.train.groups, val: split.val.groups, test: split.test.groups };
 }
 
+/** 32 cars of 16 angles at 80/10/10 by car: val = test = round(3.2) = 3 cars, train the other 26. */
+async function expectCarvanaSplit(page: Page) {
+  for (const [part, cars] of [['train', 26], ['val', 3], ['test', 3]] as const) {
+    await expect(page.getByTestId(`split-${part}-groups`)).toHaveText(String(cars));
+    await expect(page.getByTestId(`split-${part}-pairs`)).toHaveText(String(cars * 16));
+  }
+}
+
 function expectDisjoint(groups: { train: string[]; val: string[]; test: string[] }, total: number) {
   const all = [...groups.train, ...groups.val, ...groups.test];
   expect(new Set(all).size).toBe(all.length); // no car in two splits
@@ -28,10 +36,7 @@ test('the Carvana sample loads through the folder input: 512 pairs, 32 cars, spl
   await page.getByTestId('folder-input').setInputFiles(CARVANA);
   await expect(page.getByTestId('pair-count')).toHaveText('512', { timeout: 120_000 });
   await expect(page.getByTestId('group-count')).toHaveText('32');
-  await expect(page.getByTestId('split-train-groups')).toHaveText('26');
-  await expect(page.getByTestId('split-val-groups')).toHaveText('3');
-  await expect(page.getByTestId('split-test-groups')).toHaveText('3');
-  await expect(page.getByTestId('split-train-pairs')).toHaveText(String(26 * 16));
+  await expectCarvanaSplit(page);
   expectDisjoint(await splitGroups(page), 32);
   await expect(page.getByTestId('thumbnails').locator('canvas')).toHaveCount(8);
 
@@ -68,6 +73,7 @@ test('the Carvana sample loads through a simulated drop of plain files', async (
   }, files);
   await expect(page.getByTestId('pair-count')).toHaveText('512', { timeout: 120_000 });
   await expect(page.getByTestId('group-count')).toHaveText('32');
+  await expectCarvanaSplit(page);
   expectDisjoint(await splitGroups(page), 32);
 });
 

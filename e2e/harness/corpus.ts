@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { encodeJpeg, encodeMaskGif } from '../../src/data/encode';
 import { carId, renderCarScene } from '../../src/data/synthetic';
+import { corruptGif, corruptJpeg, truncate, undecodableGif, undecodableJpeg } from './damage';
 import { encodePng } from './png';
 
 export interface CorpusCase {
@@ -28,6 +29,23 @@ export interface CorpusManifest {
   cases: CorpusCase[];
   /** Every file written, the junk folder's included. */
   totalFiles: number;
+  /** For every mask that must load: what the studio may read from it at CORPUS_TRAINING_SIZE. */
+  masks: Record<string, MaskExpectation>;
+}
+
+/** The training size the bad-input spec loads the corpus at: the mask bounds hold for this size. */
+export const CORPUS_TRAINING_SIZE = { height: 32, width: 48 } as const;
+
+export interface MaskExpectation {
+  /** Fraction of car pixels as written, at the mask's own size. */
+  written: number;
+  /**
+   * Bounds on the fraction read at CORPUS_TRAINING_SIZE. Each training pixel stands for a cell of
+   * source pixels: a cell that is all car must read car (min = such cells), a cell with no car
+   * must read background (max = cells with any car); only cells the outline crosses may go either way.
+   */
+  min: number;
+  max: number;
 }
 
 export const CORPUS_SIZE = { width: 192, height: 128 } as const;
@@ -40,33 +58,25 @@ export const TRUNCATE_TO = 0.4;
 
 const { width: W, height: H } = CORPUS_SIZE;
 
-/** Cut a file to the first `fraction` of its bytes. */
-const truncate = (bytes: Uint8Array, fraction = TRUNCATE_TO) => bytes.slice(0, Math.floor(bytes.length * fraction));
-
-/**
- * Keeps a JPEG up to the end of its SOF segment (so its header and size read fine) and fills the
- * rest with bytes that are never 0xFF: no decoder can find another marker, so decoding must fail.
- */
-function corruptJpeg(valid: Uint8Array): Uint8Array {
-  let pos = 2;
-  for (;;) {
-    const marker = valid[pos + 1]!;
-    const length = (valid[pos + 2]! << 8) | valid[pos + 3]!;
-    pos += 2 + length;
-    if (marker >= 0xc0 && marker <= 0xc3) break;
-    if (pos >= valid.length) throw new Error('source JPEG has no SOF0..SOF3 marker');
+/** What reading a width x height mask (car > 127) at `size` may give; see MaskExpectation. */
+export function maskExpectation(mask: Uint8Array, width: number, height: number, size: { height: number; width: number } = CORPUS_TRAINING_SIZE): MaskExpectation {
+  let car = 0;
+  for (const v of mask) if (v > 127) car++;
+  let allCar = 0;
+  let anyCar = 0;
+  for (let y = 0; y < size.height; y++) {
+    // A cell takes every source row and column it touches, so a partly covered one counts in both neighbours.
+    const [top, bottom] = [Math.floor((y * height) / size.height), Math.ceil(((y + 1) * height) / size.height)];
+    for (let x = 0; x < size.width; x++) {
+      const [left, right] = [Math.floor((x * width) / size.width), Math.ceil(((x + 1) * width) / size.width)];
+      let cars = 0;
+      for (let sy = top; sy < bottom; sy++) for (let sx = left; sx < right; sx++) if (mask[sy * width + sx]! > 127) cars++;
+      if (cars === (bottom - top) * (right - left)) allCar++;
+      if (cars > 0) anyCar++;
+    }
   }
-  const out = valid.slice();
-  for (let i = pos; i < out.length; i++) out[i] = (i * 131 + 7) % 255;
-  return out;
-}
-
-/** Keeps a GIF's header, screen descriptor and colour table, then bytes that open no valid block. */
-function corruptGif(valid: Uint8Array): Uint8Array {
-  const tableBytes = valid[10]! & 0x80 ? 3 * (2 << (valid[10]! & 7)) : 0;
-  const out = valid.slice();
-  out.fill(0x42, 13 + tableBytes); // 0x42 is none of 0x21 (extension), 0x2C (image), 0x3B (trailer)
-  return out;
+  const cells = size.height * size.width;
+  return { written: car / mask.length, min: allCar / cells, max: anyCar / cells };
 }
 
 function scene(carSeed: number, angleIndex: number, emptyStudio = false) {
@@ -74,16 +84,21 @@ function scene(carSeed: number, angleIndex: number, emptyStudio = false) {
 }
 
 /** Packs a 0/255 mask into the samples of each PNG flavour the studio must accept. */
-function pngMasks(mask: Uint8Array): Record<'grey' | 'rgba' | 'palette' | 'grey16', Uint8Array> {
+function pngMasks(mask: Uint8Array, photo: Uint8Array): Record<'grey' | 'rgbaCutout' | 'rgbaOpaque' | 'palette' | 'grey16', Uint8Array> {
   const pixels = mask.length;
-  const rgba = new Uint8Array(pixels * 4);
+  const cutout = new Uint8Array(pixels * 4);
+  const opaque = new Uint8Array(pixels * 4);
   for (let p = 0; p < pixels; p++) {
-    // Car opaque white; background transparent WHITE, so only the alpha channel says "background".
-    rgba.set(mask[p]! > 127 ? [255, 255, 255, 255] : [255, 255, 255, 0], p * 4);
+    const car = mask[p]! > 127;
+    // A cut-out: the car in its photo colours (dark ones too), opaque; background transparent WHITE,
+    // so only the alpha channel says which is which.
+    cutout.set(car ? [photo[p * 3]!, photo[p * 3 + 1]!, photo[p * 3 + 2]!, 255] : [255, 255, 255, 0], p * 4);
+    opaque.set(car ? [255, 255, 255, 255] : [0, 0, 0, 255], p * 4);
   }
   return {
     grey: encodePng({ width: W, height: H, colorType: 'grey', bitDepth: 8, data: mask }),
-    rgba: encodePng({ width: W, height: H, colorType: 'rgba', bitDepth: 8, data: rgba }),
+    rgbaCutout: encodePng({ width: W, height: H, colorType: 'rgba', bitDepth: 8, data: cutout }),
+    rgbaOpaque: encodePng({ width: W, height: H, colorType: 'rgba', bitDepth: 8, data: opaque }),
     palette: encodePng({
       width: W,
       height: H,
@@ -97,14 +112,14 @@ function pngMasks(mask: Uint8Array): Record<'grey' | 'rgba' | 'palette' | 'grey1
 }
 
 /** A flat-colour 8000x8000 photo and a mask with a centred rectangle: tens of KB each on disk. */
-function hugePair(): { image: Uint8Array; mask: Uint8Array } {
+function hugePair(): { image: Uint8Array; mask: Uint8Array; maskData: Uint8Array } {
   const side = HUGE_SIDE;
   const image = encodePng({ width: side, height: side, colorType: 'palette', bitDepth: 8, data: new Uint8Array(side * side), palette: [[96, 104, 120]] });
   const maskData = new Uint8Array(side * side);
   const top = side / 4;
   for (let y = top; y < side - top; y++) maskData.fill(255, y * side + side / 8, y * side + side - side / 8);
   const mask = encodePng({ width: side, height: side, colorType: 'grey', bitDepth: 8, data: maskData });
-  return { image, mask };
+  return { image, mask, maskData };
 }
 
 /**
@@ -123,6 +138,7 @@ export function writeBadCorpus(dir: string): CorpusManifest {
     totalFiles++;
   };
   const cases: CorpusCase[] = [];
+  const masks: Record<string, MaskExpectation> = {};
   const image = (stem: string, ext = 'jpg') => `train/${stem}.${ext}`;
   const maskOf = (stem: string, ext = 'gif') => `train_masks/${stem}_mask.${ext}`;
 
@@ -134,6 +150,7 @@ export function writeBadCorpus(dir: string): CorpusManifest {
       const { rgb, mask } = scene(car, angle * 2);
       write(image(stem), encodeJpeg(rgb, W, H, 85));
       write(maskOf(stem), encodeMaskGif(mask, W, H));
+      masks[maskOf(stem)] = maskExpectation(mask, W, H);
       goodPairs++;
     }
   }
@@ -142,19 +159,31 @@ export function writeBadCorpus(dir: string): CorpusManifest {
   const source = scene(13, 3);
   const goodJpeg = encodeJpeg(source.rgb, W, H, 85);
   const goodGif = encodeMaskGif(source.mask, W, H);
-  const pair = (stem: string, bad: 'image' | 'mask', problem: string, expect: CorpusCase['expect'], img: Uint8Array, msk: Uint8Array, maskExt = 'gif') => {
+  const sourceMask = maskExpectation(source.mask, W, H);
+  /** Writes a pair and lists its `bad` half; a pair that loads records what its mask may read as (the source's unless given). */
+  const pair = (stem: string, bad: 'image' | 'mask', problem: string, expect: CorpusCase['expect'], img: Uint8Array, msk: Uint8Array, maskExt = 'gif', reading = sourceMask) => {
     const imageFile = image(stem);
     const maskFile = maskOf(stem, maskExt);
     write(imageFile, img);
     write(maskFile, msk);
     cases.push(bad === 'image' ? { file: imageFile, problem, expect, partner: maskFile } : { file: maskFile, problem, expect, partner: imageFile });
-    if (expect !== 'skipped') goodPairs++;
+    if (expect !== 'skipped') {
+      masks[maskFile] = reading;
+      goodPairs++;
+    }
   };
 
   pair('bad_corrupt_jpeg', 'image', 'corrupt-jpeg', 'skipped', corruptJpeg(goodJpeg), goodGif);
-  pair('bad_truncated_jpeg', 'image', 'truncated-jpeg', 'skipped', truncate(goodJpeg), goodGif);
+  pair('bad_truncated_jpeg', 'image', 'truncated-jpeg', 'skipped', truncate(goodJpeg, TRUNCATE_TO), goodGif);
   pair('bad_corrupt_gif', 'mask', 'corrupt-gif-mask', 'skipped', goodJpeg, corruptGif(goodGif));
-  pair('bad_truncated_gif', 'mask', 'truncated-gif-mask', 'skipped', goodJpeg, truncate(goodGif));
+  pair('bad_truncated_gif', 'mask', 'truncated-gif-mask', 'skipped', goodJpeg, truncate(goodGif, TRUNCATE_TO));
+  // Whole-looking files (valid header, end marker, block structure) that only the browser's decoder refuses.
+  pair('bad_undecodable_jpeg', 'image', 'undecodable-jpeg', 'skipped', undecodableJpeg(goodJpeg), goodGif);
+  pair('bad_undecodable_gif', 'mask', 'undecodable-gif-mask', 'skipped', goodJpeg, undecodableGif(goodGif));
+  // Whole files with what browsers accept at the end: bytes after a JPEG's end marker, a GIF without its trailer.
+  const phoneTrailer = new TextEncoder().encode('SEFH\u0000motion photo data after the end marker');
+  pair('jpeg_trailing_bytes', 'image', 'jpeg-with-trailing-bytes', 'loaded', Uint8Array.from([...goodJpeg, ...phoneTrailer]), goodGif);
+  pair('gif_no_trailer', 'mask', 'gif-mask-without-trailer', 'loaded', goodJpeg, goodGif.subarray(0, goodGif.length - 1));
   pair('bad_zero_byte_image', 'image', 'empty-image', 'skipped', new Uint8Array(0), goodGif);
   pair('bad_zero_byte_gif', 'mask', 'empty-mask', 'skipped', goodJpeg, new Uint8Array(0));
 
@@ -174,27 +203,29 @@ export function writeBadCorpus(dir: string): CorpusManifest {
   cases.push({ file: 'train/.DS_Store', problem: 'system-file', expect: 'skipped' });
 
   // Valid PNG masks in the flavours other tools export: these must load.
-  const pngs = pngMasks(source.mask);
+  const pngs = pngMasks(source.mask, source.rgb);
   pair('png_grey', 'mask', 'png-mask-grey', 'loaded', goodJpeg, pngs.grey, 'png');
-  pair('png_rgba', 'mask', 'png-mask-rgba-alpha', 'loaded', goodJpeg, pngs.rgba, 'png');
+  pair('png_rgba', 'mask', 'png-mask-rgba-alpha', 'loaded', goodJpeg, pngs.rgbaCutout, 'png');
+  pair('png_rgba_opaque', 'mask', 'png-mask-rgba-opaque', 'loaded', goodJpeg, pngs.rgbaOpaque, 'png');
   pair('png_palette', 'mask', 'png-mask-palette', 'loaded', goodJpeg, pngs.palette, 'png');
   pair('png_grey16', 'mask', 'png-mask-grey-16bit', 'loaded', goodJpeg, pngs.grey16, 'png');
 
   // An empty studio (no car): a valid negative example whose mask is all background.
   const empty = scene(13, 5, true);
-  pair('all_background', 'mask', 'empty-mask-content', 'loaded-with-note', encodeJpeg(empty.rgb, W, H, 85), encodeMaskGif(empty.mask, W, H));
+  pair('all_background', 'mask', 'empty-mask-content', 'loaded-with-note', encodeJpeg(empty.rgb, W, H, 85), encodeMaskGif(empty.mask, W, H), 'gif', maskExpectation(empty.mask, W, H));
 
   // Far larger than the training size: the studio must resize on decode, not hold it whole twice.
   const huge = hugePair();
   write('train/huge_8000.png', huge.image);
   write(maskOf('huge_8000', 'png'), huge.mask);
   cases.push({ file: 'train/huge_8000.png', problem: 'huge-image', expect: 'loaded', partner: maskOf('huge_8000', 'png') });
+  masks[maskOf('huge_8000', 'png')] = maskExpectation(huge.maskData, HUGE_SIDE, HUGE_SIDE);
   goodPairs++;
 
   for (let i = 0; i < JUNK_FILES; i++) write(`junk/note_${String(i).padStart(5, '0')}.txt`, `${i}\n`);
   cases.push({ file: 'junk/', problem: 'many-junk-files', expect: 'skipped' });
 
-  return { goodPairs, cases, totalFiles };
+  return { goodPairs, cases, totalFiles, masks };
 }
 
 /** Creates `dir` with nothing in it (the "user picked an empty folder" case). */
