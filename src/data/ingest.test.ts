@@ -134,8 +134,8 @@ describe('ingest', () => {
     files[3] = { path: files[3].path, blob: column(0.25) };
     files[5] = { path: files[5].path, blob: column(0.75) };
     const { summary } = await ingest(files, options);
-    expect(summary.maskCoverage.map((m) => m.mask)).toEqual(['01', '02', '03'].map((n) => `train_masks/gggggggggggg_${n}_mask.jpg`));
-    const byMask = Object.fromEntries(summary.maskCoverage.map((m) => [m.mask.slice(-11, -9), m.coverage]));
+    expect(summary.maskCoverage?.map((m) => m.mask)).toEqual(['01', '02', '03'].map((n) => `train_masks/gggggggggggg_${n}_mask.jpg`));
+    const byMask = Object.fromEntries((summary.maskCoverage ?? []).map((m) => [m.mask.slice(-11, -9), m.coverage]));
     // JPEG ringing can flip the odd pixel at the edge: within 1 column (1/24) of the drawn fraction.
     expect(Math.abs(byMask['01'] - 0.5)).toBeLessThanOrEqual(1 / 24);
     expect(Math.abs(byMask['02'] - 0.25)).toBeLessThanOrEqual(1 / 24);

@@ -54,8 +54,11 @@ export interface DatasetSummary {
   sourceSizes: Array<{ width: number; height: number; count: number }>;
   /** Fraction of car pixels per mask. */
   coverage: { min: number; median: number; max: number };
-  /** Each loaded pair's mask and its fraction of car pixels as read at the training size, in pair order. */
-  maskCoverage: Array<{ mask: string; coverage: number }>;
+  /**
+   * Each loaded pair's mask and its fraction of car pixels as read at the training size, in pair
+   * order. `ingest` always sets it; optional only so that hand-made summaries in tests still type.
+   */
+  maskCoverage?: Array<{ mask: string; coverage: number }>;
   skipped: number;
   seconds: number;
 }
