@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BUDGET_BYTES } from '../data/ingest';
+import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import {
+  crossCheck,
   DEFAULT_SETTINGS,
   parseSetting,
   SETTINGS,
@@ -7,6 +10,7 @@ import {
   settingsFromQuery,
   settingsToConfig,
   settingsToQuery,
+  splitRatiosOf,
   type Settings,
 } from './settings';
 
@@ -52,5 +56,31 @@ describe('settings schema', () => {
       augment: { flip: true, colour: true, shiftScale: true },
       schedule: { name: 'cosine' },
     });
+  });
+
+  it("holds the engine and data settings too, with defaults equal to the loader's", () => {
+    expect(DEFAULT_SETTINGS.budgetMiB * 1024 ** 2).toBe(DEFAULT_BUDGET_BYTES);
+    expect(splitRatiosOf(DEFAULT_SETTINGS)).toEqual(DEFAULT_SPLIT_RATIOS);
+    expect(DEFAULT_SETTINGS).toMatchObject({ backend: 'auto', wasmThreads: 1, splitSeed: 1 });
+    expect(parseSetting(settingDef('backend'), 'tpu')).toEqual({ ok: false, error: 'Backend must be one of auto, webgpu, webgl, wasm, cpu.' });
+    expect(parseSetting(settingDef('wasmThreads'), '0')).toEqual({ ok: false, error: 'wasm threads must be between 1 and 64.' });
+  });
+
+  it('round-trips engine and data settings through the URL and the saved text, keeping the old ?backend=&threads= links', () => {
+    const changed: Settings = { ...DEFAULT_SETTINGS, backend: 'wasm', wasmThreads: 2, splitTrain: 70, splitVal: 15, splitTest: 15, splitSeed: 7, budgetMiB: 512 };
+    const query = settingsToQuery(changed);
+    expect(query).toBe('backend=wasm&threads=2&train=70&val=15&test=15&splitSeed=7&budget=512');
+    expect(settingsFromQuery(query)).toEqual({ settings: changed, errors: [] });
+    // What the page saves in localStorage is this same query; reading it back then applying a
+    // shared URL on top keeps the saved values the URL does not name.
+    const saved = settingsFromQuery(query).settings;
+    expect(settingsFromQuery('?threads=1&lr=0.01', saved)).toEqual({ settings: { ...changed, wasmThreads: 1, learningRate: 0.01 }, errors: [] });
+  });
+
+  it('drops a split that does not add up to 100, whole, and says why', () => {
+    expect(crossCheck({ ...DEFAULT_SETTINGS, splitTrain: 70 })).toBe("The split's percentages must add up to 100 (train 70 + val 10 + test 10 = 90).");
+    const { settings, errors } = settingsFromQuery('train=70&val=20&test=20&splitSeed=3');
+    expect(settings).toEqual({ ...DEFAULT_SETTINGS, splitSeed: 3 });
+    expect(errors).toEqual(["Ignored the split: The split's percentages must add up to 100 (train 70 + val 20 + test 20 = 110)."]);
   });
 });

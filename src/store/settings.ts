@@ -2,6 +2,7 @@
  * One declared schema for every setting (as TensorFlow Playground does): it drives the form, its
  * validation messages, saving to localStorage and the shareable URL. Pure: no React, no DOM.
  */
+import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
 import { PRESET_NAMES, type PresetName } from '../ml/model/presets';
 import type { TrainConfig } from '../ml/train/config';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../ml/train/optimizerNames';
@@ -26,6 +27,15 @@ export interface Settings {
   overlayEvery: number;
   threshold: number;
   seed: number;
+  /** The engine: which tfjs backend, and how many XNNPACK threads wasm starts with. */
+  backend: BackendPreference;
+  wasmThreads: number;
+  /** The data: split percentages by car (they must add up to 100), the split's seed, the memory budget. */
+  splitTrain: number;
+  splitVal: number;
+  splitTest: number;
+  splitSeed: number;
+  budgetMiB: number;
 }
 
 export type SettingKey = keyof Settings;
@@ -37,7 +47,8 @@ interface Base<K extends SettingKey> {
   help: string;
   /** Can change while a run is live (applies at the next step); otherwise locked during a run. */
   live: boolean;
-  group: 'Model' | 'Optimizer' | 'Loss' | 'Augmentation' | 'Run';
+  /** The settings form shows the first five; Engine and Data have controls in their own panels. */
+  group: 'Model' | 'Optimizer' | 'Loss' | 'Augmentation' | 'Run' | 'Engine' | 'Data';
   /** Short name in the shareable URL. */
   param: string;
 }
@@ -47,6 +58,8 @@ export type SettingDef =
   | (Base<SettingKey> & { kind: 'boolean' });
 
 export const TRAINING_SIZES = ['32x48', '64x96', '128x192', '256x384', '256x256'] as const;
+
+export const BACKEND_OPTIONS = ['auto', ...BACKEND_NAMES] as const;
 
 export const SETTINGS: readonly SettingDef[] = [
   { key: 'preset', label: 'Model', kind: 'select', options: PRESET_NAMES, live: false, group: 'Model', param: 'model', help: 'tiny trains in seconds; transunet is the real TransUNet; seed-unet and unet are the 17M-parameter baselines.' },
@@ -67,6 +80,13 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'overlayEvery', label: 'Overlays every (epochs)', kind: 'number', min: 1, max: 100, step: 1, integer: true, live: true, group: 'Run', param: 'overlay', help: 'How often predictions on the tracked validation images are drawn.' },
   { key: 'threshold', label: 'Threshold', kind: 'number', min: 0.01, max: 0.99, step: 0.01, integer: false, live: true, group: 'Run', param: 'thr', help: 'Probability above which a pixel counts as car, for metrics and masks.' },
   { key: 'seed', label: 'Seed', kind: 'number', min: 0, max: 2 ** 31 - 1, step: 1, integer: true, live: false, group: 'Run', param: 'seed', help: 'Seeds the order of batches and the augmentation.' },
+  { key: 'backend', label: 'Backend', kind: 'select', options: BACKEND_OPTIONS, live: false, group: 'Engine', param: 'backend', help: 'auto times the backends that start and keeps the fastest; the others force one.' },
+  { key: 'wasmThreads', label: 'wasm threads', kind: 'number', min: 1, max: 64, step: 1, integer: true, live: false, group: 'Engine', param: 'threads', help: 'XNNPACK threads of the wasm backend, fixed when the engine first starts: changing it reloads the page.' },
+  { key: 'splitTrain', label: 'train %', kind: 'number', min: 0, max: 100, step: 1, integer: false, live: false, group: 'Data', param: 'train', help: 'Share of the cars that train the model.' },
+  { key: 'splitVal', label: 'val %', kind: 'number', min: 0, max: 100, step: 1, integer: false, live: false, group: 'Data', param: 'val', help: 'Share of the cars that score each epoch.' },
+  { key: 'splitTest', label: 'test %', kind: 'number', min: 0, max: 100, step: 1, integer: false, live: false, group: 'Data', param: 'test', help: 'Share of the cars held out for the test table.' },
+  { key: 'splitSeed', label: 'split seed', kind: 'number', min: 0, max: 2 ** 31 - 1, step: 1, integer: true, live: false, group: 'Data', param: 'splitSeed', help: 'Seeds which cars land in which split.' },
+  { key: 'budgetMiB', label: 'Memory budget (MiB)', kind: 'number', min: 1, max: 1024 * 1024, step: 64, integer: true, live: false, group: 'Data', param: 'budget', help: 'A dataset whose decoded pixels need more than this is refused before decoding.' },
 ];
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -88,7 +108,26 @@ export const DEFAULT_SETTINGS: Settings = {
   overlayEvery: 1,
   threshold: 0.5,
   seed: 1,
+  backend: 'auto',
+  wasmThreads: 1,
+  splitTrain: 80,
+  splitVal: 10,
+  splitTest: 10,
+  splitSeed: 1,
+  // 1 GiB, as data/ingest's DEFAULT_BUDGET_BYTES (a unit test pins the two together).
+  budgetMiB: 1024,
 };
+
+/** Rules across settings: the split's percentages must add up to 100. Null when all is well. */
+export function crossCheck(settings: Settings): string | null {
+  const sum = settings.splitTrain + settings.splitVal + settings.splitTest;
+  return Math.abs(sum - 100) < 1e-9 ? null : `The split's percentages must add up to 100 (train ${settings.splitTrain} + val ${settings.splitVal} + test ${settings.splitTest} = ${sum}).`;
+}
+
+/** The split ratios (fractions) the percentages stand for. */
+export function splitRatiosOf(settings: Settings): { train: number; val: number; test: number } {
+  return { train: settings.splitTrain / 100, val: settings.splitVal / 100, test: settings.splitTest / 100 };
+}
 
 export function settingDef(key: SettingKey): SettingDef {
   const def = SETTINGS.find((s) => s.key === key);
@@ -145,6 +184,13 @@ export function settingsFromQuery(query: string, base: Settings = DEFAULT_SETTIN
     const parsed = parseSetting(def, raw);
     if (parsed.ok) (settings as Record<SettingKey, Value>)[def.key] = parsed.value;
     else errors.push(`Ignored ${def.param}=${raw}: ${parsed.error}`);
+  }
+  const crossError = crossCheck(settings);
+  if (crossError) {
+    // A split that does not add up is dropped whole (keeping the base's), not patched.
+    const { splitTrain, splitVal, splitTest } = base;
+    Object.assign(settings, { splitTrain, splitVal, splitTest });
+    errors.push(`Ignored the split: ${crossError}`);
   }
   return { settings, errors };
 }

@@ -1,7 +1,6 @@
 /** The page's one store. Actions live outside it, so the worker's event handler can call them. */
 import { create } from 'zustand';
-import { DEFAULT_BUDGET_BYTES } from '../data/ingest';
-import { DEFAULT_SPLIT_RATIOS, type SplitRatios } from '../data/split';
+import type { SplitRatios } from '../data/split';
 import type { BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
 import { createTrainerClient, type TrainerClient } from '../worker/client';
@@ -9,7 +8,7 @@ import type { SourceEntry } from '../worker/protocol';
 import type { WorkerEvent } from '../worker/protocol';
 import { initialDataset, initialState, initialTraining, isRunLive, type StudioState } from './events';
 import { reduceEvent } from './events';
-import { DEFAULT_SETTINGS, parseSetting, parseSize, settingDef, settingsFromQuery, settingsToConfig, settingsToQuery, type SettingKey, type Settings } from './settings';
+import { crossCheck, DEFAULT_SETTINGS, parseSetting, parseSize, settingDef, settingsFromQuery, settingsToConfig, settingsToQuery, splitRatiosOf, type SettingKey, type Settings } from './settings';
 
 const STORAGE_KEY = 'carvana-studio:settings';
 
@@ -72,14 +71,35 @@ export function onWorkerEvent(effect: (event: WorkerEvent) => void): () => void 
   return () => sideEffects.delete(effect);
 }
 
+/** Saves the settings and puts them in the address bar: every setting, engine and data included, is in the schema. */
 function persistSettings(settings: Settings): void {
   const query = settingsToQuery(settings);
   window.localStorage.setItem(STORAGE_KEY, query);
   const url = new URL(window.location.href);
-  const keep = url.searchParams.get('backend');
   url.search = query;
-  if (keep) url.searchParams.set('backend', keep);
   window.history.replaceState(null, '', url);
+}
+
+/**
+ * Validates and applies several settings at once (the three split percentages only make sense
+ * together). None of them may be live-only-when-stopped during a run; nothing applies on an error.
+ */
+export function setSettings(patch: Partial<Settings>): string | null {
+  const state = useStudio.getState();
+  const live = isRunLive(state.training.phase);
+  const settings = { ...state.settings };
+  for (const [key, raw] of Object.entries(patch) as Array<[SettingKey, unknown]>) {
+    const def = settingDef(key);
+    const parsed = parseSetting(def, raw);
+    if (!parsed.ok) return parsed.error;
+    if (live && !def.live) return `${def.label} cannot change during a run: stop it first.`;
+    (settings as Record<SettingKey, unknown>)[key] = parsed.value;
+  }
+  const crossError = crossCheck(settings);
+  if (crossError) return crossError;
+  useStudio.setState({ settings });
+  persistSettings(settings);
+  return null;
 }
 
 /**
@@ -94,6 +114,8 @@ export function setSetting(key: SettingKey, raw: unknown): string | null {
   const live = isRunLive(state.training.phase);
   if (live && !def.live) return `${def.label} cannot change during a run: stop it first.`;
   const settings = { ...state.settings, [key]: parsed.value } as Settings;
+  const crossError = crossCheck(settings);
+  if (crossError) return crossError;
   useStudio.setState({ settings });
   persistSettings(settings);
   if (live) {
@@ -192,13 +214,10 @@ export interface LoadSettings {
   seed: number;
 }
 
-export const DEFAULT_LOAD_SETTINGS: LoadSettings = {
-  height: 128,
-  width: 192,
-  budgetBytes: DEFAULT_BUDGET_BYTES,
-  ratios: DEFAULT_SPLIT_RATIOS,
-  seed: 1,
-};
+/** How files are decoded and split, from the settings: every load path (drop, folder, files, sample) uses this. */
+export function loadSettingsOf(settings: Settings): LoadSettings {
+  return { ...parseSize(settings.size), budgetBytes: settings.budgetMiB * 1024 ** 2, ratios: splitRatiosOf(settings), seed: settings.splitSeed };
+}
 
 let lastSources: { sources: SourceEntry[]; label: string } | null = null;
 

@@ -1,7 +1,5 @@
-import { useEffect, useState, type DragEvent } from 'react';
-import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
-import { DEFAULT_LOAD_SETTINGS, loadDataset, onWorkerEvent, startEngine, useStudio } from '../store/studio';
-import { parseSize } from '../store/settings';
+import { useEffect, useState } from 'react';
+import { loadDataset, loadSettingsOf, onWorkerEvent, startEngine, useStudio } from '../store/studio';
 import { Charts } from './Charts';
 import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel } from './DatasetPanel';
@@ -15,42 +13,54 @@ import { RunsPanel } from './RunsPanel';
 import { SpinePanel } from './SpinePanel';
 import { TestResults } from './TestResults';
 
-/** `?backend=webgl` forces a backend from the URL (tests and shared links use it). */
-function backendFromUrl(): BackendPreference {
-  const value = new URLSearchParams(window.location.search).get('backend');
-  return value && (BACKEND_NAMES as readonly string[]).includes(value) ? (value as BackendPreference) : 'auto';
+/**
+ * The whole window is a drop target for a dataset: a folder, loose files or a .zip. The listeners sit
+ * on `window`, so a drop on a margin or below the content loads too, and never lets the browser
+ * navigate to the file. Panels with drops of their own (new photos, a background) stop propagation.
+ */
+function useWindowDrop(): boolean {
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => {
+    const onDragOver = (event: DragEvent) => {
+      event.preventDefault();
+      // Over a panel with its own drop (marked data-own-drop) the dataset hint would mislead.
+      setDragging(!(event.target instanceof Element && event.target.closest('[data-own-drop]')));
+    };
+    // relatedTarget is null only when the pointer leaves the window itself.
+    const onDragLeave = (event: DragEvent) => event.relatedTarget === null && setDragging(false);
+    const onDrop = async (event: DragEvent) => {
+      event.preventDefault();
+      setDragging(false);
+      if (!event.dataTransfer) return;
+      const files = await filesFromDrop(event.dataTransfer);
+      loadDataset(files, describeSources(files, 'dropped'), loadSettingsOf(useStudio.getState().settings));
+    };
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('dragleave', onDragLeave);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('dragleave', onDragLeave);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+  return dragging;
 }
 
 export function App() {
-  const [budgetBytes, setBudgetBytes] = useState(DEFAULT_LOAD_SETTINGS.budgetBytes);
-  const size = useStudio((s) => s.settings.size);
-  const [dragging, setDragging] = useState(false);
-  // `?threads=2` gives the wasm backend a second thread (faster on a quiet multi-core machine).
-  useEffect(() => startEngine(backendFromUrl(), Number(new URLSearchParams(window.location.search).get('threads')) || undefined), []);
+  const dragging = useWindowDrop();
+  // The engine starts once with the saved or linked backend and wasm threads (?backend=wasm&threads=2).
+  useEffect(() => {
+    const { backend, wasmThreads } = useStudio.getState().settings;
+    startEngine(backend, wasmThreads);
+  }, []);
   useEffect(
     () => onWorkerEvent((event) => event.type === 'export-ready' && downloadBlob(event.filename, new Blob([event.zip], { type: 'application/zip' }))),
     [],
   );
 
-  // The whole page is a drop target: a folder, loose files or a .zip.
-  const onDrop = async (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    const files = await filesFromDrop(event.dataTransfer);
-    loadDataset(files, describeSources(files, 'dropped'), { ...DEFAULT_LOAD_SETTINGS, ...parseSize(size), budgetBytes });
-  };
-
   return (
-    <div
-      className={dragging ? 'app dragging' : 'app'}
-      data-testid="drop-target"
-      onDragOver={(e) => {
-        e.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
-      onDrop={onDrop}
-    >
+    <div className={dragging ? 'app dragging' : 'app'} data-testid="drop-target">
       <header className="app-header">
         <div>
           <h1>Carvana masking studio</h1>
@@ -62,12 +72,12 @@ export function App() {
       </header>
       <main className="panels">
         <div className="column side">
-          <EnginePanel initial={backendFromUrl()} />
+          <EnginePanel />
           <ConfigPanel />
           <SpinePanel />
         </div>
         <div className="column">
-          <DatasetPanel budgetBytes={budgetBytes} onBudget={setBudgetBytes} />
+          <DatasetPanel />
           <RunPanel />
           <Charts />
           <OverlayPanel />

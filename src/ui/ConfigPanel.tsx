@@ -18,17 +18,21 @@ function SettingField({ def, locked }: { def: SettingDef; locked: boolean }) {
     setError(problem);
     if (!problem) setDraft(null);
   };
-  const title = locked ? `${def.help} (locked while a run is live)` : def.help;
+  const help = locked ? `${def.help} (locked while a run is live)` : def.help;
+  const hintId = `${id}-hint`;
+  // The help is the control's description (screen readers read it on focus) and shows under the
+  // field while it has focus, so keyboard users see it too, not only mouse users (title).
+  const describedBy = error ? `${hintId} ${id}-error` : hintId;
   return (
-    <div className="field" title={title}>
+    <div className="field" title={help}>
       <label htmlFor={id}>
         {def.label}
         {def.live && <span className="live-tag" aria-label="can change during a run">live</span>}
       </label>
       {def.kind === 'boolean' ? (
-        <input id={id} type="checkbox" checked={value as boolean} disabled={locked} onChange={(e) => apply(e.target.checked)} />
+        <input id={id} type="checkbox" checked={value as boolean} disabled={locked} aria-describedby={hintId} onChange={(e) => apply(e.target.checked)} />
       ) : def.kind === 'select' ? (
-        <select id={id} value={String(value)} disabled={locked} onChange={(e) => apply(e.target.value)}>
+        <select id={id} value={String(value)} disabled={locked} aria-describedby={hintId} onChange={(e) => apply(e.target.value)}>
           {def.options.map((option) => (
             <option key={option} value={option}>
               {option}
@@ -45,12 +49,15 @@ function SettingField({ def, locked }: { def: SettingDef; locked: boolean }) {
           disabled={locked}
           value={draft ?? String(value)}
           aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-error` : undefined}
+          aria-describedby={describedBy}
           onChange={(e) => setDraft(e.target.value)}
           onBlur={() => draft !== null && apply(draft)}
           onKeyDown={(e) => e.key === 'Enter' && draft !== null && apply(draft)}
         />
       )}
+      <span className="field-hint" id={hintId} data-testid={hintId}>
+        {help}
+      </span>
       {error && (
         <span className="field-error" id={`${id}-error`} role="alert">
           {error}

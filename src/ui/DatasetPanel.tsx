@@ -1,8 +1,8 @@
 import { useRef, useState } from 'react';
 import { formatBytes } from '../format';
 import { isRunLive } from '../store/events';
-import { parseSize, TRAINING_SIZES } from '../store/settings';
-import { cancelLoading, DEFAULT_LOAD_SETTINGS, loadDataset, reloadDataset, setSetting, useStudio, type LoadSettings } from '../store/studio';
+import { TRAINING_SIZES } from '../store/settings';
+import { cancelLoading, loadDataset, loadSettingsOf, reloadDataset, setSetting, useStudio } from '../store/studio';
 import type { SourceEntry } from '../worker/protocol';
 import { describeSources, fetchSample, filesFromList } from './files';
 import { SkippedList } from './SkippedList';
@@ -12,21 +12,36 @@ import { ThumbnailStrip } from './ThumbnailStrip';
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Load data every way a person brings it, see what loaded and what did not, and split it by car. */
-export function DatasetPanel({ budgetBytes, onBudget }: { budgetBytes: number; onBudget: (bytes: number) => void }) {
+export function DatasetPanel() {
   const dataset = useStudio((s) => s.dataset);
   const size = useStudio((s) => s.settings.size);
-  const ratios = useStudio((s) => s.dataset.split?.ratios);
-  const seed = useStudio((s) => s.dataset.split?.seed);
+  const budgetMiB = useStudio((s) => s.settings.budgetMiB);
   const runLive = useStudio((s) => isRunLive(s.training.phase));
-  const settings: LoadSettings = { ...DEFAULT_LOAD_SETTINGS, ...parseSize(size), budgetBytes, ...(ratios && { ratios }), ...(seed != null && { seed }) };
   const folderInput = useRef<HTMLInputElement>(null);
   const filesInput = useRef<HTMLInputElement>(null);
   const [fetchError, setFetchError] = useState<string | null>(null);
+  // The budget as typed: it applies (and reloads the data) on blur or Enter, not on every keystroke.
+  const [budgetDraft, setBudgetDraft] = useState<string | null>(null);
+  const [budgetError, setBudgetError] = useState<string | null>(null);
   const loading = dataset.phase === 'loading';
 
-  const load = (sources: SourceEntry[], label: string) => loadDataset(sources, label, settings);
-  const change = (next: LoadSettings) => {
-    if (dataset.phase === 'ready') reloadDataset(next);
+  /** Applies a typed budget; true when it changed the settings. */
+  const commitBudget = (): boolean => {
+    if (budgetDraft === null) return false;
+    const unchanged = Number(budgetDraft) === budgetMiB;
+    const problem = setSetting('budgetMiB', budgetDraft);
+    setBudgetError(problem);
+    if (problem) return false;
+    setBudgetDraft(null);
+    return !unchanged;
+  };
+  // Every load reads the saved settings (size, budget, split ratios and seed), as a drop does.
+  const load = (sources: SourceEntry[], label: string) => {
+    commitBudget();
+    loadDataset(sources, label, loadSettingsOf(useStudio.getState().settings));
+  };
+  const reload = () => {
+    if (dataset.phase === 'ready' || dataset.phase === 'failed') reloadDataset(loadSettingsOf(useStudio.getState().settings));
   };
   const useSample = async () => {
     setFetchError(null);
@@ -86,7 +101,8 @@ export function DatasetPanel({ budgetBytes, onBudget }: { budgetBytes: number; o
           value={size}
           disabled={loading || runLive}
           onChange={(e) => {
-            if (setSetting('size', e.target.value) === null) change({ ...settings, ...parseSize(e.target.value) });
+            commitBudget();
+            if (setSetting('size', e.target.value) === null) reload();
           }}
         >
           {TRAINING_SIZES.map((option) => (
@@ -99,17 +115,22 @@ export function DatasetPanel({ budgetBytes, onBudget }: { budgetBytes: number; o
         <input
           id="budget-input"
           type="number"
-          min={16}
+          min={1}
           step={64}
-          value={Math.round(settings.budgetBytes / 1024 ** 2)}
-          disabled={loading}
-          onChange={(e) => {
-            const bytes = Math.max(1, Number(e.target.value)) * 1024 ** 2;
-            onBudget(bytes);
-            change({ ...settings, budgetBytes: bytes });
-          }}
+          value={budgetDraft ?? String(budgetMiB)}
+          disabled={loading || runLive}
+          aria-invalid={budgetError ? true : undefined}
+          aria-describedby={budgetError ? 'budget-error' : undefined}
+          onChange={(e) => setBudgetDraft(e.target.value)}
+          onBlur={() => commitBudget() && reload()}
+          onKeyDown={(e) => e.key === 'Enter' && commitBudget() && reload()}
         />
       </div>
+      {budgetError && (
+        <p className="error" role="alert" id="budget-error">
+          {budgetError}
+        </p>
+      )}
 
       {fetchError && <p className="error" role="alert">{fetchError}</p>}
       {loading && (

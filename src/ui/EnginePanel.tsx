@@ -1,13 +1,23 @@
 import { useState } from 'react';
 import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
-import { startEngine, useStudio } from '../store/studio';
+import { isRunLive } from '../store/events';
+import { setSetting, startEngine, useStudio } from '../store/studio';
 
-/** Which tfjs backend runs, on what adapter, and why. */
-export function EnginePanel({ initial }: { initial: BackendPreference }) {
+/** 1 to the machine's logical cores (and the saved value, should it come from a bigger machine). */
+function threadOptions(saved: number): number[] {
+  const cores = Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+  return Array.from({ length: Math.max(cores, saved) }, (_, i) => i + 1);
+}
+
+/** Which tfjs backend runs, on what adapter, and why; the backend and wasm threads are saved settings. */
+export function EnginePanel() {
   const engine = useStudio((s) => s.engine);
   const runPhase = useStudio((s) => s.run.phase);
-  const [preference, setPreference] = useState<BackendPreference>(initial);
-  const busy = runPhase === 'building' || runPhase === 'compiling' || runPhase === 'training';
+  const trainingLive = useStudio((s) => isRunLive(s.training.phase));
+  const preference = useStudio((s) => s.settings.backend);
+  const threads = useStudio((s) => s.settings.wasmThreads);
+  const [error, setError] = useState<string | null>(null);
+  const busy = runPhase === 'building' || runPhase === 'compiling' || runPhase === 'training' || trainingLive;
   const choice = engine.choice;
 
   return (
@@ -21,8 +31,9 @@ export function EnginePanel({ initial }: { initial: BackendPreference }) {
           disabled={busy}
           onChange={(e) => {
             const value = e.target.value as BackendPreference;
-            setPreference(value);
-            startEngine(value);
+            const problem = setSetting('backend', value);
+            setError(problem);
+            if (!problem) startEngine(value, threads);
           }}
         >
           <option value="auto">auto (fastest available)</option>
@@ -33,6 +44,32 @@ export function EnginePanel({ initial }: { initial: BackendPreference }) {
           ))}
         </select>
       </div>
+      <div className="row">
+        <label htmlFor="threads-select">wasm threads</label>
+        <select
+          id="threads-select"
+          value={threads}
+          disabled={busy}
+          aria-describedby="threads-hint"
+          onChange={(e) => {
+            const problem = setSetting('wasmThreads', Number(e.target.value));
+            setError(problem);
+            // The wasm module takes its thread count once, when it starts: the page restarts with the
+            // new count (it is already in the address bar and saved); runs are kept in this browser.
+            if (!problem) window.location.reload();
+          }}
+        >
+          {threadOptions(threads).map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+        <span className="muted" id="threads-hint">
+          used by wasm; changing it reloads the page
+        </span>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
       {engine.phase === 'starting' && (
         <p className="muted" role="status">
           {engine.message ?? 'Starting the engine...'}
