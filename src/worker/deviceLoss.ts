@@ -26,3 +26,19 @@ export const watchWebGpuDevice: DeviceWatch = (onLost) => {
   void device.lost.then((info) => onLost(describeLoss(info)));
   return true;
 };
+
+/**
+ * A promise that rejects when the device is lost, after telling the trainer: the run loop races its
+ * steps against it, because a step on a lost device may never settle.
+ */
+export function deviceLoss(watch: DeviceWatch, trainer: { abort(error: Error): void }): Promise<never> {
+  const lost = new Promise<never>((_, reject) =>
+    watch((message) => {
+      const error = new Error(message);
+      trainer.abort(error);
+      reject(error);
+    }),
+  );
+  lost.catch(() => undefined); // the loop's race reports it; a loss after the run ended is nobody's error
+  return lost;
+}

@@ -167,4 +167,38 @@ describe('RunManager', () => {
     expect(failed.latest!.checkpoint.epoch).toBe(1);
     expect(tf.getBackend()).toBe('cpu');
   });
+
+  it('an imported export with run.json continues its run: settings, history and step count', async () => {
+    const first = harness();
+    await first.manager.start(1, { ...CONFIG, epochs: 3 }, 'exported');
+    await until(() => first.of('train-step').length >= 1, 'the first step');
+    first.manager.update({ threshold: 0.4 });
+    await until(() => first.of('checkpoint').some((c) => c.kind === 'latest' && c.epoch === 1), 'the checkpoint of epoch 1');
+    first.manager.control('stop');
+    await until(() => first.status().includes('stopped'), 'the stop');
+    await first.manager.export(2, 'latest');
+    const zip = first.of('export-ready')[0].zip;
+    const exported = JSON.parse(new TextDecoder().decode(unzipSync(zip)['run.json']));
+    expect(exported.history).toHaveLength(1);
+
+    // Another page: only the exported file and the same data.
+    const second = harness();
+    await second.manager.import(1, [{ name: 'model.zip', bytes: zip.slice().buffer }]);
+    expect(second.of('imported')[0].message).toMatch(/Its run, 1 of 3 epochs, is in the runs list: resume it to continue training\.$/);
+    const listed = second.of('runs')[0].runs.find((r) => r.name === 'exported (imported)')!;
+    expect(listed.history).toEqual(exported.history);
+    expect(listed.config.threshold).toBe(0.4);
+
+    await second.manager.resume(2, listed.id);
+    const started = second.of('run-started')[0];
+    expect(started.resumed).toBe(true);
+    expect(started.run.dataset!.pairs).toBe(24);
+    await until(() => second.status().includes('done'), 'the continued run to finish', 120_000);
+    // Epoch 2 starts from its first batch; the step count goes on from the exported one.
+    const steps = second.of('train-step').map((e) => e.step);
+    expect(steps).toEqual([4, 5, 6, 7, 8, 9].map((s) => s + exported.exported.step - 3));
+    expect(second.of('epoch').map((e) => e.record.epoch)).toEqual([2, 3]);
+    expect(second.of('test-result')[0].result.threshold).toBe(0.4);
+    expect((await savedRun(listed.id, 'done')).run.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
+  });
 });

@@ -13,7 +13,9 @@ import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import { predictProbabilities } from '../ml/train/predict';
 import { Trainer, type Progress, type RunOutcome } from '../ml/train/trainer';
 import { datasetFingerprint, newRunId, openStudioDb, type RunRecord, type StudioDb } from './persistence';
-import { watchWebGpuDevice, type DeviceWatch } from './deviceLoss';
+import { deviceLoss, watchWebGpuDevice, type DeviceWatch } from './deviceLoss';
+import { importedRun, saveImportedRun } from './importedRun';
+import { datasetOf, saveRunWithData } from './runData';
 import { overlaySource, predictFiles, predictPairs } from './inference';
 import type { OverlaySource, Post, PredictRequest, RunAction } from './protocol';
 import { runHooks, type StoredState } from './runHooks';
@@ -86,7 +88,6 @@ export class RunManager {
     const base = fromImported ? await this.importedCopy(set.height, set.width) : null;
     const config: TrainConfig = { ...requested, height: set.height, width: set.width, ...(base && { preset: base.preset }) };
     const model = base?.model ?? buildPreset(config.preset, modelOverrides(config));
-    const fingerprint = datasetFingerprint(set.names, set.height, set.width);
     const now = Date.now();
     const run: RunRecord = {
       id: newRunId(),
@@ -101,26 +102,24 @@ export class RunManager {
       changes: [],
       best: null,
       test: null,
-      dataset: { fingerprint, pairs: set.count, height: set.height, width: set.width, source: this.session.source },
+      dataset: datasetOf(loaded, this.session.source),
       message: null,
     };
-    await this.save(id, async (db) => {
-      await db.putRun(run);
-      if (!(await db.getDataset(fingerprint))) {
-        await db.putDataset({
-          fingerprint,
-          savedAt: now,
-          height: set.height,
-          width: set.width,
-          count: set.count,
-          names: set.names,
-          images: set.images.slice().buffer,
-          masks: set.masks.slice().buffer,
-          pairs: { pairs: loaded.result.pairs, source: this.session.source },
-        });
-      }
-    });
+    await this.save(id, (db) => saveRunWithData(db, run, loaded, this.session.source));
     this.launch(id, model, createOptimizer(config.optimizer), run, loaded, undefined);
+  }
+
+  /** An imported run has no data of its own: it continues on the data loaded now, at its size. */
+  private async adoptLoadedData(id: number, run: RunRecord): Promise<NonNullable<RunRecord['dataset']>> {
+    const loaded = this.requireDataset();
+    const { height, width } = loaded.result.set;
+    if (height !== run.config.height || width !== run.config.width) {
+      throw new Error(`The imported run trains on ${run.config.height}x${run.config.width} images but the data is loaded at ${height}x${width}: load it at ${run.config.height}x${run.config.width}.`);
+    }
+    run.dataset = datasetOf(loaded, this.session.source);
+    run.split = loaded.splitSummary;
+    await this.save(id, (db) => saveRunWithData(db, run, loaded, this.session.source));
+    return run.dataset;
   }
 
   async resume(id: number, runId: string): Promise<void> {
@@ -130,13 +129,14 @@ export class RunManager {
     const run = await db.getRun(runId);
     const stored = await db.getCheckpoint<StoredState>(runId, 'latest');
     if (!run || !stored) throw new Error(`Run ${runId} has no saved checkpoint to resume from.`);
-    if (!run.dataset) throw new Error(`Run ${runId} does not say which data it trained on.`);
+    // Only an imported run has no data of its own.
+    const dataset = run.dataset ?? (await this.adoptLoadedData(id, run));
     let loaded = this.session.dataset;
     const current = loaded && datasetFingerprint(loaded.result.set.names, loaded.result.set.height, loaded.result.set.width);
-    if (current !== run.dataset.fingerprint) {
-      const data = await db.getDataset(run.dataset.fingerprint);
+    if (current !== dataset.fingerprint) {
+      const data = await db.getDataset(dataset.fingerprint);
       if (!data) {
-        throw new Error(`The data of this run is not stored: load the same files (${run.dataset.pairs} pairs at ${run.dataset.height}x${run.dataset.width}) and resume again.`);
+        throw new Error(`The data of this run is not stored: load the same files (${dataset.pairs} pairs at ${dataset.height}x${dataset.width}) and resume again.`);
       }
       loaded = this.session.adopt(id, data, run.split, this.post);
     }
@@ -160,16 +160,7 @@ export class RunManager {
     this.active = true;
     const sources: OverlaySource[] = trainer.trackedIndices.map((i) => overlaySource(data.val, i));
     this.post({ type: 'run-started', id, run, params: countTrainableParams(model), sources, resumed: progress != null });
-    // A step on a lost device may never settle: the loss fails the run at once, not at the next step.
-    const lost = new Promise<never>((_, reject) =>
-      this.watchDevice((message) => {
-        const error = new Error(message);
-        trainer.abort(error);
-        reject(error);
-      }),
-    );
-    lost.catch(() => undefined); // only the loop's race reports it
-    void this.loop(id, trainer, run, lost);
+    void this.loop(id, trainer, run, deviceLoss(this.watchDevice, trainer));
   }
 
   private async loop(id: number, trainer: Trainer, run: RunRecord, lost: Promise<never>): Promise<void> {
@@ -263,7 +254,15 @@ export class RunManager {
     this.importedModel?.dispose();
     this.importedModel = model;
     const [, h, w] = model.inputs[0].shape as number[];
-    this.post({ type: 'imported', id, message: `Imported a model for ${h}x${w} images (${countTrainableParams(model).toLocaleString('en-US')} parameters).` });
+    let note = '';
+    if (result.run != null) {
+      const restored = importedRun(result.run, model, Date.now());
+      const saved = restored.ok && (await this.save(id, (db) => saveImportedRun(db, model, restored)));
+      if (restored.ok && saved) note = ` Its run, ${restored.run.history.length} of ${restored.run.config.epochs} epochs, is in the runs list: resume it to continue training.`;
+      if (!restored.ok) note = ` Its ${restored.reason}, so it is not in the runs list.`;
+      if (saved) await this.list(id);
+    }
+    this.post({ type: 'imported', id, message: `Imported a model for ${h}x${w} images (${countTrainableParams(model).toLocaleString('en-US')} parameters).${note}` });
   }
 
   async predict(request: PredictRequest): Promise<void> {
