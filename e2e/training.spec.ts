@@ -4,6 +4,9 @@ import { expect, test, type Page } from '@playwright/test';
 // The tiny preset on the bundled sample at 32x48, on the cpu backend (the same on every machine).
 const SETTINGS = 'model=tiny&size=32x48&batch=8&epochs=4&lr=0.003';
 
+// The inference panel's button for the first test images (its wording changed with the test picker).
+const TEST_IMAGES_BUTTON = /Use \d test images|Predict \d chosen test images/;
+
 async function openWithSample(page: Page, query = SETTINGS) {
   await page.goto(`/?backend=wasm&${query}`);
   await expect(page.getByTestId('backend-name')).toHaveText('wasm');
@@ -15,10 +18,27 @@ async function stepOf(page: Page): Promise<number> {
   return Number((await page.getByTestId('num-tensors').getAttribute('data-step')) ?? 0);
 }
 
+/** The history the page shows (epoch numbers, val Dice as full-precision numbers) and its last checkpoint, read at one instant. */
+async function shownHistory(page: Page) {
+  return page.evaluate(() => {
+    const status = document.querySelector('[data-testid="train-status"]');
+    const checkpoint = document.querySelector('[data-testid="checkpoint"]');
+    const list = (name: string) => (status?.getAttribute(name) || '').split(',').filter(Boolean).map(Number);
+    return {
+      epochs: list('data-epochs'),
+      dice: list('data-val-dice'),
+      checkpoint: checkpoint && { kind: checkpoint.getAttribute('data-kind'), epoch: Number(checkpoint.getAttribute('data-epoch')), saved: checkpoint.getAttribute('data-saved') === 'true' },
+    };
+  });
+}
+
 test('start, pause, change the learning rate, resume, stop: the new rate is the one the optimizer uses', async ({ page }) => {
   await openWithSample(page);
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
   await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  // Speed and time left, measured from the steps as they arrive.
+  await expect(page.getByTestId('train-status')).toContainText(/\d img\/s, about \d+ (s|min) left/);
+  expect(Number(await page.getByTestId('train-status').getAttribute('data-images-per-second'))).toBeGreaterThan(0);
 
   await page.getByTestId('run-panel').getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'paused');
@@ -60,11 +80,11 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await page.getByTestId('import-input').setInputFiles({ name: 'model.zip', mimeType: 'application/zip', buffer: zip });
   await expect(page.getByTestId('imported')).toContainText('Imported a model for 32x48 images (72,813 parameters)');
 
-  await page.getByRole('button', { name: /Use \d test images/ }).click();
+  await page.getByRole('button', { name: TEST_IMAGES_BUTTON }).click();
   await expect(page.getByTestId('inference-result')).toHaveCount(4);
   const fromRun = await page.getByTestId('inference-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-checksum')));
   await page.getByLabel('imported model', { exact: true }).check();
-  await page.getByRole('button', { name: /Use \d test images/ }).click();
+  await page.getByRole('button', { name: TEST_IMAGES_BUTTON }).click();
   await expect.poll(async () => page.getByTestId('inference-result').first().getAttribute('data-checksum')).not.toBeNull();
   await expect(page.getByTestId('inference-panel').getByRole('status')).toHaveCount(0);
   const fromImport = await page.getByTestId('inference-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-checksum')));
@@ -99,17 +119,35 @@ test('a forced NaN (a huge learning rate) pauses the run with the message and ke
 test('reload the page mid-run and resume from IndexedDB with the history intact', async ({ page }) => {
   await openWithSample(page, 'model=tiny&size=32x48&batch=8&epochs=6&lr=0.003');
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-status')).toContainText('epoch 2 / 6', { timeout: 90_000 });
+  // Reload once two or more epochs show and the latest checkpoint (saved with the record) covers them all.
+  let before = await shownHistory(page);
+  await expect
+    .poll(async () => {
+      before = await shownHistory(page);
+      const { checkpoint, epochs } = before;
+      return epochs.length >= 2 && checkpoint?.kind === 'latest' && checkpoint.epoch === epochs.length && checkpoint.saved;
+    }, { timeout: 90_000, intervals: [100] })
+    .toBe(true);
+  expect(before.dice.every((d) => d >= 0 && d <= 1)).toBe(true);
   await page.reload();
   await expect(page.getByTestId('backend-name')).toHaveText('wasm');
   const row = page.getByTestId('run-row').first();
-  await expect(row).toContainText(/[2-6] \/ 6/);
-  const epochsBefore = Number((await row.locator('td').nth(3).innerText()).split('/')[0]);
+  const epochsCell = row.locator('td').filter({ hasText: /^\s*\d+ \/ 6\s*$/ });
+  // An epoch may end between the reading and the reload: the record then holds one more.
+  const epochsSaved = Number((await epochsCell.innerText()).split('/')[0]);
+  expect(epochsSaved).toBeGreaterThanOrEqual(before.epochs.length);
   await row.getByRole('button', { name: 'Resume' }).click();
-  // The data comes back from browser storage with the run; the history is the saved one.
+  // The data comes back from browser storage with the run; the history is the saved one, value for value.
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 30_000 });
-  await expect(page.getByTestId('train-status')).toContainText(`epoch ${epochsBefore} / 6`, { timeout: 30_000 });
-  await expect(page.getByTestId('train-status')).toContainText(`epoch ${epochsBefore + 1} / 6`, { timeout: 90_000 });
+  await expect(page.getByTestId('train-status')).toContainText(`epoch ${epochsSaved} / 6`, { timeout: 30_000 });
+  const resumed = await shownHistory(page);
+  expect(resumed.dice.slice(0, before.dice.length)).toEqual(before.dice);
+  expect(resumed.epochs.slice(0, epochsSaved)).toEqual(Array.from({ length: epochsSaved }, (_, i) => i + 1));
+  // Training goes on from that epoch: the next record is epoch epochsSaved + 1, after the saved ones.
+  await expect.poll(async () => (await shownHistory(page)).epochs.length, { timeout: 90_000 }).toBeGreaterThan(epochsSaved);
+  const after = await shownHistory(page);
+  expect(after.epochs.slice(0, epochsSaved + 1)).toEqual(Array.from({ length: epochsSaved + 1 }, (_, i) => i + 1));
+  expect(after.dice.slice(0, before.dice.length)).toEqual(before.dice);
   await expect(page.getByTestId('chart-metrics').locator('.recharts-line-dots circle, .recharts-line-curve').first()).toBeVisible();
   await page.getByTestId('run-panel').getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'stopped', { timeout: 60_000 });

@@ -1,12 +1,22 @@
 import { useEffect, useRef, useState } from 'react';
 import { isRunLive } from '../store/events';
 import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } from '../store/studio';
+import { addSighting, throughput, type StepSighting } from './throughput';
 
 function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '—';
   if (seconds < 90) return `${Math.ceil(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** When each step reached the page, while `step` is defined (training); cleared when it is not (paused, ended). */
+function useStepSpeed(step: number | undefined): StepSighting[] | null {
+  const [sightings, setSightings] = useState<StepSighting[]>([]);
+  useEffect(() => {
+    setSightings((seen) => (step === undefined ? (seen.length ? [] : seen) : addSighting(seen, step, performance.now())));
+  }, [step]);
+  return step === undefined ? null : sightings;
 }
 
 /** Start, pause, resume, stop; what the run is doing, how far it is and what is saved. */
@@ -26,6 +36,14 @@ export function RunPanel() {
   const last = training.steps[training.steps.length - 1];
   const epochsTotal = training.run?.config.epochs ?? epochs;
   const epochsDone = training.history.length;
+  const measuring = training.phase === 'compiling' || training.phase === 'training' || training.phase === 'evaluating';
+  const speed = useStepSpeed(measuring ? last?.step : undefined);
+  const batchSize = training.run?.config.batchSize ?? 1;
+  const trainPairs = training.run?.split?.train.pairs ?? training.run?.dataset?.pairs ?? 0;
+  const liveSpeed = speed && throughput(speed, batchSize, epochsTotal * Math.ceil(trainPairs / batchSize));
+  const lastEpoch = training.history[training.history.length - 1];
+  const imagesPerSecond = liveSpeed?.imagesPerSecond ?? lastEpoch?.imagesPerSecond;
+  const etaSeconds = liveSpeed?.etaSeconds ?? training.etaSeconds;
 
   // Name suggestions: "run 3" after two runs this session.
   useEffect(() => {
@@ -58,14 +76,26 @@ export function RunPanel() {
         </label>
       )}
       {!datasetReady && <p className="muted">Load a dataset to train (the sample is one click away).</p>}
-      <div className="run-status" role="status" aria-live="polite" data-testid="train-status" data-phase={training.phase} data-first-loss={training.steps[0]?.loss}>
+      <div
+        className="run-status"
+        role="status"
+        aria-live="polite"
+        data-testid="train-status"
+        data-phase={training.phase}
+        data-first-loss={training.steps[0]?.loss}
+        data-epochs={training.history.map((e) => e.epoch).join(',')}
+        data-val-dice={training.history.map((e) => e.dice).join(',')}
+        data-images-per-second={imagesPerSecond}
+        data-eta-seconds={live && etaSeconds != null ? etaSeconds : undefined}
+      >
         <strong>{training.phase === 'idle' ? 'No run yet.' : training.message || training.phase}</strong>
         {training.run && (
           <span>
             {' '}
             epoch {epochsDone} / {epochsTotal}
             {last && `, step ${last.step}, loss ${last.loss.toFixed(4)}, lr ${last.learningRate.toPrecision(3)}`}
-            {live && training.etaSeconds != null && `, about ${formatSeconds(training.etaSeconds)} left`}
+            {imagesPerSecond != null && Number.isFinite(imagesPerSecond) && `, ${imagesPerSecond.toFixed(imagesPerSecond < 10 ? 1 : 0)} img/s`}
+            {live && etaSeconds != null && `, about ${formatSeconds(etaSeconds)} left`}
           </span>
         )}
       </div>
@@ -92,7 +122,7 @@ export function RunPanel() {
           {training.lastCheckpoint && (
             <>
               <dt>Checkpoint</dt>
-              <dd>
+              <dd data-testid="checkpoint" data-kind={training.lastCheckpoint.kind} data-epoch={training.lastCheckpoint.epoch} data-saved={training.lastCheckpoint.saved}>
                 {training.lastCheckpoint.kind} at epoch {training.lastCheckpoint.epoch}: {training.lastCheckpoint.saved ? 'saved in this browser' : 'NOT saved (see the message)'}
               </dd>
             </>
