@@ -1,17 +1,16 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 // Runs after the studio's flow on purpose (files run in name order): in a browser that has just run a
 // two-thread wasm page, that flow saw a 51-63 ms main-thread task in 3 of 6 runs (0 of 13 otherwise),
 // even with the page gone for 2 s. The cause is not found.
 
-// The production build minifies the worker; tfjs-wasm's pthreads run a Blob of its factory's source,
-// which minification once broke ("e is not defined"): vite.config.ts's wasmThreadsSurviveMinify.
-test('wasm runs two threads in the production build when asked (?threads=2)', async ({ page }) => {
+/** Asks the page for wasm with two threads, checks the count the worker's wasm module reports, and trains 3 steps. */
+async function trainOnTwoThreads(page: Page, url: string): Promise<void> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto('/?backend=wasm&threads=2');
-  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+  await page.goto(url);
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
   await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', '2');
   await page.getByLabel('Steps').fill('3');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -20,4 +19,18 @@ test('wasm runs two threads in the production build when asked (?threads=2)', as
   expect(losses).toHaveLength(3);
   for (const loss of losses) expect(loss).toBeGreaterThan(0);
   expect(errors).toEqual([]);
+}
+
+// The production build minifies the worker; tfjs-wasm's pthreads run a Blob of its factory's source,
+// which minification once broke ("e is not defined"): vite.config.ts's wasmThreadsSurviveMinify.
+test('wasm runs two threads in the production build when asked (?threads=2)', async ({ page }) => {
+  await trainOnTwoThreads(page, '/?backend=wasm&threads=2');
+});
+
+// `npm start` serves the dev server: unminified, the worker a module of its own, COOP/COEP from
+// `server.headers`. playwright.config.ts starts it on the port after the production build's.
+test('wasm runs two threads under the dev server too (?threads=2)', async ({ page }) => {
+  test.setTimeout(240_000);
+  const devPort = Number(process.env.E2E_PORT ?? 5174) + 1;
+  await trainOnTwoThreads(page, `http://127.0.0.1:${devPort}/?backend=wasm&threads=2`);
 });
