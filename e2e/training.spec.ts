@@ -79,6 +79,9 @@ test('a run trains to the end with curves, overlays and test metrics; export the
 
   await page.getByTestId('import-input').setInputFiles({ name: 'model.zip', mimeType: 'application/zip', buffer: zip });
   await expect(page.getByTestId('imported')).toContainText('Imported a model for 32x48 images (72,813 parameters)');
+  // Its run.json comes back as a run in the list, with its history (resumable when epochs are left).
+  await expect(page.getByTestId('imported')).toContainText('Its run, 4 of 4 epochs, is in the runs list');
+  await expect(page.getByTestId('run-row').filter({ hasText: '(imported)' })).toContainText('4 / 4');
 
   await page.getByRole('button', { name: TEST_IMAGES_BUTTON }).click();
   await expect(page.getByTestId('inference-result')).toHaveCount(4);
