@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
-import { encodePng } from './harness/png';
-import { renderCarScene } from '../src/data/synthetic';
+import { cutCarsOut } from './studio-inference';
+import { canvasesFingerprint, canvasVariance, expectKeyboardReaches, expectLabelledControls, expectNoHorizontalOverflow, maskCanvasCounts } from './studio-helpers';
 
 declare global {
   interface Window {
@@ -11,27 +11,8 @@ declare global {
   }
 }
 
-/** A new photo the model never saw: a generated car at Carvana's aspect, as PNG. */
-function newPhoto(): Buffer {
-  const [width, height] = [240, 160];
-  const { rgb } = renderCarScene({ carSeed: 4242, angleIndex: 3, width, height });
-  return Buffer.from(encodePng({ width, height, colorType: 'rgb', bitDepth: 8, data: rgb }));
-}
-
-async function canvasVariance(page: Page, selector: string): Promise<number[]> {
-  return page.locator(selector).evaluateAll((canvases) =>
-    (canvases as HTMLCanvasElement[]).map((canvas) => {
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let [sum, sq] = [0, 0];
-      for (let i = 0; i < data.length; i += 4) {
-        sum += data[i];
-        sq += data[i] * data[i];
-      }
-      const n = data.length / 4;
-      return sq / n - (sum / n) ** 2;
-    }),
-  );
-}
+const yTicks = (page: Page, chart: string) => page.getByTestId(chart).locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+const diceColumn = (page: Page) => page.getByTestId('test-row').evaluateAll((rows) => rows.map((r) => Number(r.querySelectorAll('td')[0]!.textContent)));
 
 test('the whole studio flow on the sample: load, train, steer, inspect, export, import, cut a car out', async ({ page, baseURL }, testInfo) => {
   test.setTimeout(300_000);
@@ -58,6 +39,15 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });
   await shot('Dataset');
 
+  // The long-task check must be able to fail: one deliberate 80 ms busy loop on the main thread is
+  // seen as a task over the 50 ms limit (Chromium reports it coarsened, ~70 ms here).
+  await page.evaluate(() => {
+    const until = performance.now() + 80;
+    while (performance.now() < until);
+  });
+  await expect.poll(() => page.evaluate(() => Math.max(0, ...window.longTasks)), { timeout: 5_000 }).toBeGreaterThan(50);
+  await page.evaluate(() => ((window.longTasks = []), (window.longFrames = [])));
+
   // Train; steer it mid-run: a learning-rate change (marked on the charts), pause and resume.
   const run = page.getByTestId('run-panel');
   await run.getByRole('button', { name: 'Start training' }).click();
@@ -80,6 +70,22 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(page.getByTestId('chart-metrics').locator('.recharts-line-curve').first()).toHaveAttribute('d', /M.+L/);
   await expect(page.getByTestId('chart-step-loss').locator('.recharts-reference-line')).toHaveCount(1);
   await expect(page.getByTestId('chart-step-loss').locator('.marker-label title')).toHaveText(/^step \d+: learningRate 0.00300 → 0.00200$/);
+  // Hovering the step-loss chart shows a tooltip with the step and its loss.
+  const stepSurface = page.getByTestId('chart-step-loss').locator('.recharts-surface');
+  const stepBox = (await stepSurface.boundingBox())!;
+  await stepSurface.hover({ position: { x: stepBox.width * 0.6, y: stepBox.height * 0.5 } }); // scrolls it into view first
+  const tooltip = page.getByTestId('chart-step-loss').locator('.recharts-tooltip-wrapper');
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText(/step \d+/);
+  await expect(tooltip).toContainText(/loss\s*:\s*\d+\.\d{4}/);
+  await page.mouse.move(0, 0);
+  // The log-scale toggle changes the loss axes: a log axis has other ticks than a linear one.
+  const linearTicks = await yTicks(page, 'chart-step-loss');
+  expect(linearTicks.length).toBeGreaterThan(1);
+  await page.getByLabel('log-scale loss').check();
+  await expect.poll(() => yTicks(page, 'chart-step-loss')).not.toEqual(linearTicks);
+  await page.getByLabel('log-scale loss').uncheck();
+  await expect.poll(() => yTicks(page, 'chart-step-loss')).toEqual(linearTicks);
   await shot('Training');
   await shot('Curves');
 
@@ -103,12 +109,55 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   // Overlays are drawn (not blank), and the threshold slider changes the shown Dice.
   await expect(page.getByTestId('overlay-card')).toHaveCount(6);
   for (const variance of await canvasVariance(page, '[data-testid="overlay-canvas-error"]')) expect(variance).toBeGreaterThan(10);
+  // The thresholded predictions hold car (white) and background (black) pixels, and nothing else.
+  for (const { white, black, pixels } of await maskCanvasCounts(page, '[data-testid="overlay-canvas-prediction"]')) {
+    expect(white).toBeGreaterThan(0);
+    expect(black).toBeGreaterThan(0);
+    expect(white + black).toBe(pixels);
+  }
+  // The opacity slider re-tints the overlays and nothing else.
+  const overlaysAtHalf = await canvasesFingerprint(page, '[data-testid="overlay-canvas-overlay"]');
+  const predictionsNow = await canvasesFingerprint(page, '[data-testid="overlay-canvas-prediction"]');
+  await page.getByTestId('opacity-slider').fill('1');
+  await expect(page.getByText('Overlay opacity 100%')).toBeVisible();
+  await expect.poll(() => canvasesFingerprint(page, '[data-testid="overlay-canvas-overlay"]')).not.toBe(overlaysAtHalf);
+  expect(await canvasesFingerprint(page, '[data-testid="overlay-canvas-prediction"]')).toBe(predictionsNow);
+  await page.getByTestId('opacity-slider').fill('0.5');
+  // The epoch scrubber goes back to epoch 1: the label says so and the predictions are epoch 1's.
+  await expect(page.getByTestId('epoch-label')).toContainText('Epoch 3 of 3');
+  await page.getByTestId('epoch-scrubber').fill('0');
+  await expect(page.getByTestId('epoch-label')).toContainText('Epoch 1 of 3');
+  await expect.poll(() => canvasesFingerprint(page, '[data-testid="overlay-canvas-prediction"]')).not.toBe(predictionsNow);
+  await page.getByTestId('epoch-scrubber').fill((await page.getByTestId('epoch-scrubber').getAttribute('max'))!);
+  await expect(page.getByTestId('epoch-label')).toContainText('Epoch 3 of 3');
+  await expect.poll(() => canvasesFingerprint(page, '[data-testid="overlay-canvas-prediction"]')).toBe(predictionsNow);
+  // Click to enlarge: an overlay card's view opens in a dialog, Escape closes it.
+  const firstCard = page.getByTestId('overlay-card').first();
+  const cardName = await firstCard.getAttribute('aria-label');
+  await firstCard.getByRole('button', { name: `Enlarge overlay of ${cardName}` }).click();
+  const enlarged = page.getByTestId('overlay-dialog');
+  await expect(enlarged).toBeVisible();
+  await expect(enlarged.getByRole('heading')).toHaveText(`${cardName}: Overlay`);
+  await expect(enlarged.getByRole('img')).toHaveAttribute('aria-label', `Overlay of ${cardName}, enlarged`);
+  await page.keyboard.press('Escape');
+  await expect(enlarged).toBeHidden();
   const diceBefore = await page.getByTestId('overlay-dice').first().innerText();
   await page.getByTestId('threshold-slider').fill('0.95');
   await expect(page.getByTestId('overlay-dice').first()).not.toHaveText(diceBefore);
   await page.getByTestId('threshold-slider').fill('0.5');
   await shot('Predictions on tracked validation images');
   await expect(page.getByTestId('test-row')).toHaveCount(16);
+  // Worst first: Dice ascending; the Dice header turns it around.
+  const ascending = await diceColumn(page);
+  expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+  expect(ascending[0]).toBeLessThan(ascending[ascending.length - 1]); // distinct scores, so the order means something
+  const diceHeader = page.getByTestId('test-results').getByRole('columnheader', { name: /^Dice/ });
+  await expect(diceHeader).toHaveAttribute('aria-sort', 'ascending');
+  await diceHeader.getByRole('button').click();
+  await expect(diceHeader).toHaveAttribute('aria-sort', 'descending');
+  expect(await diceColumn(page)).toEqual([...ascending].sort((a, b) => b - a));
+  await diceHeader.getByRole('button').click();
+  expect(await diceColumn(page)).toEqual(ascending);
   await shot('Test results');
 
   // A test row opens its overlay: the worker predicts that image again with the same model, so the
@@ -155,60 +204,59 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await page.getByTestId('import-input').setInputFiles({ name: 'tiny.zip', mimeType: 'application/zip', buffer: zip });
   await expect(page.getByTestId('imported')).toContainText('Imported a model for 32x48 images');
 
-  // Inference on a new photo with the imported model: a PNG with alpha, transparent where the model sees background.
-  await page.getByLabel('imported model', { exact: true }).check();
-  await page.getByTestId('inference-input').setInputFiles({ name: 'new-car.png', mimeType: 'image/png', buffer: newPhoto() });
-  const result = page.getByTestId('inference-result');
-  await expect(result).toHaveCount(1);
-  const carPixels = Number(await result.getAttribute('data-car-pixels'));
-  const pngDownload = page.waitForEvent('download');
-  await result.getByRole('button', { name: 'Download cut-out PNG' }).click();
-  const png = readFileSync(await (await pngDownload).path());
-  expect(png.subarray(1, 4).toString()).toBe('PNG');
-  expect(png.readUInt32BE(16)).toBe(240); // width from IHDR
-  expect(png[25]).toBe(6); // colour type 6: RGBA
-  const opaque = await page.evaluate(async (bytes) => {
-    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), { premultiplyAlpha: 'none' });
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d')!;
-    ctx.drawImage(bitmap, 0, 0);
-    const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-    let count = 0;
-    for (let i = 3; i < data.length; i += 4) count += data[i] === 255 ? 1 : data[i] === 0 ? 0 : NaN;
-    return count;
-  }, Array.from(png));
-  expect(opaque).toBe(carPixels); // every pixel fully opaque (car) or fully transparent (background), as predicted
-  expect(carPixels).toBeGreaterThan(0);
+  // Inference: cut-outs, composites, drops and the test picker (studio-inference.ts).
+  await cutCarsOut(page);
   await shot('Cut cars out of new photos');
-  await shot('Settings');
-  await shot('Runs in this browser');
+
+  // A second, shorter run; the runs table shows each run's config, and the two runs' curves overlay.
+  await page.getByLabel('Epochs', { exact: true }).fill('2');
+  await page.getByLabel('Epochs', { exact: true }).press('Enter');
+  await page.getByLabel('Run name').fill('second run');
+  await run.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.getByTestId('run-optimizer')).toHaveText(['adam, lr 0.002', 'adam, lr 0.002']); // the first run's rate was changed to 0.002 mid-run
+  await expect(rows.getByTestId('run-batch')).toHaveText(['8', '8']);
+  expect((await rows.getByTestId('run-epochs').allInnerTexts()).sort()).toEqual(['2 / 2', '3 / 3']);
+  await rows.nth(0).getByRole('checkbox').check();
+  await rows.nth(1).getByRole('checkbox').check();
+  const compare = page.getByTestId('compare-chart');
+  await expect(compare.locator('.recharts-line-curve')).toHaveCount(2);
+  for (const curve of await compare.locator('.recharts-line-curve').all()) await expect(curve).toHaveAttribute('d', /M.+L/);
+  const diceTicks = await yTicks(page, 'compare-chart');
+  await compare.getByTestId('compare-metric').selectOption('valLoss');
+  await expect(compare.locator('figcaption')).toContainText('Val loss of the selected runs');
+  await expect.poll(() => yTicks(page, 'compare-chart')).not.toEqual(diceTicks);
+  await expect(compare.locator('.recharts-line-curve')).toHaveCount(2);
+
+  // All panels populated: every control still has a name, and Tab alone reaches the last panel's buttons.
+  await expectLabelledControls(page);
+  await expectKeyboardReaches(page, 'Delete', 400); // in the runs table, the last panel
+
+  for (const name of ['Engine', 'Quick check: train a tiny TransUNet', 'Dataset', 'Training', 'Curves', 'Predictions on tracked validation images', 'Test results', 'Cut cars out of new photos', 'Settings', 'Runs in this browser']) await shot(name);
+  await expectNoHorizontalOverflow(page);
   await page.screenshot({ path: testInfo.outputPath('studio-1280x800.png'), fullPage: true });
   await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
+  await expectNoHorizontalOverflow(page);
   await page.screenshot({ path: testInfo.outputPath('studio-1920x1080.png'), fullPage: false });
 
-  // Nothing left this machine: every request is to the page's own origin, or blob:/data:.
+  // Nothing left this machine: every request is to the page's own origin, or blob:/data:. The worker's
+  // requests are seen too (the .wasm binary is fetched by the worker), so none can slip past.
   const foreign = requests.filter((url) => !url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:'));
   expect(foreign).toEqual([]);
+  expect(requests.filter((url) => url.endsWith('.wasm'))).not.toEqual([]);
   expect(requests.length).toBeGreaterThan(10);
 });
 
 test('controls are labelled and reachable from the keyboard', async ({ page }) => {
   await page.goto('/?backend=cpu');
   await expect(page.getByTestId('backend-name')).toHaveText('cpu');
-  // Every form control has an accessible name.
-  const unnamed = await page.locator('input:not([type=hidden]):not([hidden]), select, button').evaluateAll((elements) =>
-    elements.filter((el) => {
-      const e = el as HTMLInputElement;
-      const label = e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.tagName === 'BUTTON' && e.textContent?.trim());
-      return !label;
-    }).map((el) => el.outerHTML.slice(0, 80)),
-  );
-  expect(unnamed).toEqual([]);
+  await expectLabelledControls(page);
   // Tab reaches the sample button and Enter loads the sample.
-  for (let i = 0; i < 40; i++) {
-    await page.keyboard.press('Tab');
-    if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Use sample dataset') break;
-  }
+  await expectKeyboardReaches(page, 'Use sample dataset', 40);
   await expect(page.getByRole('button', { name: 'Use sample dataset' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { predict, useStudio } from '../store/studio';
 import type { PredictionResult } from '../worker/protocol';
-import { carFraction, checksum, cutout, type Background } from './cutout';
+import { BackgroundControls, paintBackground, SKY } from './BackgroundControls';
+import { carFraction, checksum, cutout, maskOf, type Background } from './cutout';
 import { downloadBlob } from './download';
 
 function canvasOf(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): HTMLCanvasElement {
@@ -12,32 +13,19 @@ function canvasOf(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: n
   return canvas;
 }
 
-function paintBackground(ctx: CanvasRenderingContext2D, background: Background, width: number, height: number): void {
-  if (background.kind === 'colour') {
-    ctx.fillStyle = background.colour;
-    ctx.fillRect(0, 0, width, height);
-  } else if (background.kind === 'gradient') {
-    const gradient = ctx.createLinearGradient(0, 0, 0, height);
-    gradient.addColorStop(0, background.from);
-    gradient.addColorStop(1, background.to);
-    ctx.fillStyle = gradient;
-    ctx.fillRect(0, 0, width, height);
-  } else {
-    // cover: scale the background to fill, centred
-    const scale = Math.max(width / background.image.width, height / background.image.height);
-    const [w, h] = [background.image.width * scale, background.image.height * scale];
-    ctx.drawImage(background.image, (width - w) / 2, (height - h) / 2, w, h);
-  }
-}
-
 function toPng(canvas: HTMLCanvasElement): Promise<Blob> {
   return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('PNG encoding failed'))), 'image/png'));
 }
+
+const IMAGE_NAME = /\.(jpe?g|png|gif|webp|bmp|avif)$/i;
+const isImage = (file: File) => file.type.startsWith('image/') || IMAGE_NAME.test(file.name);
 
 function Result({ result, threshold, background }: { result: PredictionResult; threshold: number; background: Background }) {
   const cutoutRef = useRef<HTMLCanvasElement>(null);
   const compositeRef = useRef<HTMLCanvasElement>(null);
   const stem = result.name.replace(/\.[^.]+$/, '');
+  // The thresholded mask's fingerprint: the cut-out PNG's alpha must hash the same (the e2e decodes it).
+  const maskChecksum = useMemo(() => (result.error ? '' : checksum(maskOf(result.probabilities, threshold))), [result, threshold]);
   useEffect(() => {
     if (result.error) return;
     const car = canvasOf(cutout(result.rgba, result.probabilities, threshold), result.width, result.height);
@@ -56,6 +44,7 @@ function Result({ result, threshold, background }: { result: PredictionResult; t
       className="inference-result"
       data-testid="inference-result"
       data-checksum={checksum(result.modelProbabilities)}
+      data-mask-checksum={maskChecksum}
       data-name={result.name}
       data-car-pixels={Math.round(carFraction(result.probabilities, threshold) * result.width * result.height)}
     >
@@ -78,23 +67,76 @@ function Result({ result, threshold, background }: { result: PredictionResult; t
   );
 }
 
+/** Which test-split images to predict: by name, the first four until the user picks. */
+function TestPicker({ disabled, onPredict }: { disabled: boolean; onPredict: (indices: number[]) => void }) {
+  const count = useStudio((s) => s.dataset.split?.test.pairs ?? 0);
+  const names = useStudio((s) => s.dataset.split?.test.names);
+  const [picked, setPicked] = useState<number[] | null>(null);
+  const chosen = (picked ?? Array.from({ length: Math.min(4, count) }, (_, i) => i)).filter((i) => i < count);
+  if (count === 0) return null;
+  return (
+    <div className="row test-picker">
+      <label htmlFor="test-picker">Test images</label>
+      <select
+        id="test-picker"
+        multiple
+        size={Math.min(4, count)}
+        value={chosen.map(String)}
+        data-testid="test-picker"
+        onChange={(e) => setPicked(Array.from(e.target.selectedOptions, (o) => Number(o.value)))}
+      >
+        {Array.from({ length: count }, (_, i) => (
+          <option key={i} value={i}>
+            {names?.[i] ?? `test image ${i + 1}`}
+          </option>
+        ))}
+      </select>
+      <button type="button" disabled={disabled || chosen.length === 0} onClick={() => onPredict(chosen)} data-testid="predict-test">
+        Predict {chosen.length} chosen test image{chosen.length === 1 ? '' : 's'}
+      </button>
+    </div>
+  );
+}
+
 /** New photos in, cars out: a transparent cut-out and a composite on a background of the user's choice. */
 export function InferencePanel() {
   const inference = useStudio((s) => s.inference);
   const hasRun = useStudio((s) => s.training.run != null);
   const imported = useStudio((s) => s.imported);
-  const testPairs = useStudio((s) => s.dataset.split?.test.pairs ?? 0);
   const threshold = useStudio((s) => s.settings.threshold);
   const [model, setModel] = useState<'run' | 'imported'>('run');
   const [flipTta, setFlipTta] = useState(false);
-  const [background, setBackground] = useState<Background>({ kind: 'gradient', from: '#1e3a8a', to: '#93c5fd' });
-  const [colour, setColour] = useState('#14532d');
+  const [background, setBackground] = useState<Background>(SKY);
+  const [dropError, setDropError] = useState<string | null>(null);
   const photos = useRef<HTMLInputElement>(null);
-  const backgroundInput = useRef<HTMLInputElement>(null);
   const chosen = model === 'imported' ? imported != null : hasRun;
+  const busy = inference.phase === 'running';
+  const needModel = model === 'imported' ? 'Import a model first.' : 'Train or resume a run first.';
+
+  const predictPhotos = (files: File[]) => {
+    setDropError(null);
+    predict(model, files.map((f) => ({ name: f.name, blob: f })), [], flipTta);
+  };
+  // Photos dropped here are cut out; they must not reach the page-wide dataset drop.
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    event.stopPropagation();
+    const files = Array.from(event.dataTransfer.files);
+    const images = files.filter(isImage);
+    if (!chosen) setDropError(`${needModel} (${files.map((f) => f.name).join(', ') || 'nothing'} not predicted.)`);
+    else if (images.length === 0) setDropError(`No photo in the drop: ${files.map((f) => f.name).join(', ') || 'no files'} (drop JPEG, PNG, GIF or WebP images).`);
+    else predictPhotos(images);
+  };
 
   return (
-    <section className="panel" aria-labelledby="inference-title" data-testid="inference-panel">
+    <section
+      className="panel"
+      aria-labelledby="inference-title"
+      data-testid="inference-panel"
+      data-own-drop="photos"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={onDrop}
+    >
       <h2 id="inference-title">Cut cars out of new photos</h2>
       <div className="row">
         <fieldset className="inline-group">
@@ -111,12 +153,10 @@ export function InferencePanel() {
         </label>
       </div>
       <div className="row">
-        <button type="button" className="primary" disabled={!chosen || inference.phase === 'running'} onClick={() => photos.current?.click()}>
+        <button type="button" className="primary" disabled={!chosen || busy} onClick={() => photos.current?.click()}>
           Choose photos
         </button>
-        <button type="button" disabled={!chosen || testPairs === 0 || inference.phase === 'running'} onClick={() => predict(model, [], Array.from({ length: Math.min(4, testPairs) }, (_, i) => i), flipTta)}>
-          Use {Math.min(4, testPairs)} test images
-        </button>
+        <span className="muted">{chosen ? 'or drop photos on this panel.' : needModel}</span>
         <input
           ref={photos}
           type="file"
@@ -125,48 +165,17 @@ export function InferencePanel() {
           accept="image/*"
           data-testid="inference-input"
           onChange={(e) => {
-            predict(model, Array.from(e.target.files ?? []).map((f) => ({ name: f.name, blob: f })), [], flipTta);
-            e.target.value = '';
-          }}
-        />
-        {!chosen && <span className="muted">{model === 'imported' ? 'Import a model first.' : 'Train or resume a run first.'}</span>}
-      </div>
-      <div className="row">
-        <span className="label">Background</span>
-        <button type="button" onClick={() => setBackground({ kind: 'gradient', from: '#1e3a8a', to: '#93c5fd' })}>
-          Sky gradient
-        </button>
-        <label className="inline">
-          colour
-          <input
-            type="color"
-            value={colour}
-            onChange={(e) => {
-              setColour(e.target.value);
-              setBackground({ kind: 'colour', colour: e.target.value });
-            }}
-          />
-        </label>
-        <button type="button" onClick={() => backgroundInput.current?.click()}>
-          Background image...
-        </button>
-        <input
-          ref={backgroundInput}
-          type="file"
-          hidden
-          accept="image/*"
-          data-testid="background-input"
-          onChange={async (e) => {
-            const file = e.target.files?.[0];
-            if (file) setBackground({ kind: 'image', image: await createImageBitmap(file) });
+            predictPhotos(Array.from(e.target.files ?? []));
             e.target.value = '';
           }}
         />
       </div>
-      {inference.phase === 'running' && <p role="status">Predicting...</p>}
-      {inference.error && (
-        <p className="error" role="alert">
-          {inference.error}
+      <TestPicker disabled={!chosen || busy} onPredict={(indices) => predict(model, [], indices, flipTta)} />
+      <BackgroundControls onChange={setBackground} />
+      {busy && <p role="status">Predicting...</p>}
+      {(inference.error || dropError) && (
+        <p className="error" role="alert" data-testid="inference-error">
+          {dropError ?? inference.error}
         </p>
       )}
       <div className="inference-results">

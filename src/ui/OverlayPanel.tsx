@@ -35,7 +35,7 @@ function OverlayCard({ item, opacity, onOpen }: { item: Scored; opacity: number;
                     width={source.width}
                     height={source.height}
                     label={`${VIEW_LABELS[key]} of ${source.name}`}
-                    testId={key === 'prediction' || key === 'error' ? `overlay-canvas-${key}` : undefined}
+                    testId={`overlay-canvas-${key}`}
                   />
                 </button>
               ) : (
@@ -122,7 +122,7 @@ export function OverlayPanel() {
         </label>
         <label>
           <span>Overlay opacity {Math.round(opacity * 100)}%</span>
-          <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
+          <input type="range" min={0} max={1} step={0.05} value={opacity} data-testid="opacity-slider" onChange={(e) => setOpacity(Number(e.target.value))} />
         </label>
         <label>
           <span data-testid="epoch-label">
@@ -173,7 +173,7 @@ export function OverlayPanel() {
           <OverlayCard key={item.source.name} item={item} opacity={opacity} onOpen={(view) => setOpen({ name: item.source.name, view })} />
         ))}
       </ul>
-      <EnlargeDialog item={openItem} view={open?.view ?? 'photo'} opacity={opacity} onView={(view) => open && setOpen({ ...open, view })} onClose={() => setOpen(null)} />
+      <EnlargeDialog item={openItem} view={open?.view ?? 'photo'} opacity={opacity} onView={(view) => open && setOpen({ ...open, view })} onClose={() => setOpen(null)} testId="overlay-dialog" />
     </section>
   );
 }

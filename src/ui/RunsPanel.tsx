@@ -5,12 +5,23 @@ import { deleteRun, listRuns, resumeRun, useStudio } from '../store/studio';
 
 const COLOURS = ['#0284c7', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0f766e'];
 
+/** What the comparison chart can overlay, per epoch; scores sit on 0-1, losses on their own range. */
+const COMPARE_METRICS = [
+  { key: 'dice', label: 'val Dice', bounded: true },
+  { key: 'iou', label: 'val IoU', bounded: true },
+  { key: 'valLoss', label: 'val loss', bounded: false },
+  { key: 'trainLoss', label: 'train loss', bounded: false },
+] as const;
+type CompareKey = (typeof COMPARE_METRICS)[number]['key'];
+
 /** Past runs from this browser's storage: their settings and scores, resume, delete, compare curves. */
 export function RunsPanel() {
   const runs = useStudio((s) => s.runs);
   const phase = useStudio((s) => s.training.phase);
   const engineReady = useStudio((s) => s.engine.phase === 'ready');
   const [selected, setSelected] = useState<string[]>([]);
+  const [metricKey, setMetricKey] = useState<CompareKey>('dice');
+  const metric = COMPARE_METRICS.find((m) => m.key === metricKey)!;
   const live = isRunLive(phase);
 
   // Refresh the list when the engine starts and whenever a run stops being live.
@@ -21,8 +32,8 @@ export function RunsPanel() {
   const compared = runs.filter((r) => selected.includes(r.id));
   const data = useMemo(() => {
     const epochs = Math.max(0, ...compared.map((r) => r.history.length));
-    return Array.from({ length: epochs }, (_, i) => Object.fromEntries([['epoch', i + 1], ...compared.map((r) => [r.id, r.history[i]?.dice])]));
-  }, [compared]);
+    return Array.from({ length: epochs }, (_, i) => Object.fromEntries([['epoch', i + 1], ...compared.map((r) => [r.id, r.history[i]?.[metricKey]])]));
+  }, [compared, metricKey]);
 
   return (
     <section className="panel" aria-labelledby="runs-title" data-testid="runs-panel">
@@ -36,6 +47,8 @@ export function RunsPanel() {
               <th scope="col">compare</th>
               <th scope="col">run</th>
               <th scope="col">model</th>
+              <th scope="col">optimizer</th>
+              <th scope="col">batch</th>
               <th scope="col">epochs</th>
               <th scope="col">best val Dice</th>
               <th scope="col">test Dice</th>
@@ -56,9 +69,13 @@ export function RunsPanel() {
                 </td>
                 <td>{run.name}</td>
                 <td>
-                  {run.config.preset} {run.config.height}x{run.config.width}, lr {run.config.optimizer.learningRate}
+                  {run.config.preset} {run.config.height}x{run.config.width}
                 </td>
-                <td>
+                <td data-testid="run-optimizer">
+                  {run.config.optimizer.name}, lr {run.config.optimizer.learningRate}
+                </td>
+                <td data-testid="run-batch">{run.config.batchSize}</td>
+                <td data-testid="run-epochs">
                   {run.history.length} / {run.config.epochs}
                 </td>
                 <td>{run.best ? run.best.dice.toFixed(4) : '—'}</td>
@@ -79,12 +96,26 @@ export function RunsPanel() {
       )}
       {compared.length > 0 && (
         <figure className="chart-card" data-testid="compare-chart">
-          <figcaption>Validation Dice of the selected runs</figcaption>
+          <figcaption className="row spread">
+            <span>
+              {metric.label[0].toUpperCase() + metric.label.slice(1)} of the selected runs
+            </span>
+            <label className="inline">
+              metric
+              <select value={metricKey} onChange={(e) => setMetricKey(e.target.value as CompareKey)} data-testid="compare-metric">
+                {COMPARE_METRICS.map((m) => (
+                  <option key={m.key} value={m.key}>
+                    {m.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </figcaption>
           <ResponsiveContainer width="100%" height={200}>
             <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
               <CartesianGrid stroke="#e2e8f0" />
               <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-              <YAxis domain={[0, 1]} width={44} tickFormatter={(v: number) => v.toFixed(2)} />
+              <YAxis domain={metric.bounded ? [0, 1] : ['auto', 'auto']} width={52} tickFormatter={(v: number) => v.toPrecision(2)} />
               <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(e) => `epoch ${e}`} />
               <Legend />
               {compared.map((run, i) => (

@@ -11,6 +11,12 @@ export function cutout(rgba: Uint8ClampedArray, probabilities: Uint8Array, thres
   return out;
 }
 
+/** The thresholded mask, 255 car and 0 background: exactly the cut-out's alpha channel. */
+export function maskOf(probabilities: Uint8Array, threshold: number): Uint8Array {
+  const limit = threshold * 255;
+  return probabilities.map((p) => (p > limit ? 255 : 0));
+}
+
 /** Share of pixels predicted as car. */
 export function carFraction(probabilities: Uint8Array, threshold: number): number {
   const limit = threshold * 255;

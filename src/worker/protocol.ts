@@ -113,6 +113,8 @@ export interface Thumbnail {
 export interface SplitPart {
   pairs: number;
   groups: string[];
+  /** Pair names in split order (sent for test only, so the page can offer them for inference). */
+  names?: string[];
 }
 
 export interface SplitSummary {
