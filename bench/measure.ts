@@ -145,6 +145,9 @@ export interface MemoryFigure {
   last: { numTensors: number; numBytes: number };
   tensorGrowth: number;
   byteGrowth: number;
+  /** tf.memory().numTensors at the end of step 10 and of step 200 (null when the run stopped short). */
+  tensorsAtStep10: number | null;
+  tensorsAtStep200: number | null;
   /** Growth from the first step of the second epoch on (after the first checkpoint is held). */
   steadyTensorGrowth: number;
   steadyByteGrowth: number;
@@ -185,6 +188,8 @@ export async function measureMemory(dir: string, backend: BackendName, combo: Co
       last: { numTensors: last.numTensors, numBytes: last.numBytes },
       tensorGrowth: last.numTensors - first.numTensors,
       byteGrowth: last.numBytes - first.numBytes,
+      tensorsAtStep10: seen.find((s) => s.step === 10)?.numTensors ?? null,
+      tensorsAtStep200: seen.find((s) => s.step === 200)?.numTensors ?? null,
       steadyTensorGrowth: last.numTensors - steady.numTensors,
       steadyByteGrowth: last.numBytes - steady.numBytes,
       epochs: last.epoch + 1,

@@ -44,8 +44,8 @@ export function renderReport(report: BenchReport): string {
     const m = report.memory;
     parts.push(
       table(
-        ['memory run', 'steps', 'epochs', 'tensors first -> last', 'tensor growth', 'byte growth', 'growth after epoch 1 (tensors / bytes)', 'longest task ms'],
-        [[`${m.preset} ${size(m.size)} ${m.backend}`, String(m.steps), String(m.epochs), `${m.first.numTensors} -> ${m.last.numTensors}`, String(m.tensorGrowth), String(m.byteGrowth), `${m.steadyTensorGrowth} / ${m.steadyByteGrowth}`, task(m.longestTaskMs)]],
+        ['memory run', 'steps', 'epochs', 'tensors first -> last', 'tensors at step 10 -> 200', 'tensor growth', 'byte growth', 'growth after epoch 1 (tensors / bytes)', 'longest task ms'],
+        [[`${m.preset} ${size(m.size)} ${m.backend}`, String(m.steps), String(m.epochs), `${m.first.numTensors} -> ${m.last.numTensors}`, `${m.tensorsAtStep10 ?? '-'} -> ${m.tensorsAtStep200 ?? '-'}`, String(m.tensorGrowth), String(m.byteGrowth), `${m.steadyTensorGrowth} / ${m.steadyByteGrowth}`, task(m.longestTaskMs)]],
       ),
     );
   }
