@@ -15,7 +15,7 @@ import { registerWasmTrainingKernels } from './wasm-training';
 
 // Issue 7: "a training run on wasm reaches the same quality as on cpu". `tiny` learns the seeded
 // ellipse problem from the same initial weights, in the same batch order, on each backend; the
-// cpu run takes ~10 s here on a quiet core (~20 s with the other core busy), wasm ~2 s.
+// cpu run took 15-40 s here (2 cores, shared with other test runs), wasm 2-4 s.
 const [H, W] = [32, 32];
 const BATCH = 4;
 const EPOCHS = 16; // 48 steps
