@@ -34,9 +34,23 @@ async function shownHistory(page: Page) {
 
 test('start, pause, change the learning rate, resume, stop: the new rate is the one the optimizer uses', async ({ page }) => {
   await openWithSample(page);
+  // Notes the first moment the status gives a time left, and how many epochs had ended by then.
+  await page.evaluate(() => {
+    const status = document.querySelector('[data-testid="train-status"]')!;
+    const observer = new MutationObserver(() => {
+      if (!status.hasAttribute('data-eta-seconds')) return;
+      (window as unknown as { firstEta: unknown }).firstEta = { epochs: status.getAttribute('data-epochs'), eta: Number(status.getAttribute('data-eta-seconds')) };
+      observer.disconnect();
+    });
+    observer.observe(status, { attributes: true });
+  });
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
   await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
-  // Speed and time left, measured from the steps as they arrive.
+  // Speed and time left, measured from the steps as they arrive: the time left shows before the first epoch ends.
+  await expect.poll(() => page.evaluate(() => (window as unknown as { firstEta?: { epochs: string; eta: number } }).firstEta)).toBeDefined();
+  const firstEta = await page.evaluate(() => (window as unknown as { firstEta: { epochs: string; eta: number } }).firstEta);
+  expect(firstEta.epochs).toBe('');
+  expect(firstEta.eta).toBeGreaterThan(0);
   await expect(page.getByTestId('train-status')).toContainText(/\d img\/s, about \d+ (s|min) left/);
   expect(Number(await page.getByTestId('train-status').getAttribute('data-images-per-second'))).toBeGreaterThan(0);
 
