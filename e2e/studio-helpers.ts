@@ -114,6 +114,19 @@ export async function expectKeyboardReaches(page: Page, name: string, limit = 20
 
 /** The page fits the viewport's width: no horizontal scrollbar. */
 export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement!.scrollWidth, innerWidth: window.innerWidth }));
-  expect(scrollWidth, `page is ${scrollWidth} px wide in a ${innerWidth} px window`).toBeLessThanOrEqual(innerWidth);
+  const { scrollWidth, innerWidth, culprits } = await page.evaluate(() => ({
+    scrollWidth: document.scrollingElement!.scrollWidth,
+    innerWidth: window.innerWidth,
+    // The elements sticking out on the right, innermost first, to say what to fix.
+    culprits: Array.from(document.querySelectorAll('body *'))
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+      // Inside a scrolling (or clipping) box, sticking out is that box's business, not the page's.
+      .filter((el) => {
+        for (let up = el.parentElement; up; up = up.parentElement) if (getComputedStyle(up).overflowX !== 'visible') return false;
+        return true;
+      })
+      .slice(0, 5)
+      .map((el) => `${el.outerHTML.slice(0, 100)} (right ${el.getBoundingClientRect().right.toFixed(0)})`),
+  }));
+  expect(scrollWidth, `page is ${scrollWidth} px wide in a ${innerWidth} px window: ${culprits.join('; ')}`).toBeLessThanOrEqual(innerWidth);
 }

@@ -41,58 +41,61 @@ export function RunsPanel() {
       {runs.length === 0 ? (
         <p className="muted">No saved runs yet. Runs, their curves and checkpoints are saved here as they train.</p>
       ) : (
-        <table className="runs">
-          <thead>
-            <tr>
-              <th scope="col">compare</th>
-              <th scope="col">run</th>
-              <th scope="col">model</th>
-              <th scope="col">optimizer</th>
-              <th scope="col">batch</th>
-              <th scope="col">epochs</th>
-              <th scope="col">best val Dice</th>
-              <th scope="col">test Dice</th>
-              <th scope="col">status</th>
-              <th scope="col" />
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((run) => (
-              <tr key={run.id} data-testid="run-row">
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`compare ${run.name}`}
-                    checked={selected.includes(run.id)}
-                    onChange={(e) => setSelected(e.target.checked ? [...selected, run.id] : selected.filter((id) => id !== run.id))}
-                  />
-                </td>
-                <td>{run.name}</td>
-                <td>
-                  {run.config.preset} {run.config.height}x{run.config.width}
-                </td>
-                <td data-testid="run-optimizer">
-                  {run.config.optimizer.name}, lr {run.config.optimizer.learningRate}
-                </td>
-                <td data-testid="run-batch">{run.config.batchSize}</td>
-                <td data-testid="run-epochs">
-                  {run.history.length} / {run.config.epochs}
-                </td>
-                <td>{run.best ? run.best.dice.toFixed(4) : '—'}</td>
-                <td>{run.test ? run.test.dice.toFixed(4) : '—'}</td>
-                <td title={run.message ?? undefined}>{run.status}</td>
-                <td className="actions">
-                  <button type="button" disabled={live || run.history.length >= run.config.epochs} onClick={() => resumeRun(run.id)}>
-                    Resume
-                  </button>
-                  <button type="button" disabled={live} onClick={() => deleteRun(run.id)} aria-label={`delete ${run.name}`}>
-                    Delete
-                  </button>
-                </td>
+        // A narrow window scrolls the table, not the page.
+        <div className="table-scroll">
+          <table className="runs">
+            <thead>
+              <tr>
+                <th scope="col">compare</th>
+                <th scope="col">run</th>
+                <th scope="col">model</th>
+                <th scope="col">optimizer</th>
+                <th scope="col">batch</th>
+                <th scope="col">epochs</th>
+                <th scope="col">best val Dice</th>
+                <th scope="col">test Dice</th>
+                <th scope="col">status</th>
+                <th scope="col" />
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.id} data-testid="run-row">
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`compare ${run.name}`}
+                      checked={selected.includes(run.id)}
+                      onChange={(e) => setSelected(e.target.checked ? [...selected, run.id] : selected.filter((id) => id !== run.id))}
+                    />
+                  </td>
+                  <td>{run.name}</td>
+                  <td>
+                    {run.config.preset} {run.config.height}x{run.config.width}
+                  </td>
+                  <td data-testid="run-optimizer">
+                    {run.config.optimizer.name}, lr {run.config.optimizer.learningRate}
+                  </td>
+                  <td data-testid="run-batch">{run.config.batchSize}</td>
+                  <td data-testid="run-epochs">
+                    {run.history.length} / {run.config.epochs}
+                  </td>
+                  <td>{run.best ? run.best.dice.toFixed(4) : '—'}</td>
+                  <td>{run.test ? run.test.dice.toFixed(4) : '—'}</td>
+                  <td title={run.message ?? undefined}>{run.status}</td>
+                  <td className="actions">
+                    <button type="button" disabled={live || run.history.length >= run.config.epochs} onClick={() => resumeRun(run.id)}>
+                      Resume
+                    </button>
+                    <button type="button" disabled={live} onClick={() => deleteRun(run.id)} aria-label={`delete ${run.name}`}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {compared.length > 0 && (
         <figure className="chart-card" data-testid="compare-chart">
