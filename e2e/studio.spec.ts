@@ -37,7 +37,6 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(page.getByText('Your photos never leave this machine')).toBeVisible();
   await page.getByRole('button', { name: 'Use sample dataset' }).click();
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });
-  await shot('Dataset');
 
   // The long-task check must be able to fail: one deliberate 80 ms busy loop on the main thread is
   // seen as a task over the 50 ms limit (Chromium reports it coarsened, ~70 ms here).
@@ -87,8 +86,6 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect.poll(() => yTicks(page, 'chart-step-loss')).not.toEqual(linearTicks);
   await page.getByLabel('log-scale loss').uncheck();
   await expect.poll(() => yTicks(page, 'chart-step-loss')).toEqual(linearTicks);
-  await shot('Training');
-  await shot('Curves');
 
   // Drag across the step-loss chart to zoom into those steps; the button shows the range and resets it.
   const surface = page.getByTestId('chart-step-loss').locator('.recharts-surface');
@@ -146,7 +143,6 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await page.getByTestId('threshold-slider').fill('0.95');
   await expect(page.getByTestId('overlay-dice').first()).not.toHaveText(diceBefore);
   await page.getByTestId('threshold-slider').fill('0.5');
-  await shot('Predictions on tracked validation images');
   await expect(page.getByTestId('test-row')).toHaveCount(16);
   // Worst first: Dice ascending; the Dice header turns it around.
   const ascending = await diceColumn(page);
@@ -159,7 +155,6 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   expect(await diceColumn(page)).toEqual([...ascending].sort((a, b) => b - a));
   await diceHeader.getByRole('button').click();
   expect(await diceColumn(page)).toEqual(ascending);
-  await shot('Test results');
 
   // A test row opens its overlay: the worker predicts that image again with the same model, so the
   // dialog's Dice (from the Uint8 map at threshold 0.5) matches the table's (from logits) within 0.01.
@@ -207,7 +202,6 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
 
   // Inference: cut-outs, composites, drops and the test picker (studio-inference.ts).
   await cutCarsOut(page);
-  await shot('Cut cars out of new photos');
 
   // A second, shorter run; the runs table shows each run's config, and the two runs' curves overlay.
   await page.getByLabel('Epochs', { exact: true }).fill('2');
@@ -237,6 +231,8 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expectLabelledControls(page);
   await expectKeyboardReaches(page, 'Delete', 400); // in the runs table, the last panel
 
+  // A screenshot of every panel, all populated (look at them), without the keyboard's focus ring.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   for (const name of ['Engine', 'Quick check: train a tiny TransUNet', 'Dataset', 'Training', 'Curves', 'Predictions on tracked validation images', 'Test results', 'Cut cars out of new photos', 'Settings', 'Runs in this browser']) await shot(name);
   await expectNoHorizontalOverflow(page);
   await page.screenshot({ path: testInfo.outputPath('studio-1280x800.png'), fullPage: true });
