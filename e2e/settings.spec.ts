@@ -31,6 +31,11 @@ test('settings survive a reload (localStorage) and a shared link opens with its 
   await expect(page.getByTestId('backend-name')).toHaveText('cpu');
   expect(Object.fromEntries(query(page))).toMatchObject({ backend: 'cpu', threads: '2', lr: '0.01' });
   await expect(page.getByLabel('wasm threads')).toHaveValue('2');
+  // Another edit keeps threads=2 in the link (it used to drop it).
+  await page.getByLabel('Momentum').fill('0.8');
+  await page.getByLabel('Momentum').press('Enter');
+  await expect.poll(() => query(page).get('mom')).toBe('0.8');
+  expect(Object.fromEntries(query(page))).toMatchObject({ backend: 'cpu', threads: '2', lr: '0.01' });
 
   // A bare address: everything comes back from localStorage.
   await page.goto('/');
