@@ -3,6 +3,7 @@ import { formatBytes } from '../format';
 import { isRunLive } from '../store/events';
 import { TRAINING_SIZES } from '../store/settings';
 import { cancelLoading, loadDataset, loadSettingsOf, reloadDataset, setSetting, useStudio } from '../store/studio';
+import type { IngestProgress } from '../data/ingest';
 import type { SourceEntry } from '../worker/protocol';
 import { describeSources, fetchSample, filesFromList } from './files';
 import { SkippedList } from './SkippedList';
@@ -135,11 +136,9 @@ export function DatasetPanel() {
       {fetchError && <p className="error" role="alert">{fetchError}</p>}
       {loading && (
         <div className="progress" role="status" aria-live="polite" data-testid="ingest-progress">
-          <progress max={progress?.total ?? 1} value={progress?.done ?? 0} />
+          <progress max={progress?.filesTotal ?? progress?.total ?? 1} value={progress?.filesDone ?? progress?.done ?? 0} />
           <span>
-            {progress
-              ? `${progress.done} / ${progress.total} pairs, ${progress.pairsPerSecond.toFixed(0)} pairs/s, about ${Math.ceil(progress.etaSeconds)} s left`
-              : `Reading ${dataset.source}...`}
+            {progress ? ingestProgressText(progress) : `Reading ${dataset.source}...`}
           </span>
           <button type="button" onClick={cancelLoading}>
             Cancel
@@ -188,4 +187,12 @@ export function DatasetPanel() {
       />
     </section>
   );
+}
+
+/** "files done / all files, pairs/s, time left"; pairs when an older worker sends no file counts. */
+function ingestProgressText(progress: IngestProgress): string {
+  const rate = `${progress.pairsPerSecond.toFixed(0)} pairs/s, about ${Math.ceil(progress.etaSeconds)} s left`;
+  return progress.filesTotal === undefined
+    ? `${progress.done} / ${progress.total} pairs, ${rate}`
+    : `${progress.filesDone ?? 0} / ${progress.filesTotal} files, ${rate}`;
 }

@@ -156,7 +156,13 @@ export function OverlayPanel() {
             Refresh now
           </button>
           <span className="muted" role="status">
-            {pending && live ? 'Requested: drawn after the current step.' : live ? '' : 'Available while a run is live.'}
+            {pending && live
+              ? phase === 'paused'
+                ? 'Requested: drawing now (the run stays paused).'
+                : 'Requested: drawn after the current step.'
+              : live
+                ? ''
+                : 'Available while a run is live.'}
           </span>
         </div>
       </div>
