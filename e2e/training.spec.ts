@@ -82,6 +82,8 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
   await expect(page.getByTestId('train-status')).toContainText('epoch 4 / 4');
+  const trainedValDice = (await page.getByTestId('train-status').getAttribute('data-val-dice'))!.split(',');
+  expect(trainedValDice).toHaveLength(4);
   await expect(page.getByTestId('chart-step-loss').locator('.recharts-line-curve')).toHaveCount(1);
   await expect(page.getByTestId('test-results')).toBeVisible();
 
@@ -94,7 +96,7 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await page.getByTestId('import-input').setInputFiles({ name: 'model.zip', mimeType: 'application/zip', buffer: zip });
   await expect(page.getByTestId('imported')).toContainText('Imported a model for 32x48 images (72,813 parameters)');
   // Its run.json comes back as a run in the list, with its history (resumable when epochs are left).
-  await expect(page.getByTestId('imported')).toContainText('Its run, 4 of 4 epochs, is in the runs list');
+  await expect(page.getByTestId('imported')).toContainText('Its run, 4 of 4 epochs, is in the runs list: continue it to train more epochs.');
   await expect(page.getByTestId('run-row').filter({ hasText: '(imported)' })).toContainText('4 / 4');
 
   await page.getByRole('button', { name: TEST_IMAGES_BUTTON }).click();
@@ -116,6 +118,17 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   console.log(`first step loss: fresh ${freshFirstLoss.toFixed(4)}, fine-tuned ${fineTunedFirstLoss.toFixed(4)}`);
   expect(fineTunedFirstLoss).toBeLessThan(freshFirstLoss * 0.8);
   await page.getByTestId('run-panel').getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'stopped', { timeout: 60_000 });
+
+  // The imported run finished its 4 epochs: "Continue" trains more on top of its history.
+  await page.getByTestId('more-epochs').fill('1');
+  const importedRow = page.getByTestId('run-row').filter({ hasText: '(imported)' });
+  await importedRow.getByRole('button', { name: 'Continue +1' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-epochs', '1,2,3,4,5');
+  const continuedValDice = (await page.getByTestId('train-status').getAttribute('data-val-dice'))!.split(',');
+  expect(continuedValDice.slice(0, 4)).toEqual(trainedValDice);
+  await expect(importedRow).toContainText('5 / 5');
 });
 
 test('a forced NaN (a huge learning rate) pauses the run with the message and keeps the last good checkpoint', async ({ page }) => {

@@ -175,8 +175,9 @@ export function listRuns(): void {
   trainer().send({ type: 'runs-list' });
 }
 
-export function resumeRun(runId: string): void {
-  trainer().send({ type: 'run-resume', runId });
+/** Resume a stopped run where it stopped; `moreEpochs` extends a finished one. */
+export function resumeRun(runId: string, moreEpochs?: number): void {
+  trainer().send({ type: 'run-resume', runId, moreEpochs });
   useStudio.setState((state) => ({ ...state, training: { ...state.training, phase: 'starting', message: 'Loading the checkpoint...' } }));
 }
 

@@ -21,6 +21,7 @@ export function RunsPanel() {
   const engineReady = useStudio((s) => s.engine.phase === 'ready');
   const [selected, setSelected] = useState<string[]>([]);
   const [metricKey, setMetricKey] = useState<CompareKey>('dice');
+  const [moreEpochs, setMoreEpochs] = useState(2);
   const metric = COMPARE_METRICS.find((m) => m.key === metricKey)!;
   const live = isRunLive(phase);
 
@@ -43,6 +44,17 @@ export function RunsPanel() {
       ) : (
         // A narrow window scrolls the table, not the page.
         <div className="table-scroll">
+          <label className="more-epochs">
+            Epochs to add when continuing a finished run{' '}
+            <input
+              type="number"
+              min={1}
+              max={1000}
+              value={moreEpochs}
+              data-testid="more-epochs"
+              onChange={(e) => setMoreEpochs(Math.min(1000, Math.max(1, Math.round(Number(e.target.value)) || 1)))}
+            />
+          </label>
           <table className="runs">
             <thead>
               <tr>
@@ -84,9 +96,15 @@ export function RunsPanel() {
                   <td>{run.test ? run.test.dice.toFixed(4) : '—'}</td>
                   <td title={run.message ?? undefined}>{run.status}</td>
                   <td className="actions">
-                    <button type="button" disabled={live || run.history.length >= run.config.epochs} onClick={() => resumeRun(run.id)}>
-                      Resume
-                    </button>
+                    {run.history.length >= run.config.epochs ? (
+                      <button type="button" disabled={live} onClick={() => resumeRun(run.id, moreEpochs)}>
+                        Continue +{moreEpochs}
+                      </button>
+                    ) : (
+                      <button type="button" disabled={live} onClick={() => resumeRun(run.id)}>
+                        Resume
+                      </button>
+                    )}
                     <button type="button" disabled={live} onClick={() => deleteRun(run.id)} aria-label={`delete ${run.name}`}>
                       Delete
                     </button>

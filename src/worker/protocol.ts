@@ -58,7 +58,8 @@ export type Request =
   | { type: 'export'; id: number; which?: 'latest' | 'best' }
   | { type: 'import'; id: number; files: Array<{ name: string; bytes: ArrayBuffer }> }
   | { type: 'runs-list'; id: number }
-  | { type: 'run-resume'; id: number; runId: string }
+  // moreEpochs: a finished run trains that many epochs past its last one.
+  | { type: 'run-resume'; id: number; runId: string; moreEpochs?: number }
   | { type: 'run-delete'; id: number; runId: string }
   | PredictRequest;
 

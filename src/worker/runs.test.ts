@@ -147,6 +147,26 @@ describe('RunManager', () => {
     expect((await savedRun(runId, 'done')).run.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
   });
 
+  it('a finished run continues for more epochs on top of its history and checkpoint', async () => {
+    const { manager, of, status } = harness();
+    await manager.start(1, CONFIG, 'short');
+    await until(() => status().includes('done'), 'the first run to finish', 120_000);
+    const runId = of('run-status').find((e) => e.status === 'done')!.runId;
+    const first = await savedRun(runId, 'done');
+    const firstHistory = first.run.history.map((e) => e.dice);
+    expect(firstHistory).toHaveLength(2);
+
+    await manager.resume(2, runId, 2);
+    expect(of('run-started')[1].resumed).toBe(true);
+    await until(() => status().filter((s) => s === 'done').length === 2, 'the continued run to finish', 120_000);
+    // 18 training pairs at batch 6: 3 steps an epoch, so epochs 3-4 are steps 7-12.
+    expect(of('train-step').filter((e) => e.id === 2).map((e) => e.step)).toEqual([7, 8, 9, 10, 11, 12]);
+    const continued = await savedRun(runId, 'done');
+    expect(continued.run.config.epochs).toBe(4);
+    expect(continued.run.history.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    expect(continued.run.history.slice(0, 2).map((e) => e.dice)).toEqual(firstHistory);
+  });
+
   it('a lost GPU device fails the run at once with a message, even while a step hangs', async () => {
     let loseDevice: (message: string) => void = () => undefined;
     const { manager, of, status } = harness((onLost) => ((loseDevice = onLost), true));

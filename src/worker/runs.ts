@@ -122,7 +122,7 @@ export class RunManager {
     return run.dataset;
   }
 
-  async resume(id: number, runId: string): Promise<void> {
+  async resume(id: number, runId: string, moreEpochs = 0): Promise<void> {
     if (this.active) throw new Error('A run is already going: stop it before resuming another.');
     const db = await this.db(id);
     if (!db) throw new Error('Browser storage is not available, so there is no saved run to resume.');
@@ -142,6 +142,7 @@ export class RunManager {
     }
     // Live changes made after the checkpoint (and in records saved before the config followed them) count.
     run.config = withChanges(run.config, run.changes);
+    if (moreEpochs > 0) run.config = { ...run.config, epochs: run.history.length + moreEpochs };
     const progress: Progress = { ...stored.progress, learningRate: run.config.optimizer.learningRate };
     const model = buildPreset(run.config.preset, modelOverrides(run.config));
     await restoreWeights(model, stored.checkpoint);
@@ -258,7 +259,7 @@ export class RunManager {
     if (result.run != null) {
       const restored = importedRun(result.run, model, Date.now());
       const saved = restored.ok && (await this.save(id, (db) => saveImportedRun(db, model, restored)));
-      if (restored.ok && saved) note = ` Its run, ${restored.run.history.length} of ${restored.run.config.epochs} epochs, is in the runs list: resume it to continue training.`;
+      if (restored.ok && saved) note = ` Its run, ${restored.run.history.length} of ${restored.run.config.epochs} epochs, is in the runs list: ${restored.run.history.length < restored.run.config.epochs ? 'resume it to continue training' : 'continue it to train more epochs'}.`;
       if (!restored.ok) note = ` Its ${restored.reason}, so it is not in the runs list.`;
       if (saved) await this.list(id);
     }

@@ -104,7 +104,7 @@ async function handle(request: Request): Promise<void> {
     case 'runs-list':
       return runs.list(request.id);
     case 'run-resume':
-      return runs.resume(request.id, request.runId);
+      return runs.resume(request.id, request.runId, request.moreEpochs);
     case 'run-delete':
       return runs.remove(request.id, request.runId);
     case 'predict':
