@@ -144,3 +144,8 @@ function explain(preference: BackendPreference, backend: BackendName, adapter: A
   if (backend === 'webgpu') return adapter?.isFallbackAdapter ? 'webgpu (software adapter; WebGL unavailable)' : 'webgpu: hardware adapter found';
   return skipped.length ? `${backend}: ${skipped.map((s) => `${s.backend} skipped (${s.reason})`).join('; ')}` : backend;
 }
+
+/** What the first, slow steps are doing: GPU backends compile shaders; the others only warm up. */
+export function warmUpMessage(backend: string = tf.getBackend()): string {
+  return backend === 'webgl' || backend === 'webgpu' ? 'Compiling shaders: the first steps are slow' : 'Warming up: the first steps are slower';
+}

@@ -3,7 +3,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
 import { configureWasm, wasmThreadsInUse } from '../ml/kernels/wasm-setup';
-import { selectBackend } from '../ml/backend';
+import { selectBackend, warmUpMessage } from '../ml/backend';
 import { buildPreset, countTrainableParams } from '../ml/model';
 import { DEFAULT_LOSS } from '../ml/loss';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
@@ -37,7 +37,7 @@ async function demoTrain(request: DemoTrainRequest): Promise<void> {
   const data = loaded ? subset(loaded.result.set, loaded.indices.train) : ellipseDataset(Math.max(batchSize * 4, 8), height, width, seed);
   if (data.count === 0) throw new Error('The train split is empty: load more pairs or change the split.');
   try {
-    post({ type: 'progress', id, phase: 'compiling', message: 'Compiling shaders (the first step is slow)...' });
+    post({ type: 'progress', id, phase: 'compiling', message: `${warmUpMessage()}...` });
     const reports = await runSteps(model, optimizer, {
       steps,
       loss: DEFAULT_LOSS,

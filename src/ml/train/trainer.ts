@@ -9,6 +9,7 @@ import { chunk, epochOrder, makeBatch, sequentialBatches } from '../../data/batc
 import { hashString } from '../../data/random';
 import { captureCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../io/checkpoint';
 import { withLiveSetting, type EpochRecord, type LiveSettings, type TrainConfig } from './config';
+import { warmUpMessage } from '../backend';
 import { evaluate } from './evaluate';
 import { getLearningRate, setLearningRate } from './optimizer';
 import { predictProbabilities } from './predict';
@@ -139,7 +140,7 @@ export class Trainer {
     const stepMs: number[] = [];
 
     // After a NaN the run waits paused, and its message must stay on screen.
-    if (!this.control.paused) this.setStatus('compiling', 'Compiling shaders: the first steps are slow');
+    if (!this.control.paused) this.setStatus('compiling', warmUpMessage());
     while (this.progress.epoch < this.config.epochs) {
       const epoch = this.progress.epoch;
       const epochStarted = performance.now();
