@@ -7,7 +7,7 @@ import { canvasesFingerprint, canvasVariance, expectKeyboardReaches, expectLabel
 // The flow checks that no main-thread task passes 50 ms while training. On a 2-core machine where the
 // worker trains on one core, a recharts redraw or React render reached 52-65 ms in about 1 run of 5
 // (the others saw none); the limit stays, and a run must pass whole, but one such spike gets another
-// try. A page that is slow every time still fails. Canvas charts would remove the spikes (README notes).
+// try. A page that is slow every time still fails. Canvas charts would remove the spikes (BENCHMARKS.md).
 test.describe.configure({ retries: 2 });
 
 declare global {
