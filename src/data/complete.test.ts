@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { checkComplete, checkGifComplete, checkJpegComplete, GIF_CUT_SHORT, GIF_NO_IMAGE, JPEG_NO_EOI, JPEG_NO_SCAN } from './complete';
 import { encodeJpeg, encodeMaskGif } from './encode';
 
-const concat = (...parts: ArrayLike<number>[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
+const concat = (...parts: ArrayLike<number>[]) => new Uint8Array(tf.io.CompositeArrayBuffer.join(parts.map((part) => Uint8Array.from(part).buffer)));
 
 /** A 48x32 photo with edges and noise, so its entropy-coded data is long and holds stuffed FF 00 bytes. */
 function photo(width = 48, height = 32): Uint8Array {

@@ -145,8 +145,14 @@ export class RunManager {
     if (moreEpochs > 0) run.config = { ...run.config, epochs: run.history.length + moreEpochs };
     const progress: Progress = { ...stored.progress, learningRate: run.config.optimizer.learningRate };
     const model = buildPreset(run.config.preset, modelOverrides(run.config));
-    await restoreWeights(model, stored.checkpoint);
-    const optimizer = (await restoreOptimizer(stored.checkpoint, model)) ?? createOptimizer(run.config.optimizer);
+    let optimizer: tf.Optimizer;
+    try {
+      await restoreWeights(model, stored.checkpoint);
+      optimizer = (await restoreOptimizer(stored.checkpoint, model)) ?? createOptimizer(run.config.optimizer);
+    } catch (error) {
+      model.dispose(); // a checkpoint that does not fit leaves no model behind
+      throw error;
+    }
     run.status = 'running';
     this.launch(id, model, optimizer, run, loaded!, progress);
   }
