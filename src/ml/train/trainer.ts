@@ -170,6 +170,9 @@ export class Trainer {
 
       this.setStatus('evaluating', `Evaluating epoch ${epoch + 1}`);
       const val = await evaluate(this.model, sequentialBatches(this.data.val, this.config.batchSize), this.config.loss, this.config.threshold);
+      // Weights can turn NaN in an epoch's last update with every step loss finite: such an epoch
+      // must not become the "last good" checkpoint, or a resume would restore the NaN.
+      if (!Number.isFinite(val.loss)) return this.guardNaN(val.loss, this.rateForStep(this.progress.step));
       const seconds = (performance.now() - epochStarted) / 1000;
       const record: EpochRecord = {
         epoch: epoch + 1,
