@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+import { CHROMIUM_PATH as CHROMIUM } from '../src/cli/chromium';
 
 if (!existsSync(CHROMIUM)) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
 import type { ForwardedEvent, StudioCliApi } from './api';
 
-import { CHROMIUM_ARGS } from './chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 
 export { CHROMIUM_ARGS };
 
@@ -75,9 +75,8 @@ export interface OpenOptions {
 }
 
 export async function openStudio(options: OpenOptions = {}): Promise<Studio> {
-  const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium not found at ${chromiumPath}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH.`);
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH.`);
   }
   mkdirSync(CACHE, { recursive: true });
   const outDir = options.reuseBuild && existsSync(path.join(OUT_DIR, '.stamp')) ? OUT_DIR : await ensureBuilt(options.log);
@@ -93,7 +92,7 @@ export async function openStudio(options: OpenOptions = {}): Promise<Studio> {
     if (!address || typeof address === 'string') throw new Error('The preview server did not report a port.');
     const url = `http://127.0.0.1:${address.port}/cli.html`;
     // Our own signal handling closes the browser and the server together (withStudio).
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -130,13 +129,12 @@ export async function openStudio(options: OpenOptions = {}): Promise<Studio> {
  * line is the Chromium we launched is it.
  */
 function browserProcessPid(): number | null {
-  const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   let found: { pid: number; start: number } | null = null;
   for (const { pid, parent, start } of processTable()) {
     if (parent !== process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
-      if ((cmd === chromiumPath || cmd.includes('chrom')) && (!found || start > found.start)) found = { pid, start };
+      if ((cmd === CHROMIUM_PATH || cmd.includes('chrom')) && (!found || start > found.start)) found = { pid, start };
     } catch {
       // it ended while we looked
     }
