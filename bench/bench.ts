@@ -9,7 +9,8 @@ import { chromium } from '@playwright/test';
 import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchArgs } from '../src/cli/args';
 import { writeJson } from '../src/cli/files';
 import { runMain } from '../src/cli/main';
-import { ensureBuilt } from '../src/cli/studio';
+import { ensureBuilt } from '../src/cli/headlessStudio';
+import { CHROMIUM_PATH } from '../src/cli/chromium';
 import { CARVANA_SAMPLE, generatedLarge, trainingSubset } from './data';
 import { BATCH, engineLabel, measureIngest, measureMemory, measureTraining, type BackendStart, type Combo, type IngestFigure, type InferenceFigure, type MemoryFigure, type TrainFigure } from './measure';
 import { runPeer, type PeerResult } from './peer';
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.backends.length === 0) throw new UsageError(BENCH_USAGE);
   await ensureBuilt(log);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox'] });
   const chromiumVersion = `Chromium ${browser.version()}`;
   await browser.close();
   const cpuList = cpus();

@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeSample } from '../scripts/sample';
-import { ROOT } from '../src/cli/studio';
+import { ROOT } from '../src/cli/headlessStudio';
 
 const CACHE = path.join(ROOT, 'node_modules/.cache/studio-cli');
 export const CARVANA_SAMPLE = path.resolve(ROOT, '../shared/data/carvana512-sample');

@@ -8,7 +8,7 @@ import type { TrainConfig } from '../src/ml/train/config';
 import { DEFAULT_SETTINGS, settingsToConfig } from '../src/store/settings';
 import type { ForwardedEvent } from '../src/cli/api';
 import type { BackendName } from '../src/ml/backendNames';
-import { treeRss, withStudio, type Studio } from '../src/cli/studio';
+import { treeRss, withStudio, type Studio } from '../src/cli/headlessStudio';
 
 export const BATCH = 4;
 const WARMUP_STEPS = 3;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { estimateParams } from '../src/ml/model/estimate';
 import { benchModelConfig, type BenchModel } from './models';
-import { ROOT } from '../src/cli/studio';
+import { ROOT } from '../src/cli/headlessStudio';
 import { engineLabel, type TrainFigure } from './measure';
 
 export interface TorchFigure {

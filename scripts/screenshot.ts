@@ -6,7 +6,7 @@ import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { preview } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/cli/chromium';
-import { ensureBuilt, ROOT } from '../src/cli/studio';
+import { ensureBuilt, ROOT } from '../src/cli/headlessStudio';
 
 const out = path.resolve(process.argv[2] ?? path.join(ROOT, 'docs/screenshot.png'));
 const outDir = await ensureBuilt((line) => process.stderr.write(`${line}\n`));

@@ -8,7 +8,7 @@ import { parsePredictArgs } from './args';
 import { checkDataDir, loadModelFiles, prepareOutDir, relativeTo, writeJson } from './files';
 import { runMain } from './main';
 import { ProgressLine, showIngestProgress } from './progress';
-import { withStudio } from './studio';
+import { withStudio } from './headlessStudio';
 
 /** Where the PNG of `file` goes: its path inside DIR, as .png. */
 function pngPath(dir: string, file: string): string {

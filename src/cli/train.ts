@@ -13,7 +13,7 @@ import { parseTrainArgs, UsageError, type TrainArgs } from './args';
 import { checkDataDir, prepareOutDir, relativeTo, writeExport, writeJson } from './files';
 import { runMain, RunFailure } from './main';
 import { formatDuration, ProgressLine, showIngestProgress } from './progress';
-import { withStudio } from './studio';
+import { withStudio } from './headlessStudio';
 
 const SPLIT_RATIOS = { train: 0.8, val: 0.1, test: 0.1 };
 

@@ -7,7 +7,7 @@
 import {
   endColour, isGlassHeight, mirrorColour, sideColour, sliceAt, topColour, TREAD_COLOUR, wheelFaceColour, type CarModel, type Slice,
 } from './carModel';
-import type { CameraView } from './studio';
+import type { CameraView } from './photoStudio';
 
 // Slice spacing in pixels of height. Fine, because a slice step moves the ray ~7x as far across the
 // floor at an 8 degree tilt, and coarse steps leave a saw-tooth on slanted silhouette edges.

@@ -5,7 +5,7 @@
 import { createCarModel, type CarModel } from './carModel';
 import { paintCar } from './carRaster';
 import { hashString } from './random';
-import { paintStudio, type CameraView } from './studio';
+import { paintStudio, type CameraView } from './photoStudio';
 
 export const ANGLES_PER_CAR = 16;
 
