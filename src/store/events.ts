@@ -2,11 +2,13 @@
 import type { DatasetSummary, IngestProgress } from '../data/ingest';
 import type { Skipped } from '../data/pairing';
 import type { BackendChoice } from '../ml/backend';
-import type { ConfigChange, EpochRecord } from '../ml/train/config';
+import type { ConfigChange, EpochRecord, StepRecord } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
 import type { TestResult } from '../ml/train/trainer';
 import type { OverlaySource, PredictionResult, RunStatusName, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
 import { assertNever } from '../worker/protocol';
+import { routeError } from './errors';
+import { appendStep, stepSeries, type Rollback } from './steps';
 
 export type EnginePhase = 'starting' | 'ready' | 'failed';
 export type RunPhase = 'idle' | 'building' | 'compiling' | 'training' | 'done' | 'failed';
@@ -39,7 +41,9 @@ export interface TrainingState {
   run: RunSummary | null;
   params: number | null;
   message: string;
-  steps: Array<{ step: number; loss: number; learningRate: number }>;
+  /** Strictly increasing in step: a NaN rollback drops the undone steps and adds a rollback. */
+  steps: StepRecord[];
+  rollbacks: Rollback[];
   history: EpochRecord[];
   changes: ConfigChange[];
   sources: OverlaySource[];
@@ -68,6 +72,8 @@ export interface StudioState {
   dataset: DatasetState;
   training: TrainingState;
   runs: RunSummary[];
+  /** A failed list or delete of saved runs, shown in the runs panel. */
+  runsError: string | null;
   storageError: string | null;
   imported: string | null;
   inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null };
@@ -105,6 +111,7 @@ export const initialTraining: TrainingState = {
   params: null,
   message: '',
   steps: [],
+  rollbacks: [],
   history: [],
   changes: [],
   sources: [],
@@ -134,6 +141,7 @@ export const initialState: StudioState = {
   dataset: initialDataset,
   training: initialTraining,
   runs: [],
+  runsError: null,
   storageError: null,
   imported: null,
   inference: { phase: 'idle', model: 'run', results: [], error: null },
@@ -198,7 +206,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
           run,
           params: event.params,
           message: event.resumed ? `Resumed at epoch ${run.history.length}` : 'Starting',
-          steps,
+          ...stepSeries(steps),
           history: run.history,
           changes: run.changes,
           sources: event.sources,
@@ -214,7 +222,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       });
     case 'train-step':
       return training(state, event.runId, {
-        steps: [...state.training.steps, { step: event.step, loss: event.loss, learningRate: event.learningRate }],
+        ...appendStep(state.training, { step: event.step, loss: event.loss, learningRate: event.learningRate }),
         memory: { numTensors: event.numTensors, numBytes: event.numBytes, step: event.step },
       });
     case 'epoch':
@@ -245,23 +253,11 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'imported':
       return { ...state, imported: event.message };
     case 'runs':
-      return { ...state, runs: event.runs };
+      return { ...state, runs: event.runs, runsError: null };
     case 'storage-error':
       return { ...state, storageError: event.message };
     case 'error':
-      if (event.request === 'inspect-test') return state.inspection ? { ...state, inspection: { ...state.inspection, phase: 'failed', error: event.message } } : state;
-      if (event.request === 'predict') return { ...state, inference: { ...state.inference, phase: 'idle', error: event.message } };
-      if (event.request === 'train-start' || event.request === 'run-resume' || event.request === 'train-update' || event.request === 'test-now' || event.request === 'export' || event.request === 'import') {
-        const phase = state.training.phase === 'starting' ? 'idle' : state.training.phase;
-        return { ...state, training: { ...state.training, phase, error: event.message } };
-      }
-      if (event.request === 'init' || (!event.request && state.engine.phase === 'starting')) {
-        return { ...state, engine: { ...state.engine, phase: 'failed', error: event.message } };
-      }
-      if (event.request === 'ingest' || event.request === 'split') {
-        return { ...state, dataset: { ...state.dataset, phase: event.request === 'ingest' ? 'failed' : state.dataset.phase, error: event.message } };
-      }
-      return { ...state, run: { ...state.run, phase: 'failed', error: event.message, message: event.message } };
+      return routeError(state, event);
     default:
       return assertNever(event);
   }

@@ -75,7 +75,12 @@ export function EnginePanel() {
           {engine.message ?? 'Starting the engine...'}
         </p>
       )}
-      {engine.phase === 'failed' && <p className="error" role="alert">{engine.error}</p>}
+      {/* A failed start, or a worker failure after it (no request to blame). */}
+      {engine.error && engine.phase !== 'starting' && (
+        <p className="error" role="alert" data-testid="engine-error">
+          {engine.error}
+        </p>
+      )}
       {choice && (
         <dl className="facts">
           <dt>In use</dt>

@@ -17,6 +17,7 @@ type CompareKey = (typeof COMPARE_METRICS)[number]['key'];
 /** Past runs from this browser's storage: their settings and scores, resume, delete, compare curves. */
 export function RunsPanel() {
   const runs = useStudio((s) => s.runs);
+  const runsError = useStudio((s) => s.runsError);
   const phase = useStudio((s) => s.training.phase);
   const engineReady = useStudio((s) => s.engine.phase === 'ready');
   const [selected, setSelected] = useState<string[]>([]);
@@ -39,6 +40,11 @@ export function RunsPanel() {
   return (
     <section className="panel" aria-labelledby="runs-title" data-testid="runs-panel">
       <h2 id="runs-title">Runs in this browser</h2>
+      {runsError && (
+        <p className="error" role="alert" data-testid="runs-error">
+          {runsError}
+        </p>
+      )}
       {runs.length === 0 ? (
         <p className="muted">No saved runs yet. Runs, their curves and checkpoints are saved here as they train.</p>
       ) : (
