@@ -8,6 +8,7 @@ import type { SourceEntry } from '../worker/protocol';
 import type { WorkerEvent } from '../worker/protocol';
 import { initialDataset, initialState, initialTraining, isRunLive, type StudioState } from './events';
 import { reduceEvent } from './events';
+import { createEventQueue, pageClock, type EventQueue } from './flush';
 import { crossCheck, DEFAULT_SETTINGS, parseSetting, parseSize, settingDef, settingsFromQuery, settingsToConfig, settingsToQuery, splitRatiosOf, type SettingKey, type Settings } from './settings';
 
 const STORAGE_KEY = 'carvana-studio:settings';
@@ -29,24 +30,12 @@ export const useStudio = create<StudioState & { settings: Settings; settingError
 
 let client: TrainerClient | null = null;
 const sideEffects = new Set<(event: WorkerEvent) => void>();
-// Events are applied at most once per animation frame, and at most every FLUSH_MS: a fast run
-// posts many steps between two paints, and each flush redraws the live charts.
+// At most every FLUSH_MS, in one store update: each flush redraws the live panels (flush.ts says how).
 const FLUSH_MS = 200;
-let queued: WorkerEvent[] = [];
-let frameRequested = false;
-let lastFlush = 0;
+let events: EventQueue<WorkerEvent> | null = null;
 
-function flush(): void {
-  const wait = lastFlush + FLUSH_MS - performance.now();
-  if (wait > 0) {
-    setTimeout(() => requestAnimationFrame(flush), wait);
-    return;
-  }
-  lastFlush = performance.now();
-  frameRequested = false;
-  const events = queued;
-  queued = [];
-  useStudio.setState((state) => events.reduce((s, e) => ({ ...s, ...reduceEvent(s, e) }), state));
+function applyEvents(batch: WorkerEvent[]): void {
+  useStudio.setState((state) => batch.reduce(reduceEvent, state));
 }
 
 function trainer(): TrainerClient {
@@ -54,12 +43,8 @@ function trainer(): TrainerClient {
     client = createTrainerClient();
     client.subscribe((event) => {
       sideEffects.forEach((effect) => effect(event));
-      queued.push(event);
-      if (!frameRequested) {
-        frameRequested = true;
-        if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(flush);
-        else setTimeout(flush, 16);
-      }
+      events ??= createEventQueue(applyEvents, pageClock(), FLUSH_MS);
+      events.push(event);
     });
   }
   return client;
