@@ -6,12 +6,15 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import '../../src/ml/kernels/cpu-fixes';
+import { registerCpuKernelFixes } from '../../src/ml/kernels/cpu-fixes';
 import { KERNEL_CASES } from '../../src/ml/kernels/wasm-cases';
 import { compareBackends } from '../../src/ml/kernels/wasm-compare';
 import { profileStep, timeSteps, type StepRunOptions } from '../../src/ml/kernels/wasm-bench';
 import { WASM_BINARIES, configureWasm } from '../../src/ml/kernels/wasm-setup';
 import { registerWasmTrainingKernels } from '../../src/ml/kernels/wasm-training';
+
+// The cpu backend is the reference the wasm kernels are checked against: with the studio's fixes.
+registerCpuKernelFixes();
 
 export interface WasmSetup {
   backend: string;

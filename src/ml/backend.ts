@@ -3,6 +3,7 @@
  * quietly keeps another backend) when a backend cannot start, so the result is always checked.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerCpuKernelFixes } from './kernels/cpu-fixes';
 import { registerWasmTrainingKernels } from './kernels/wasm-training';
 
 import type { BackendName, BackendPreference } from './backendNames';
@@ -66,6 +67,8 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     await tf.ready();
     // tfjs's wasm backend cannot train convolutions on its own: add the composed gradient kernels.
     if (name === 'wasm') registerWasmTrainingKernels();
+    // tfjs's cpu backend has a wrong non-square resize gradient and a very slow filter gradient.
+    if (name === 'cpu') registerCpuKernelFixes();
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

@@ -78,7 +78,8 @@ function replaceKernel(name: string, make: (original: tf.KernelConfig) => tf.Ker
 
 let applied = false;
 
-export function applyCpuKernelFixes(): void {
+/** Replaces the two kernels on the cpu backend; called where the backend is chosen (and by the test setup). */
+export function registerCpuKernelFixes(): void {
   if (applied) return;
   applied = true;
   replaceKernel('ResizeBilinearGrad', (original) => (args: KernelArgs) => {
@@ -91,4 +92,3 @@ export function applyCpuKernelFixes(): void {
   });
 }
 
-applyCpuKernelFixes();

@@ -1,7 +1,6 @@
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import './cpu-fixes';
 import { chunk, epochOrder, makeBatch, sequentialBatches } from '../../data/batches';
 import { ellipseDataset } from '../../data/shapes';
 import { DEFAULT_LOSS } from '../loss';

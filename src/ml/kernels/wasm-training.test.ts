@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import './cpu-fixes';
 import { prepareSteps, readWeights } from './wasm-bench';
 import { KERNEL_CASES } from './wasm-cases';
 import { compareBackends } from './wasm-compare';

@@ -1,6 +1,5 @@
 /** Bilinear x2 upsampling with align_corners=True, as the seed's nn.Upsample (tfjs's UpSampling2D cannot align corners). */
 import * as tf from '@tensorflow/tfjs';
-import '../kernels/cpu-fixes';
 
 export class BilinearUpsample extends tf.layers.Layer {
   static className = 'BilinearUpsample';
