@@ -4,6 +4,7 @@
  * history.csv) and report.json to OUT.
  */
 import path from 'node:path';
+import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import { estimateParams } from '../ml/model/estimate';
 import { presetConfig } from '../ml/model/presets';
 import type { TestResult } from '../ml/train/trainer';
@@ -15,7 +16,6 @@ import { runMain, RunFailure } from './main';
 import { formatDuration, ProgressLine, showIngestProgress } from './progress';
 import { withStudio } from './headlessStudio';
 
-const SPLIT_RATIOS = { train: 0.8, val: 0.1, test: 0.1 };
 
 /** Turns the worker's step and epoch events into the bar's fraction, text and ETA. */
 class TrainProgress {
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       await studio.page.setInputFiles('#data', dataDir);
       const choice = await studio.call('init', args.backend);
       line.log(`backend: ${choice.reason}${choice.adapter ? ` (WebGPU adapter: ${choice.adapter.description || choice.adapter.vendor}${choice.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}`);
-      const ingest = await studio.call('ingestFromInput', { label: `folder ${path.basename(dataDir)}`, height: args.height, width: args.width, ratios: SPLIT_RATIOS, seed: args.seed });
+      const ingest = await studio.call('ingestFromInput', { label: `folder ${path.basename(dataDir)}`, height: args.height, width: args.width, ratios: DEFAULT_SPLIT_RATIOS, seed: args.seed });
       line.end();
       const { summary, split } = ingest;
       line.log(`data: ${summary.pairs} pairs (${summary.groups} groups) from ${ingest.files} files in ${ingest.seconds.toFixed(1)} s; ${summary.skipped} files skipped; split ${split.train.pairs}/${split.val.pairs}/${split.test.pairs} pairs`);
