@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepsInRange, thin } from './chartData';
+import { MAX_STEP_POINTS, stepsInRange, thin, thinMinMax } from './chartData';
 
 const steps = Array.from({ length: 2000 }, (_, i) => ({ step: i + 1, loss: 1 / (i + 1), learningRate: 1e-3 }));
 
@@ -14,16 +14,34 @@ describe('thin', () => {
 });
 
 describe('stepsInRange', () => {
-  it('shows the whole run thinned to 600 points without a range', () => {
+  it('shows the whole run thinned to at most 300 points, first and last kept, in step order', () => {
     const shown = stepsInRange(steps, null);
-    // stride ceil(2000 / 600) = 4: steps 1, 5, ..., 1997 (500 points) plus the last, 2000.
-    expect(shown).toHaveLength(501);
+    expect(shown.length).toBeLessThanOrEqual(MAX_STEP_POINTS);
+    expect(shown.length).toBeGreaterThan(MAX_STEP_POINTS / 2);
     expect(shown[0].step).toBe(1);
     expect(shown[shown.length - 1].step).toBe(2000);
+    expect(shown.every((s, i) => i === 0 || s.step > shown[i - 1].step)).toBe(true);
   });
 
   it('zoomed, keeps every step of the range (inclusive) that thinning had hidden', () => {
     const shown = stepsInRange(steps, [101, 300]);
     expect(shown.map((s) => s.step)).toEqual(Array.from({ length: 200 }, (_, i) => 101 + i));
+  });
+});
+
+describe('thinMinMax', () => {
+  it('keeps a one-step spike and dip that even thinning would drop', () => {
+    const flat = Array.from({ length: 5000 }, (_, i) => ({ step: i + 1, loss: 0.5 }));
+    flat[2222].loss = 9; // a spike between two kept points of any stride
+    flat[3333].loss = 0.01;
+    const shown = thinMinMax(flat, (p) => p.loss);
+    expect(shown.length).toBeLessThanOrEqual(MAX_STEP_POINTS);
+    expect(Math.max(...shown.map((p) => p.loss))).toBe(9);
+    expect(Math.min(...shown.map((p) => p.loss))).toBe(0.01);
+    expect(Math.max(...thin(flat, MAX_STEP_POINTS).map((p) => p.loss))).toBe(0.5); // what the even stride drew
+  });
+
+  it('keeps short series whole', () => {
+    expect(thinMinMax([3, 1, 2], (v) => v, 10)).toEqual([3, 1, 2]);
   });
 });
