@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Batch } from '../ml/train/step';
 import {
   augmentBatch,
   cropBoxes,
@@ -10,7 +9,7 @@ import {
   NO_AUGMENT,
   type AugmentOptions,
 } from './augment';
-import { makeBatch } from './batches';
+import { makeBatch, type Batch } from './batches';
 import { ellipseDataset } from './shapes';
 
 /**

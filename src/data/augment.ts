@@ -8,7 +8,7 @@
  * backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../ml/train/step';
+import type { Batch } from './batches';
 import { createRng, randomRange } from './random';
 
 export interface AugmentOptions {

@@ -1,8 +1,15 @@
 /** Uint8 pairs -> float tensors, in a seeded order that changes every epoch. */
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../ml/train/step';
-import type { PixelSet } from './dataset';
+import { pairImage, pairMask, type Pairs } from './dataset';
 import { createRng, hashString, shuffleInPlace } from './random';
+
+/** What a training or evaluation step takes: here, so that data/ needs nothing from ml/. */
+export interface Batch {
+  /** Images, [B, H, W, 3] in [0, 1]. */
+  x: tf.Tensor4D;
+  /** Masks, [B, H, W, 1] in {0, 1}. */
+  y: tf.Tensor4D;
+}
 
 /** The order of pairs for one epoch: a permutation that depends only on (seed, epoch). */
 export function epochOrder(count: number, seed: number, epoch: number): number[] {
@@ -11,14 +18,14 @@ export function epochOrder(count: number, seed: number, epoch: number): number[]
 }
 
 /** Stacks pairs into x [B, H, W, 3] in [0, 1] and y [B, H, W, 1] in {0, 1}. */
-export function makeBatch(set: PixelSet, indices: readonly number[]): Batch {
+export function makeBatch(set: Pairs, indices: readonly number[]): Batch {
   const { height, width } = set;
   const pixels = height * width;
   const images = new Uint8Array(indices.length * pixels * 3);
   const masks = new Uint8Array(indices.length * pixels);
   indices.forEach((source, k) => {
-    images.set(set.images.subarray(source * pixels * 3, (source + 1) * pixels * 3), k * pixels * 3);
-    masks.set(set.masks.subarray(source * pixels, (source + 1) * pixels), k * pixels);
+    images.set(pairImage(set, source), k * pixels * 3);
+    masks.set(pairMask(set, source), k * pixels);
   });
   return tf.tidy(() => {
     const x = tf.div(tf.tensor4d(images, [indices.length, height, width, 3], 'int32'), 255) as tf.Tensor4D;
@@ -36,7 +43,7 @@ export function chunk(order: readonly number[], batchSize: number): number[][] {
 }
 
 /** Lazily built batches over all pairs in order (for evaluation); each is disposed by its consumer. */
-export function* sequentialBatches(set: PixelSet, batchSize: number): Generator<Batch> {
+export function* sequentialBatches(set: Pairs, batchSize: number): Generator<Batch> {
   for (const indices of chunk(Array.from({ length: set.count }, (_, i) => i), batchSize)) {
     yield makeBatch(set, indices);
   }

@@ -5,7 +5,7 @@
  */
 import { formatBytes } from '../format';
 import { checkComplete } from './complete';
-import { emptyPixelSet, pixelSetBytes, subset, type PixelSet } from './dataset';
+import { emptyPixelSet, keepPairs, pixelSetBytes, type PixelSet } from './dataset';
 import { HEADER_BYTES, readImageHeader, type ImageHeader } from './imageHeader';
 import { binariseMask } from './masks';
 import { pairFiles, type Pair, type Skipped } from './pairing';
@@ -225,7 +225,7 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
   }
   skipped.sort((a, b) => a.file.localeCompare(b.file));
   return {
-    set: loaded.length === pairs.length ? set : subset(set, loaded.map((l) => l.index)),
+    set: loaded.length === pairs.length ? set : keepPairs(set, loaded.map((l) => l.index)),
     pairs: loaded.map((l) => l.pair),
     skipped,
     notes,

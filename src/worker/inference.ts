@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { predictRgba } from '../ml/train/predict';
-import type { PixelSet } from '../data/dataset';
+import { pairImage, pairMask, type Pairs, type PixelSet } from '../data/dataset';
 import type { OverlaySource, PredictionResult } from './protocol';
 
 async function decodeFull(blob: Blob): Promise<{ rgba: Uint8ClampedArray<ArrayBuffer>; width: number; height: number; bitmap: ImageBitmap }> {
@@ -82,13 +82,7 @@ export async function predictPairs(model: tf.LayersModel, set: PixelSet, indices
 }
 
 /** The photo (RGB) and ground truth of pair `index` of a set, copied out for the page to draw. */
-export function overlaySource(set: PixelSet, index: number): OverlaySource {
-  const pixels = set.height * set.width;
-  return {
-    name: set.names[index],
-    width: set.width,
-    height: set.height,
-    rgb: set.images.slice(index * pixels * 3, (index + 1) * pixels * 3),
-    mask: set.masks.slice(index * pixels, (index + 1) * pixels),
-  };
+export function overlaySource(set: Pairs, index: number): OverlaySource {
+  // Copies of one pair: they are transferred to the page, and the set stays the worker's.
+  return { name: set.names[index], width: set.width, height: set.height, rgb: pairImage(set, index).slice(), mask: pairMask(set, index).slice() };
 }

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TRAIN_CONFIG } from '../ml/train/config';
 import {
-  datasetFingerprint,
+  isNamesFingerprint,
+  namesFingerprint,
   newRunId,
   openStudioDb,
   pickCause,
@@ -220,15 +221,17 @@ describe('ids and fingerprints', () => {
     expect(new Set(Array.from({ length: 100 }, newRunId)).size).toBe(100);
   });
 
-  it('datasetFingerprint is stable, order-free and sensitive to names and size', () => {
+  it('namesFingerprint (of records saved before content fingerprints) is stable, order-free and sensitive to names and size', () => {
     const names = ['00087a6bd4dc_01', '00087a6bd4dc_02', '02159e548029_01'];
-    const fp = datasetFingerprint(names, 128, 192);
+    const fp = namesFingerprint(names, 128, 192);
     expect(fp).toMatch(/^[0-9a-f]{16}$/);
-    expect(datasetFingerprint([...names].reverse(), 128, 192)).toBe(fp);
-    expect(datasetFingerprint(names, 192, 128)).not.toBe(fp);
-    expect(datasetFingerprint(names.slice(1), 128, 192)).not.toBe(fp);
+    expect(namesFingerprint([...names].reverse(), 128, 192)).toBe(fp);
+    expect(namesFingerprint(names, 192, 128)).not.toBe(fp);
+    expect(namesFingerprint(names.slice(1), 128, 192)).not.toBe(fp);
     // Pinned (computed apart, in Python): a change to the hash would orphan every saved dataset.
     expect(fp).toBe('9c8690539b186e63');
-    expect(datasetFingerprint([], 0, 0)).toBe('a82c4dfafee0482d');
+    expect(namesFingerprint([], 0, 0)).toBe('a82c4dfafee0482d');
+    expect(isNamesFingerprint(fp)).toBe(true);
+    expect(isNamesFingerprint(`sha256:${'0'.repeat(64)}`)).toBe(false);
   });
 });

@@ -264,14 +264,20 @@ const FNV64_OFFSET = 0xcbf29ce484222325n;
 const FNV64_PRIME = 0x100000001b3n;
 
 /**
- * FNV-1a (64-bit) over the sorted names and the size: the same files at the same size give the
- * same fingerprint whatever order the browser listed them in.
+ * How records saved before content fingerprints (data/dataset.ts pixelSetFingerprint) know their
+ * data: FNV-1a (64-bit) over the sorted names and the size, blind to the pixels. Kept only so that
+ * those runs still find their data; new records hold the content fingerprint.
  */
-export function datasetFingerprint(names: string[], height: number, width: number): string {
+export function namesFingerprint(names: readonly string[], height: number, width: number): string {
   const text = `${height}x${width}\0${[...names].sort().join('\0')}`;
   let hash = FNV64_OFFSET;
   for (const byte of new TextEncoder().encode(text)) {
     hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * FNV64_PRIME);
   }
   return hash.toString(16).padStart(16, '0');
+}
+
+/** A fingerprint of the old kind (16 hex digits); content fingerprints start with "sha256:". */
+export function isNamesFingerprint(fingerprint: string): boolean {
+  return /^[0-9a-f]{16}$/.test(fingerprint);
 }

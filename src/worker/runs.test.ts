@@ -3,78 +3,20 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
-import { NO_AUGMENT } from '../data/augment';
 import { sequentialBatches } from '../data/batches';
-import { subset } from '../data/dataset';
-import type { IngestResult } from '../data/ingest';
-import { ellipseDataset } from '../data/shapes';
-import { DEFAULT_SPLIT_RATIOS } from '../data/split';
+import { splitView } from '../data/dataset';
 import { modelFromCheckpoint, type Checkpoint } from '../ml/io/checkpoint';
 import { DEFAULT_LOSS, type LossWeights } from '../ml/loss';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../ml/train/config';
 import { evaluate } from '../ml/train/evaluate';
 import { Trainer } from '../ml/train/trainer';
-import { openStudioDb } from './persistence';
-import type { WorkerEvent } from './protocol';
-import type { StoredState } from './runHooks';
-import { RunManager } from './runs';
-import { Session, summariseSplit } from './session';
-import type { DeviceWatch } from './deviceLoss';
-
-const [H, W] = [16, 32];
-
-/** 24 ellipse pairs in 8 "cars": the split gives 18 train, 3 val, 3 test pairs. */
-function sessionWithData(): Session {
-  const set = ellipseDataset(24, H, W, 3);
-  const pairs = set.names.map((name, i) => ({ stem: name, image: `${name}.png`, mask: `${name}_mask.png`, group: `car${i % 8}` }));
-  const coverage = { min: 0, median: 0, max: 0 };
-  const result: IngestResult = { set, pairs, skipped: [], notes: [], summary: { files: 48, pairs: 24, groups: 8, sourceSizes: [], coverage, skipped: 0, seconds: 0 } };
-  const session = new Session();
-  session.dataset = summariseSplit(result, DEFAULT_SPLIT_RATIOS, 1);
-  session.source = 'ellipses';
-  return session;
-}
-
-const CONFIG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, preset: 'tiny', height: H, width: W, batchSize: 6, epochs: 2, augment: NO_AUGMENT, overlayCount: 2 };
-
-function harness(watchDevice?: DeviceWatch) {
-  const events: WorkerEvent[] = [];
-  const session = sessionWithData();
-  const manager = new RunManager((event) => events.push(event), session, watchDevice);
-  const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
-  const status = () => of('run-status').map((e) => e.status);
-  return { events, session, manager, of, status };
-}
-
-async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Waits for the run's record to be written after its loop ends (the last thing the loop does). */
-async function savedRun(runId: string, status: string) {
-  const db = await openStudioDb();
-  try {
-    let run = await db.getRun(runId);
-    for (let i = 0; i < 500 && run?.status !== status; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      run = await db.getRun(runId);
-    }
-    const latest = await db.getCheckpoint<StoredState>(runId, 'latest');
-    return { run: run!, latest };
-  } finally {
-    db.close();
-  }
-}
+import { CONFIG, harness, savedRun, until } from './runs.fixtures';
+import type { Session } from './session';
 
 async function valLoss(checkpoint: Checkpoint, session: Session, loss: LossWeights): Promise<number> {
   const loaded = session.dataset!;
   const model = await modelFromCheckpoint(checkpoint);
   try {
-    return (await evaluate(model, sequentialBatches(subset(loaded.result.set, loaded.indices.val), CONFIG.batchSize), loss)).loss;
+    return (await evaluate(model, sequentialBatches(splitView(loaded.result.set, loaded.indices.val), CONFIG.batchSize), loss)).loss;
   } finally {
     model.dispose();
   }
@@ -84,7 +26,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('RunManager', () => {
   it('keeps live changes across stop and resume, in the saved record and in run.json', async () => {
-    const { manager, of, status, session } = harness();
+    const { manager, of, status, session } = await harness();
     const bceOnly: LossWeights = { bce: 1, dice: 0, focal: 0, focalGamma: 2 };
     await manager.start(1, CONFIG, 'live');
     await until(() => of('train-step').length >= 1, 'the first step');
@@ -120,7 +62,7 @@ describe('RunManager', () => {
   });
 
   it('a step that runs out of memory fails the run, keeps its checkpoint and resumes on', async () => {
-    const { manager, of, status } = harness();
+    const { manager, of, status } = await harness();
     const realStep = (Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }).step;
     let calls = 0;
     // Steps 1-3 are epoch 1 (18 pairs, batch 6); step 5 fails as tfjs does when an allocation fails.
@@ -148,7 +90,7 @@ describe('RunManager', () => {
   });
 
   it('a finished run continues for more epochs on top of its history and checkpoint', async () => {
-    const { manager, of, status } = harness();
+    const { manager, of, status } = await harness();
     await manager.start(1, CONFIG, 'short');
     await until(() => status().includes('done'), 'the first run to finish', 120_000);
     const runId = of('run-status').find((e) => e.status === 'done')!.runId;
@@ -169,7 +111,7 @@ describe('RunManager', () => {
 
   it('a lost GPU device fails the run at once with a message, even while a step hangs', async () => {
     let loseDevice: (message: string) => void = () => undefined;
-    const { manager, of, status } = harness((onLost) => ((loseDevice = onLost), true));
+    const { manager, of, status } = await harness((onLost) => ((loseDevice = onLost), true));
     const realStep = (Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }).step;
     let calls = 0;
     vi.spyOn(Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }, 'step').mockImplementation(function (this: Trainer, ...args: unknown[]) {
@@ -189,7 +131,7 @@ describe('RunManager', () => {
   });
 
   it('an imported export with run.json continues its run: settings, history and step count', async () => {
-    const first = harness();
+    const first = await harness();
     await first.manager.start(1, { ...CONFIG, epochs: 3 }, 'exported');
     await until(() => first.of('train-step').length >= 1, 'the first step');
     first.manager.update({ threshold: 0.4 });
@@ -202,7 +144,7 @@ describe('RunManager', () => {
     expect(exported.history).toHaveLength(1);
 
     // Another page: only the exported file and the same data.
-    const second = harness();
+    const second = await harness();
     await second.manager.import(1, [{ name: 'model.zip', bytes: zip.slice().buffer }]);
     expect(second.of('imported')[0].message).toMatch(/Its run, 1 of 3 epochs, is in the runs list: resume it to continue training\.$/);
     const listed = second.of('runs')[0].runs.find((r) => r.name === 'exported (imported)')!;

@@ -1,16 +1,20 @@
 /** What the worker holds between requests (the loaded dataset and its split), and the work on it. */
-import { coverageRange, ingest, type IngestResult } from '../data/ingest';
+import { coverageRange, ingest, IngestCancelled, type ImageDecoder, type IngestResult } from '../data/ingest';
 import { createBrowserDecoder } from '../data/decode';
-import { DEFAULT_SPLIT_RATIOS, splitByGroup, type Split } from '../data/split';
+import { DEFAULT_SPLIT_RATIOS, splitByGroup, type Split, type SplitRatios } from '../data/split';
 import type { Pair } from '../data/pairing';
 import type { StoredDataset } from './persistence';
 import { expandZips } from '../data/zip';
-import { maskCoverageOf, type PixelSet } from '../data/dataset';
-import type { SplitRatios } from '../data/split';
+import { maskCoverageOf, pixelSetFingerprint, type PixelSet } from '../data/dataset';
 import type { IngestRequest, SplitSummary, Thumbnail, WorkerEvent } from './protocol';
 
-export interface LoadedDataset {
+/** Decoded data and its identity by content (see pixelSetFingerprint): what runs and storage know it by. */
+export interface LoadedData {
   result: IngestResult;
+  fingerprint: string;
+}
+
+export interface LoadedDataset extends LoadedData {
   split: Split;
   /** Indices into result.set for each split. */
   indices: { train: number[]; val: number[]; test: number[] };
@@ -35,7 +39,7 @@ function thumbnail(set: PixelSet, index: number): Thumbnail {
   return { name: set.names[index], width, height, rgba };
 }
 
-export function summariseSplit(result: IngestResult, ratios: SplitRatios, seed: number): LoadedDataset {
+export function summariseSplit({ result, fingerprint }: LoadedData, ratios: SplitRatios, seed: number): LoadedDataset {
   const split = splitByGroup(result.pairs, ratios, seed);
   const position = new Map(result.pairs.map((pair, i) => [pair.image, i]));
   const indices = {
@@ -45,34 +49,57 @@ export function summariseSplit(result: IngestResult, ratios: SplitRatios, seed: 
   };
   const part = (name: 'train' | 'val' | 'test') => ({ pairs: split[name].length, groups: split.groups[name] });
   const test = { ...part('test'), names: indices.test.map((i) => result.set.names[i]) };
-  return { result, split, indices, splitSummary: { ratios, seed, train: part('train'), val: part('val'), test } };
+  return { result, fingerprint, split, indices, splitSummary: { ratios, seed, train: part('train'), val: part('val'), test } };
+}
+
+/**
+ * The data split as a run recorded it (ratios and seed; a record without a split took the defaults),
+ * checked against its group ids: a run trains, validates and tests on its own split whatever the
+ * session's split is now, or refuses rather than leak test cars into training.
+ */
+export function splitAs(data: LoadedData, recorded: SplitSummary | null): LoadedDataset {
+  const dataset = summariseSplit(data, recorded?.ratios ?? DEFAULT_SPLIT_RATIOS, recorded?.seed ?? 1);
+  const parts = ['train', 'val', 'test'] as const;
+  if (recorded && parts.some((part) => dataset.splitSummary[part].groups.join('\0') !== recorded[part].groups.join('\0'))) {
+    throw new Error('This run\'s split cannot be rebuilt on the data loaded now (its cars differ): load the data it was trained on.');
+  }
+  return dataset;
 }
 
 export class Session {
   dataset: LoadedDataset | null = null;
   /** Where the loaded files came from ("sample dataset", "folder cars"). */
   source = '';
-  private cancelIngest = false;
-  private readonly decoder = createBrowserDecoder();
+  /**
+   * A cancel cancels every ingest sent before it, queued or running: the client numbers requests in
+   * the order it sends them, so "before" is "a smaller id", and a cancel that overtakes its ingest
+   * in the worker's queue (cancels skip the queue) still reaches it.
+   */
+  private cancelledBelow = 0;
 
-  cancel(): void {
-    this.cancelIngest = true;
+  constructor(private readonly decoder: ImageDecoder = createBrowserDecoder()) {}
+
+  cancel(cancelRequestId: number): void {
+    this.cancelledBelow = Math.max(this.cancelledBelow, cancelRequestId);
   }
 
   async ingest(request: IngestRequest, post: (event: WorkerEvent, transfer?: Transferable[]) => void): Promise<void> {
     const { id, height, width, budgetBytes } = request;
-    this.cancelIngest = false;
+    const isCancelled = () => id < this.cancelledBelow;
+    if (isCancelled()) throw new IngestCancelled();
     const expanded = await expandZips(request.sources);
     const result = await ingest(expanded.files, {
       height,
       width,
       budgetBytes,
       decoder: this.decoder,
-      isCancelled: () => this.cancelIngest,
+      isCancelled,
       onProgress: (progress) => post({ type: 'ingest-progress', id, progress }),
     });
     result.skipped.push(...expanded.skipped);
-    this.dataset = summariseSplit(result, request.split.ratios, request.split.seed);
+    const fingerprint = await pixelSetFingerprint(result.set);
+    if (isCancelled()) throw new IngestCancelled();
+    this.dataset = summariseSplit({ result, fingerprint }, request.split.ratios, request.split.seed);
     this.source = request.label;
     this.announce(id, post);
   }
@@ -95,7 +122,7 @@ export class Session {
   }
 
   /** Takes back a dataset saved in IndexedDB with a run, so the run resumes after a reload. */
-  adopt(id: number, stored: StoredDataset, split: SplitSummary | null, post: (event: WorkerEvent, transfer?: Transferable[]) => void): LoadedDataset {
+  async adopt(id: number, stored: StoredDataset, split: SplitSummary | null, post: (event: WorkerEvent, transfer?: Transferable[]) => void): Promise<LoadedDataset> {
     const { pairs, source } = stored.pairs as { pairs: Pair[]; source: string };
     const set: PixelSet = {
       height: stored.height,
@@ -123,7 +150,8 @@ export class Session {
         seconds: 0,
       },
     };
-    this.dataset = summariseSplit(result, split?.ratios ?? DEFAULT_SPLIT_RATIOS, split?.seed ?? 1);
+    // Hashed again rather than trusted: records stored before content fingerprints are keyed by names.
+    this.dataset = splitAs({ result, fingerprint: await pixelSetFingerprint(set) }, split);
     this.source = `${source} (restored from browser storage)`;
     this.announce(id, post);
     return this.dataset;
@@ -131,7 +159,7 @@ export class Session {
 
   resplit(id: number, ratios: SplitRatios, seed: number, post: (event: WorkerEvent) => void): void {
     if (!this.dataset) throw new Error('Load a dataset before splitting it.');
-    this.dataset = summariseSplit(this.dataset.result, ratios, seed);
+    this.dataset = summariseSplit(this.dataset, ratios, seed);
     post({ type: 'split', id, split: this.dataset.splitSummary });
   }
 }

@@ -1,90 +1,35 @@
 /// <reference lib="webworker" />
-/** The training worker: a thin dispatcher from protocol messages to ml/ and data/. */
+/** The training worker: a thin switch from protocol messages to the worker's parts (engine, quick check, session, runs). */
 import '@tensorflow/tfjs-backend-webgpu';
-import * as tf from '@tensorflow/tfjs';
-import { configureWasm, wasmThreadsInUse } from '../ml/kernels/wasm-setup';
-import { selectBackend, warmUpMessage } from '../ml/backend';
-import { buildPreset, countTrainableParams } from '../ml/model';
-import { DEFAULT_LOSS } from '../ml/loss';
-import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
-import { median, runSteps, timeTrainingStep } from '../ml/train/loop';
-import { makeBatch } from '../data/batches';
-import { subset } from '../data/dataset';
-import { ellipseDataset } from '../data/shapes';
-import { assertNever, type DemoTrainRequest, type Request, type WorkerEvent } from './protocol';
+import { startEngine } from './engine';
+import { assertNever, type Request, type WorkerEvent } from './protocol';
+import { QuickCheck } from './quickCheck';
 import { RunManager } from './runs';
 import { Session } from './session';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const session = new Session();
 const runs = new RunManager(post, session);
-let stopRequested = false;
+const quickCheck = new QuickCheck(post, session);
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
-async function demoTrain(request: DemoTrainRequest): Promise<void> {
-  const { id, preset, steps, batchSize, seed } = request;
-  stopRequested = false;
-  const loaded = request.useDataset ? session.dataset : null;
-  if (request.useDataset && !loaded) throw new Error('No dataset is loaded.');
-  const size = loaded ? { height: loaded.result.set.height, width: loaded.result.set.width } : {};
-  post({ type: 'progress', id, phase: 'building', message: `Building ${preset}...` });
-  const model = buildPreset(preset, size);
-  const [, height, width] = model.inputs[0].shape as number[];
-  const optimizer = createOptimizer(DEFAULT_OPTIMIZER);
-  const data = loaded ? subset(loaded.result.set, loaded.indices.train) : ellipseDataset(Math.max(batchSize * 4, 8), height, width, seed);
-  if (data.count === 0) throw new Error('The train split is empty: load more pairs or change the split.');
-  try {
-    post({ type: 'progress', id, phase: 'compiling', message: `${warmUpMessage()}...` });
-    const reports = await runSteps(model, optimizer, {
-      steps,
-      loss: DEFAULT_LOSS,
-      nextBatch: (step) => makeBatch(data, Array.from({ length: batchSize }, (_, k) => ((step - 1) * batchSize + k) % data.count)),
-      onStep: ({ step, loss, ms }) => {
-        if (step === 1) post({ type: 'progress', id, phase: 'training', message: 'Training' });
-        post({ type: 'step', id, step, loss, ms, numTensors: tf.memory().numTensors });
-      },
-      shouldStop: () => stopRequested,
-    });
-    // The first step compiles shaders; the median of the rest is the steady-state cost.
-    post({ type: 'done', id, steps: reports.length, medianMs: median(reports.slice(1).map((r) => r.ms)), params: countTrainableParams(model) });
-  } finally {
-    optimizer.dispose();
-    model.dispose();
-  }
-}
-
 async function handle(request: Request): Promise<void> {
   switch (request.type) {
-    case 'init': {
-      // One wasm thread unless asked: on 2-4 cores a second XNNPACK thread was measured faster on a
-      // quiet machine (780 against 1,173 ms a transunet step) but 1.6-4x slower whenever another
-      // process used a core. Only the first init configures wasm (the module starts once).
-      configureWasm(request.wasmThreads ?? 1);
-      const data = ellipseDataset(2, 32, 48, 1);
-      const choice = await selectBackend(request.backend, {
-        timeStep: () => timeTrainingStep(() => buildPreset('tiny'), () => createOptimizer(DEFAULT_OPTIMIZER), () => makeBatch(data, [0, 1]), DEFAULT_LOSS),
-        onTiming: (backend) => post({ type: 'engine-progress', id: request.id, message: `Timing ${backend} on a few training steps...` }),
-      });
-      const threads = wasmThreadsInUse();
-      post({ type: 'ready', id: request.id, choice: threads === null ? choice : { ...choice, threads } });
-      return;
-    }
+    case 'init':
+      return startEngine(request.id, request.backend, request.wasmThreads, post);
     case 'demo-train':
-      return demoTrain(request);
+      return quickCheck.run(request);
     case 'stop':
-      stopRequested = true;
-      return;
+      return quickCheck.stop();
     case 'ingest':
       return session.ingest(request, post);
     case 'cancel-ingest':
-      session.cancel();
-      return;
+      return session.cancel(request.id);
     case 'split':
-      session.resplit(request.id, request.ratios, request.seed, post);
-      return;
+      return session.resplit(request.id, request.ratios, request.seed, post);
     case 'train-start':
       return runs.start(request.id, request.config, request.name, request.fromImported ?? false);
     case 'train-control':

@@ -1,14 +1,15 @@
 /** What the Trainer takes and gives: its data, the progress it saves, its hooks and its results. */
-import type { PixelSet } from '../../data/dataset';
+import type { Pairs } from '../../data/dataset';
 import type { Checkpoint } from '../io/checkpoint';
 import type { Metrics } from '../metrics';
 import type { ConfigChange, EpochRecord, TrainConfig } from './config';
 import type { ProbabilityMap } from './predict';
 
+/** A run's split: views of one decoded set in the worker (never copies of it). */
 export interface TrainerData {
-  train: PixelSet;
-  val: PixelSet;
-  test: PixelSet;
+  train: Pairs;
+  val: Pairs;
+  test: Pairs;
 }
 
 /** Where a run stands; saved with each checkpoint so a run resumes exactly. */

@@ -1,7 +1,7 @@
 /** Probability maps for display: sigmoid(logits) as Uint8 (0-255), read back with `await data()`. */
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch } from '../../data/batches';
-import type { PixelSet } from '../../data/dataset';
+import type { Pairs } from '../../data/dataset';
 
 export interface ProbabilityMap {
   name: string;
@@ -12,7 +12,7 @@ export interface ProbabilityMap {
 }
 
 /** Predicts the listed pairs of `set` in batches; nothing but the Uint8 maps leaves the device. */
-export async function predictProbabilities(model: tf.LayersModel, set: PixelSet, indices: readonly number[], batchSize = 4): Promise<ProbabilityMap[]> {
+export async function predictProbabilities(model: tf.LayersModel, set: Pairs, indices: readonly number[], batchSize = 4): Promise<ProbabilityMap[]> {
   const out: ProbabilityMap[] = [];
   const pixels = set.height * set.width;
   for (let start = 0; start < indices.length; start += batchSize) {

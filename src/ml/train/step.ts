@@ -1,13 +1,10 @@
 /** One optimisation step on one batch. */
 import * as tf from '@tensorflow/tfjs';
+import type { Batch } from '../../data/batches';
 import { hybridLoss, type LossWeights } from '../loss';
 
-export interface Batch {
-  /** Images, [B, H, W, 3] in [0, 1]. */
-  x: tf.Tensor4D;
-  /** Masks, [B, H, W, 1] in {0, 1}. */
-  y: tf.Tensor4D;
-}
+// Batch lives in data/ (which makes it); re-exported for ml/ code that only trains on one.
+export type { Batch };
 
 /** The model's trainable variables (BatchNorm's moving statistics are updated by the forward pass instead). */
 export function trainableVariables(model: tf.LayersModel): tf.Variable[] {

@@ -1,7 +1,7 @@
 /** Small data, config and a recording of the hooks, shared by the Trainer tests. */
 import * as tf from '@tensorflow/tfjs';
 import { NO_AUGMENT } from '../../data/augment';
-import { subset } from '../../data/dataset';
+import { splitView } from '../../data/dataset';
 import { ellipseDataset } from '../../data/shapes';
 import type { Checkpoint } from '../io/checkpoint';
 import { buildPreset } from '../model/build';
@@ -14,7 +14,8 @@ export const [H, W] = [16, 32];
 export function data(train = 8, val = 4, test = 4): TrainerData {
   const all = ellipseDataset(train + val + test, H, W, 3);
   const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
-  return { train: subset(all, range(0, train)), val: subset(all, range(train, val)), test: subset(all, range(train + val, test)) };
+  // Views of one set, as the worker hands the Trainer its split.
+  return { train: splitView(all, range(0, train)), val: splitView(all, range(train, val)), test: splitView(all, range(train + val, test)) };
 }
 
 export function config(overrides: Partial<TrainConfig> = {}): TrainConfig {

@@ -1,0 +1,56 @@
+/** Run lifecycle across runs: each run keeps its own split, and finished runs do not pile up in memory. */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_SPLIT_RATIOS, splitByGroup } from '../data/split';
+import { Trainer, type TrainerData } from '../ml/train/trainer';
+import { CONFIG, ellipseResult, harness, savedRun, until } from './runs.fixtures';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('run lifecycle', () => {
+  it('a resume trains, validates and tests on the run\'s own split, not the session\'s new one', async () => {
+    const seen: Array<Record<keyof TrainerData, string[]>> = [];
+    const realRun = Trainer.prototype.run;
+    vi.spyOn(Trainer.prototype, 'run').mockImplementation(function (this: Trainer) {
+      const data = (this as unknown as { data: TrainerData }).data;
+      seen.push({ train: [...data.train.names], val: [...data.val.names], test: [...data.test.names] });
+      return realRun.call(this);
+    });
+    const { manager, of, status, session } = await harness();
+    await manager.start(1, { ...CONFIG, epochs: 1 }, 'own split');
+    await until(() => status().includes('done'), 'the first run to finish');
+    const runId = of('run-started')[0].run.id;
+    await savedRun(runId, 'done');
+
+    // The run was split with seed 1; the session is now split with seed 7, which puts other cars in test.
+    const { pairs } = ellipseResult();
+    const stems = (part: 'train' | 'val' | 'test', seed: number) => splitByGroup(pairs, DEFAULT_SPLIT_RATIOS, seed)[part].map((p) => p.stem).sort();
+    session.resplit(2, DEFAULT_SPLIT_RATIOS, 7, () => undefined);
+    expect(stems('test', 7)).not.toEqual(stems('test', 1));
+    expect([...session.dataset!.splitSummary.test.names!].sort()).toEqual(stems('test', 7));
+
+    await manager.resume(3, runId, 1);
+    await until(() => status().filter((s) => s === 'done').length === 2, 'the continued run to finish');
+    expect(seen).toHaveLength(2);
+    for (const part of ['train', 'val', 'test'] as const) expect([...seen[1][part]].sort()).toEqual(stems(part, 1));
+    expect(of('test-result')[1].result.perImage.map((p) => p.name).sort()).toEqual(stems('test', 1));
+    // The session keeps the split the person chose.
+    expect(session.dataset!.splitSummary.seed).toBe(7);
+  });
+
+  it('memory stays flat over runs: a finished run\'s model and optimizer are freed when the next one starts', async () => {
+    const { manager, of, status } = await harness();
+    const after: Array<{ numTensors: number; numBytes: number }> = [];
+    for (let i = 1; i <= 3; i++) {
+      await manager.start(i, { ...CONFIG, epochs: 1 }, `run ${i}`);
+      await until(() => status().filter((s) => s === 'done').length === i, `run ${i} to finish`);
+      await savedRun(of('run-started')[i - 1].run.id, 'done');
+      const { numTensors, numBytes } = tf.memory();
+      after.push({ numTensors, numBytes });
+    }
+    // The last run's model and optimizer stay (export and predict use them); nothing of the first two does.
+    expect(after[2]).toEqual(after[0]);
+    expect(after[1]).toEqual(after[0]);
+  });
+});
