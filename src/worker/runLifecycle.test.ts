@@ -2,24 +2,20 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import type { SplitView } from '../data/dataset';
 import { DEFAULT_SPLIT_RATIOS, splitByGroup } from '../data/split';
-import { Trainer, type TrainerData } from '../ml/train/trainer';
-import { CONFIG, ellipseResult, harness, savedRun, until } from './runs.fixtures';
+import { CONFIG, ellipseResult, harness, savedRun, trainerData, until } from './runs.fixtures';
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('run lifecycle', () => {
   it('a resume trains, validates and tests on the run\'s own split, not the session\'s new one', async () => {
-    const seen: Array<Record<keyof TrainerData, string[]>> = [];
-    const realRun = Trainer.prototype.run;
-    vi.spyOn(Trainer.prototype, 'run').mockImplementation(function (this: Trainer) {
-      const data = (this as unknown as { data: TrainerData }).data;
-      seen.push({ train: [...data.train.names], val: [...data.val.names], test: [...data.test.names] });
-      return realRun.call(this);
-    });
+    const seen = trainerData();
     const { manager, of, status, session } = await harness();
     await manager.start(1, { ...CONFIG, epochs: 1 }, 'own split');
     await until(() => status().includes('done'), 'the first run to finish');
+    // The split is three views of the session's one decoded set: no per-run copy of the pixels.
+    for (const part of ['train', 'val', 'test'] as const) expect((seen[0][part] as SplitView).set).toBe(session.dataset!.result.set);
     const runId = of('run-started')[0].run.id;
     await savedRun(runId, 'done');
 
@@ -33,7 +29,7 @@ describe('run lifecycle', () => {
     await manager.resume(3, runId, 1);
     await until(() => status().filter((s) => s === 'done').length === 2, 'the continued run to finish');
     expect(seen).toHaveLength(2);
-    for (const part of ['train', 'val', 'test'] as const) expect([...seen[1][part]].sort()).toEqual(stems(part, 1));
+    for (const part of ['train', 'val', 'test'] as const) expect([...seen[1][part].names].sort()).toEqual(stems(part, 1));
     expect(of('test-result')[1].result.perImage.map((p) => p.name).sort()).toEqual(stems('test', 1));
     // The session keeps the split the person chose.
     expect(session.dataset!.splitSummary.seed).toBe(7);

@@ -5,7 +5,9 @@ import type { IngestResult } from '../data/ingest';
 import { ellipseDataset } from '../data/shapes';
 import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../ml/train/config';
+import { Trainer, type TrainerData } from '../ml/train/trainer';
 import type { DeviceWatch } from './deviceLoss';
+import { vi } from 'vitest';
 import { openStudioDb } from './persistence';
 import type { WorkerEvent } from './protocol';
 import type { StoredState } from './runHooks';
@@ -63,4 +65,15 @@ export async function savedRun(runId: string, status: string) {
   } finally {
     db.close();
   }
+}
+
+/** The data each Trainer is run on, as the worker handed it over (a spy: restore mocks after each test). */
+export function trainerData(): TrainerData[] {
+  const seen: TrainerData[] = [];
+  const realRun = Trainer.prototype.run;
+  vi.spyOn(Trainer.prototype, 'run').mockImplementation(function (this: Trainer) {
+    seen.push((this as unknown as { data: TrainerData }).data);
+    return realRun.call(this);
+  });
+  return seen;
 }

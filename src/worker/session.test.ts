@@ -1,0 +1,58 @@
+/** The worker's session: loading (and cancelling loads) as the dispatcher drives it. */
+import { describe, expect, it } from 'vitest';
+import { encodeJpeg } from '../data/encode';
+import { IngestCancelled, type ImageDecoder } from '../data/ingest';
+import { DEFAULT_SPLIT_RATIOS } from '../data/split';
+import type { IngestRequest, WorkerEvent } from './protocol';
+import { Session } from './session';
+
+const [H, W] = [8, 12];
+const jpeg = new Blob([encodeJpeg(new Uint8Array(W * H * 3).fill(200), W, H) as Uint8Array<ArrayBuffer>]);
+
+/** Node cannot decode: every image reads as mid grey with its left half white (the mask's car). */
+function fakeDecoder(onDecode: () => void = () => undefined): ImageDecoder {
+  return {
+    async decode(_blob, width, height) {
+      onDecode();
+      const rgba = new Uint8ClampedArray(width * height * 4).fill(128);
+      for (let p = 0; p < width * height; p++) if (p % width < width / 2) rgba.fill(255, p * 4, p * 4 + 4);
+      return rgba;
+    },
+  };
+}
+
+function request(id: number, cars = 3): IngestRequest {
+  const sources = Array.from({ length: cars }, (_, i) => [
+    { path: `train/car${i}aaaaaaaa_01.jpg`, blob: jpeg },
+    { path: `train_masks/car${i}aaaaaaaa_01_mask.jpg`, blob: jpeg },
+  ]).flat();
+  return { type: 'ingest', id, label: 'test', sources, height: H, width: W, budgetBytes: 1 << 20, split: { ratios: DEFAULT_SPLIT_RATIOS, seed: 1 } };
+}
+
+describe('Session ingest and cancel', () => {
+  it('a cancel that arrives while an ingest waits in the queue cancels it when it starts; a later ingest loads', async () => {
+    const session = new Session(fakeDecoder());
+    const events: WorkerEvent[] = [];
+    // The dispatcher runs cancels at once and ingests in turn: ingest 4 is queued when cancel 5 runs.
+    session.cancel(5);
+    await expect(session.ingest(request(4), (e) => events.push(e))).rejects.toBeInstanceOf(IngestCancelled);
+    expect(session.dataset).toBeNull();
+    expect(events.map((e) => e.type)).toEqual([]);
+
+    await session.ingest(request(6), (e) => events.push(e));
+    expect(session.dataset!.result.set.count).toBe(3);
+    expect(events.filter((e) => e.type === 'dataset')).toHaveLength(1);
+  });
+
+  it('a cancel during an ingest stops it and keeps the data loaded before', async () => {
+    let decodes = 0;
+    let cancelAtFirstDecode = false;
+    const session: Session = new Session(fakeDecoder(() => ++decodes === 1 && cancelAtFirstDecode && session.cancel(8)));
+    await session.ingest(request(2, 2), () => undefined);
+    const before = session.dataset;
+    [decodes, cancelAtFirstDecode] = [0, true];
+    await expect(session.ingest(request(7, 40), () => undefined)).rejects.toBeInstanceOf(IngestCancelled);
+    expect(decodes).toBeLessThan(2 * 40);
+    expect(session.dataset).toBe(before);
+  });
+});
