@@ -1,0 +1,119 @@
+/**
+ * `npm run export -- --model OUT --format onnx [--out FILE.onnx]`: converts a folder `npm run train`
+ * wrote (model.json + weights.bin + run.json) to an ONNX file. Runs in Node on tfjs's cpu backend:
+ * no browser. Exit codes as the other tools: 0 done, 1 unexpected failure, 2 bad arguments or model.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { formatBytes } from '../format';
+import { loadModel, readModelFiles, type ImportFile } from '../ml/io/import';
+import { LayerMappingError } from '../ml/io/layerTable';
+import { modelToOnnx, ONNX_OPSET } from '../ml/io/onnx/export';
+import { UsageError } from './args';
+import { runMain } from './main';
+
+export const EXPORT_USAGE = 'usage: npm run export -- --model OUT --format onnx [--out FILE.onnx] [--threshold T]';
+const FORMATS = ['onnx'] as const;
+
+interface ExportArgs {
+  model: string;
+  format: (typeof FORMATS)[number];
+  out: string | null;
+  threshold: number | null;
+}
+
+function parseExportArgs(argv: string[]): ExportArgs {
+  const values = new Map<string, string>();
+  const flags = ['--model', '--format', '--out', '--threshold'];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') throw new UsageError(EXPORT_USAGE);
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (!flags.includes(flag)) throw new UsageError(`unknown argument "${arg}"\n${EXPORT_USAGE}`);
+    if (values.has(flag)) throw new UsageError(`${flag} is given twice`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value\n${EXPORT_USAGE}`);
+    values.set(flag, value);
+  }
+  const model = values.get('--model');
+  if (!model) throw new UsageError(`--model OUT (the folder \`npm run train\` wrote) is required\n${EXPORT_USAGE}`);
+  const format = values.get('--format') ?? 'onnx';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got "${format}"`);
+  const rawThreshold = values.get('--threshold');
+  const threshold = rawThreshold === undefined ? null : Number(rawThreshold);
+  if (threshold !== null && !(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be a number between 0 and 1; got "${rawThreshold}"`);
+  return { model, format: format as ExportArgs['format'], out: values.get('--out') ?? null, threshold };
+}
+
+/** model.json and every file beside it that the import may need (weights, run.json). */
+function readModelFolder(model: string): { jsonPath: string; files: ImportFile[] } {
+  const resolved = path.resolve(model);
+  if (!existsSync(resolved)) throw new UsageError(`--model ${model}: no such file or folder`);
+  const jsonPath = statSync(resolved).isDirectory() ? path.join(resolved, 'model.json') : resolved;
+  if (!existsSync(jsonPath)) throw new UsageError(`--model ${model}: no model.json in ${resolved} (give the folder \`npm run train --out\` wrote)`);
+  const dir = path.dirname(jsonPath);
+  const wanted = (name: string) => name === path.basename(jsonPath) || name === 'run.json' || !/\.(json|onnx)$/i.test(name);
+  const files = readdirSync(dir)
+    .filter((name) => wanted(name) && statSync(path.join(dir, name)).isFile())
+    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) }));
+  return { jsonPath, files };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** Preset, threshold and a readable run label from run.json, where present. */
+function runMetadata(run: unknown): { preset?: string; threshold?: number; run?: string } {
+  if (!isObject(run)) return {};
+  const config = isObject(run.config) ? run.config : {};
+  const exported = isObject(run.exported) ? run.exported : null;
+  const label = [typeof run.name === 'string' ? run.name : null, typeof run.id === 'string' ? `id ${run.id}` : null]
+    .concat(exported ? [`${String(exported.which)} checkpoint, epoch ${String(exported.epoch)}`] : [])
+    .filter(Boolean)
+    .join(', ');
+  return {
+    ...(typeof config.preset === 'string' ? { preset: config.preset } : {}),
+    ...(typeof config.threshold === 'number' ? { threshold: config.threshold } : {}),
+    ...(label ? { run: label } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseExportArgs(process.argv.slice(2));
+  const { jsonPath, files } = readModelFolder(args.model);
+  const out = path.resolve(args.out ?? path.join(path.dirname(jsonPath), 'model.onnx'));
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${args.out}: is a folder; give a file name such as model.onnx`);
+
+  // The cpu backend: exact, and all that Node has without tfjs-node. PROD quiets tfjs's banner that
+  // recommends tfjs-node (which cannot install here); it only turns off debug checks.
+  tf.env().set('PROD', true);
+  if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend did not start');
+  const checked = await readModelFiles(files);
+  if (!checked.ok) throw new UsageError(`${jsonPath}: ${checked.reason}`);
+  let model: tf.LayersModel;
+  try {
+    model = await loadModel(checked.artifacts);
+  } catch (error) {
+    throw new UsageError(`${jsonPath}: ${(error as Error).message}`);
+  }
+  const metadata = runMetadata(checked.run);
+  try {
+    const started = performance.now();
+    const bytes = await modelToOnnx(model, { ...metadata, ...(args.threshold !== null ? { threshold: args.threshold } : {}) });
+    writeFileSync(out, bytes);
+    const [, height, width] = model.inputs[0]!.shape;
+    process.stderr.write(
+      `wrote ${out} (${formatBytes(bytes.byteLength)}, opset ${ONNX_OPSET}, ${(performance.now() - started).toFixed(0)} ms): ` +
+        `image float32 [N, 3, ${height}, ${width}] in [0, 1] -> logits float32 [N, 1, ${height}, ${width}]` +
+        ` (preset ${metadata.preset ?? model.name}, threshold ${args.threshold ?? metadata.threshold ?? 0.5})\n`,
+    );
+  } catch (error) {
+    // A model that loads in tfjs but holds a layer the table does not map: name the file and the layer.
+    if (error instanceof LayerMappingError) throw new UsageError(`${jsonPath}: ${error.message}`);
+    throw error;
+  } finally {
+    model.dispose();
+  }
+}
+
+runMain(main);
