@@ -67,7 +67,8 @@ describe('expandZips', () => {
     expect(files.map((f) => f.path)).toEqual([...expected, 'loose/a.jpg']);
     for (const [path, bytes] of await contents(files)) {
       const name = path.replace(/^sets\/cars\//, '');
-      if (name === 'notes/readme.txt') expect(bytes.length).toBe(0); // listed by name for pairing, not inflated
+      if (name === 'notes/readme.txt')
+        expect(bytes.length).toBe(0); // listed by name for pairing, not inflated
       else if (path === 'loose/a.jpg') expect(bytes).toEqual(noise(10));
       else expect(bytes, name).toEqual(whole[name]);
     }
@@ -91,7 +92,9 @@ describe('expandZips', () => {
     const zip = forgeOriginalSize(zipSync({ 'train/abc_01.jpg': noise(500) }), 'train/abc_01.jpg', 3.5 * 1024 * MiB);
     const { files, skipped } = await expandZips([zipSource('forged.zip', zip)]);
     expect(files).toEqual([]);
-    expect(skipped).toEqual([{ file: 'forged.zip', reason: expect.stringMatching(/forged\.zip declare 3\.50 GiB unpacked, over the memory budget of 1\.00 GiB/) }]);
+    expect(skipped).toEqual([
+      { file: 'forged.zip', reason: expect.stringMatching(/forged\.zip declare 3\.50 GiB unpacked, over the memory budget of 1\.00 GiB/) },
+    ]);
   });
 
   it('counts the budget over all archives dropped together', async () => {

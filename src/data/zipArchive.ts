@@ -89,8 +89,14 @@ export async function listZip(blob: Blob): Promise<ZipEntry[]> {
     for (let e = extraStart; e + 4 <= extraStart + extraLength; e += 4 + u16(bytes, e + 2)) {
       if (u16(bytes, e) !== 0x0001) continue;
       let field = e + 4;
-      if (originalSize === 0xffffffff) (originalSize = u64(bytes, field)), (field += 8);
-      if (compressedSize === 0xffffffff) (compressedSize = u64(bytes, field)), (field += 8);
+      if (originalSize === 0xffffffff) {
+        originalSize = u64(bytes, field);
+        field += 8;
+      }
+      if (compressedSize === 0xffffffff) {
+        compressedSize = u64(bytes, field);
+        field += 8;
+      }
       if (headerOffset === 0xffffffff) headerOffset = u64(bytes, field);
     }
     entries.push({ name, compression: u16(bytes, i + 10), compressedSize, originalSize, headerOffset });
@@ -109,7 +115,8 @@ export async function readZipEntry(blob: Blob, entry: ZipEntry): Promise<Uint8Ar
   const start = entry.headerOffset + 30 + u16(header, 26) + u16(header, 28);
   const compressed = await slice(blob, start, start + entry.compressedSize);
   const declared = entry.originalSize;
-  const tooLarge = (): ZipError => new ZipError(`${entry.name} unpacks to more than the ${formatBytes(declared)} it declares: a damaged or forged entry, stopped there`);
+  const tooLarge = (): ZipError =>
+    new ZipError(`${entry.name} unpacks to more than the ${formatBytes(declared)} it declares: a damaged or forged entry, stopped there`);
   if (entry.compression === 0) {
     if (compressed.length > declared) throw tooLarge();
     if (compressed.length < declared) throw new ZipError(`${entry.name} holds ${formatBytes(compressed.length)}, not the ${formatBytes(declared)} it declares`);
