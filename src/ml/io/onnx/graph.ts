@@ -6,8 +6,11 @@ import { AttributeType, DataType, type AttributeMessage, type NodeMessage, type 
 
 export type AttributeValue = number | string | number[] | { float: number } | { floats: number[] };
 
-/** Float32 values as little-endian bytes, whatever the platform's byte order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Float32 values as little-endian bytes, whatever the platform's byte order (a plain copy on little-endian ones). */
 function float32Bytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
