@@ -84,7 +84,7 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await expect(page.getByTestId('train-status')).toContainText('epoch 4 / 4');
   const trainedValDice = (await page.getByTestId('train-status').getAttribute('data-val-dice'))!.split(',');
   expect(trainedValDice).toHaveLength(4);
-  await expect(page.getByTestId('chart-step-loss').locator('.recharts-line-curve')).toHaveCount(1);
+  await expect(page.getByTestId('chart-step-loss').locator('.chart-line')).toHaveCount(1);
   await expect(page.getByTestId('test-results')).toBeVisible();
 
   const download = page.waitForEvent('download');
@@ -178,7 +178,7 @@ test('reload the page mid-run and resume from IndexedDB with the history intact'
   const after = await shownHistory(page);
   expect(after.epochs.slice(0, epochsSaved + 1)).toEqual(Array.from({ length: epochsSaved + 1 }, (_, i) => i + 1));
   expect(after.dice.slice(0, before.dice.length)).toEqual(before.dice);
-  await expect(page.getByTestId('chart-metrics').locator('.recharts-line-dots circle, .recharts-line-curve').first()).toBeVisible();
+  await expect(page.getByTestId('chart-metrics').locator('.chart-line').first()).toBeVisible();
   await page.getByTestId('run-panel').getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'stopped', { timeout: 60_000 });
 });

@@ -1,16 +1,16 @@
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConfigChange, EpochRecord, StepRecord } from '../ml/train/config';
 import type { Rollback } from '../store/steps';
 import { useStudio } from '../store/studio';
 import { thin, type StepRange } from './chartData';
-import { Chart, changeMarkers, describeChange, describeRollback, MARGIN } from './chartParts';
+import { Chart, changeMarkers, describeChange, describeRollback } from './chartParts';
+import { SvgChart, type SeriesDef } from './SvgChart';
 import { LearningRateChart, StepLossChart } from './StepCharts';
 
 /**
  * The value as it was at the last tick of a clock of `intervalMs` started `phaseMs` late. Each chart
- * gets its own phase, so no two redraw in the same frame: one recharts redraw is ~20 ms here, four
- * at once would block the page for more than 50 ms.
+ * gets its own phase, so no two redraw in the same frame, and a chart redraws once a second however
+ * fast the steps come.
  */
 function useStaggered<T>(value: T, intervalMs: number, phaseMs: number, initial: T): T {
   // Starting from `initial` (empty) makes the charts mount one per tick as well, not all four at once.
@@ -19,7 +19,8 @@ function useStaggered<T>(value: T, intervalMs: number, phaseMs: number, initial:
   latest.current = value;
   useEffect(() => {
     let timer = setTimeout(function tick() {
-      setShown(latest.current);
+      // A transition: React renders the chart in slices that yield, not in one task.
+      startTransition(() => setShown(latest.current));
       timer = setTimeout(tick, intervalMs);
     }, phaseMs);
     return () => clearTimeout(timer);
@@ -34,44 +35,42 @@ const NO_EPOCHS: EpochRecord[] = [];
 const NO_CHANGES: ConfigChange[] = [];
 // The charts start from these until their first tick: mounting stays apart from the first data.
 
+const epochOf = (h: EpochRecord) => h.epoch;
+const LOSSES: ReadonlyArray<SeriesDef<EpochRecord>> = [
+  { name: 'train', colour: '#0284c7', value: (h) => h.trainLoss },
+  { name: 'val', colour: '#c2410c', value: (h) => h.valLoss },
+];
+const METRICS: ReadonlyArray<SeriesDef<EpochRecord>> = [
+  { name: 'Dice', colour: '#15803d', value: (h) => h.dice },
+  { name: 'IoU', colour: '#7c3aed', value: (h) => h.iou },
+  { name: 'precision', colour: '#0369a1', value: (h) => h.precision, dash: '5 3' },
+  { name: 'recall', colour: '#b91c1c', value: (h) => h.recall, dash: '2 2' },
+];
+const UNIT: [number, number] = [0, 1];
+const keysOf = (series: ReadonlyArray<SeriesDef<EpochRecord>>) => series.map((s): [string, string] => [s.name, s.colour]);
 const precision2 = (v: number) => v.toPrecision(2);
 const fixed2 = (v: number) => v.toFixed(2);
-const fixed4 = (v: unknown) => Number(v).toFixed(4);
-const epochLabel = (e: unknown) => `epoch ${e}`;
+const fixed4 = (v: number) => v.toFixed(4);
+const epochLabel = (e: number) => `epoch ${e}`;
+/** The x range of an epoch chart: from epoch 1, and never a single point wide. */
+const epochDomain = (data: EpochRecord[]): [number, number] => [1, Math.max(2, data.length ? data[data.length - 1].epoch : 2)];
 
-// The epoch charts change once an epoch, so their children are not memoised as the step charts' are.
 const EpochLossChart = memo(function EpochLossChart({ history, changes, logScale }: { history: EpochRecord[]; changes: ConfigChange[]; logScale: boolean }) {
   const data = useMemo(() => thin(history), [history]);
+  const markers = useMemo(() => changeMarkers(changes, 'epoch'), [changes]);
   return (
-    <Chart title="Loss per epoch" testId="chart-epoch-loss" empty={data.length === 0} keys={[['train', '#0284c7'], ['val', '#c2410c']]}>
-      <LineChart data={data} margin={MARGIN}>
-        <CartesianGrid stroke="#e2e8f0" />
-        <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-        <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} width={52} tickFormatter={precision2} allowDataOverflow />
-        <Tooltip formatter={fixed4} labelFormatter={epochLabel} />
-        {changeMarkers(changes, 'epoch')}
-        <Line name="train" type="linear" dataKey="trainLoss" stroke="#0284c7" isAnimationActive={false} />
-        <Line name="val" type="linear" dataKey="valLoss" stroke="#c2410c" isAnimationActive={false} />
-      </LineChart>
+    <Chart title="Loss per epoch" testId="chart-epoch-loss" empty={data.length === 0} keys={keysOf(LOSSES)}>
+      <SvgChart data={data} x={epochOf} series={LOSSES} markers={markers} xDomain={epochDomain(data)} log={logScale} yTick={precision2} value={fixed4} xLabel={epochLabel} />
     </Chart>
   );
 });
 
 const MetricsChart = memo(function MetricsChart({ history, changes }: { history: EpochRecord[]; changes: ConfigChange[] }) {
   const data = useMemo(() => thin(history), [history]);
+  const markers = useMemo(() => changeMarkers(changes, 'epoch'), [changes]);
   return (
-    <Chart title="Validation metrics" testId="chart-metrics" empty={data.length === 0} keys={[['Dice', '#15803d'], ['IoU', '#7c3aed'], ['precision', '#0369a1'], ['recall', '#b91c1c']]}>
-      <LineChart data={data} margin={MARGIN}>
-        <CartesianGrid stroke="#e2e8f0" />
-        <XAxis dataKey="epoch" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-        <YAxis domain={[0, 1]} width={44} tickFormatter={fixed2} />
-        <Tooltip formatter={fixed4} labelFormatter={epochLabel} />
-        {changeMarkers(changes, 'epoch')}
-        <Line name="Dice" dataKey="dice" stroke="#15803d" isAnimationActive={false} />
-        <Line name="IoU" dataKey="iou" stroke="#7c3aed" isAnimationActive={false} />
-        <Line name="precision" dataKey="precision" stroke="#0369a1" isAnimationActive={false} strokeDasharray="5 3" />
-        <Line name="recall" dataKey="recall" stroke="#b91c1c" isAnimationActive={false} strokeDasharray="2 2" />
-      </LineChart>
+    <Chart title="Validation metrics" testId="chart-metrics" empty={data.length === 0} keys={keysOf(METRICS)}>
+      <SvgChart data={data} x={epochOf} series={METRICS} markers={markers} xDomain={epochDomain(data)} yDomain={UNIT} yTick={fixed2} value={fixed4} xLabel={epochLabel} />
     </Chart>
   );
 });

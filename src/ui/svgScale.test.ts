@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { extent, linePath, linearScale, logScale, nearestIndex } from './svgScale';
+
+describe('svg chart scales', () => {
+  it('a nice linear scale widens to round ticks that cover the data', () => {
+    const scale = linearScale([0.13, 0.87], true);
+    expect(scale.domain).toEqual([0, 1]);
+    expect(scale.ticks).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(scale.at(0.5, 100)).toBeCloseTo(50, 9);
+  });
+
+  it('a step axis keeps integer ticks inside the exact range', () => {
+    const scale = linearScale([1, 37], false, 5, true);
+    expect(scale.domain).toEqual([1, 37]);
+    expect(scale.ticks).toEqual([10, 20, 30]);
+  });
+
+  it('a log scale spans whole decades with 1-2-5 ticks', () => {
+    const scale = logScale([0.03, 0.8]);
+    expect(scale.domain[0]).toBeCloseTo(0.01, 12);
+    expect(scale.domain[1]).toBeCloseTo(1, 12);
+    expect(scale.ticks).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(scale.at(0.1, 100)).toBeCloseTo(50, 9);
+    expect(logScale([0, 1]).ticks).toEqual([0.1, 0.2, 0.5, 1]); // an empty chart's range has no log
+  });
+
+  it('extent skips what cannot be drawn and widens a single value', () => {
+    expect(extent([NaN, 2, Infinity, 5])).toEqual([2, 5]);
+    expect(extent([0, 0.1, 1], true)).toEqual([0.1, 1]);
+    expect(extent([3])).toEqual([2.7, 3.3]);
+    expect(extent([NaN])).toBeNull();
+  });
+
+  it('a path breaks at a missing value and holds steps for a step line', () => {
+    expect(linePath([[0, 1], [1, 2], [2, NaN], [3, 4], [4, 5]])).toBe('M0.0,1.0L1.0,2.0M3.0,4.0L4.0,5.0');
+    expect(linePath([[0, 1], [2, 3]], true)).toBe('M0.0,1.0H2.0V3.0');
+  });
+
+  it('finds the nearest point by x', () => {
+    const xs = [1, 5, 9, 20];
+    expect([0, 2, 4, 8, 14, 15, 99].map((x) => nearestIndex(xs, x))).toEqual([0, 0, 1, 2, 2, 3, 3]);
+  });
+});

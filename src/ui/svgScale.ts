@@ -1,0 +1,82 @@
+/** Scales, ticks and paths for the live charts' own SVG drawing. Pure, for tests. */
+
+export interface Scale {
+  domain: [number, number];
+  ticks: number[];
+  /** Value to pixels along [0, length]. */
+  at(value: number, length: number): number;
+}
+
+/** A round step near (max - min) / count: 1, 2 or 5 times a power of ten. */
+function niceStep(span: number, count: number): number {
+  const raw = span / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / power;
+  // d3's thresholds (sqrt 50, 10, 2): the step nearest the raw one on a log scale.
+  return (f >= 7.07 ? 10 : f >= 3.16 ? 5 : f >= 1.41 ? 2 : 1) * power;
+}
+
+/** Finite values only; a single value (or none) still gives a span to draw in. */
+export function extent(values: Iterable<number>, log = false): [number, number] | null {
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) {
+    if (!Number.isFinite(v) || (log && v <= 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return null;
+  if (lo === hi) return log ? [lo / 2, hi * 2] : [lo - (lo === 0 ? 1 : Math.abs(lo) * 0.1), hi + (hi === 0 ? 1 : Math.abs(hi) * 0.1)];
+  return [lo, hi];
+}
+
+/** A linear scale over [min, max], widened to round ticks when `nice`; about `count` ticks. */
+export function linearScale(range: [number, number], nice: boolean, count = 5, integer = false): Scale {
+  const [min, max] = Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[1] > range[0] ? range : [0, 1];
+  let step = niceStep(max - min, count);
+  if (integer) step = Math.max(1, Math.round(step));
+  const [lo, hi] = nice ? [Math.floor(min / step) * step, Math.ceil(max / step) * step] : [min, max];
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  const span = hi - lo || 1;
+  return { domain: [lo, hi], ticks, at: (v, length) => ((v - lo) / span) * length };
+}
+
+/** A log10 scale widened to powers of ten; ticks at 1, 2 and 5 times each power when few decades show. */
+export function logScale(range: [number, number]): Scale {
+  // Nothing at or below zero has a log: such a range falls back to one decade, never an endless loop.
+  const [min, max] = range[0] > 0 && Number.isFinite(range[1]) && range[1] >= range[0] ? range : [0.1, 1];
+  const [a, b] = [Math.floor(Math.log10(min)), Math.ceil(Math.log10(max))];
+  const hiExp = b === a ? a + 1 : b;
+  const multiples = hiExp - a <= 2 ? [1, 2, 5] : [1];
+  const ticks: number[] = [];
+  for (let e = a; e <= hiExp; e++) for (const m of multiples) if (e < hiExp || m === 1) ticks.push(Number((m * 10 ** e).toPrecision(12)));
+  const span = hiExp - a;
+  return { domain: [10 ** a, 10 ** hiExp], ticks, at: (v, length) => ((Math.log10(v) - a) / span) * length };
+}
+
+/** An SVG path through the points; a missing value breaks the line; `stepAfter` holds each value until the next x. */
+export function linePath(points: ReadonlyArray<[number, number]>, stepAfter = false): string {
+  let d = '';
+  let drawing = false;
+  for (const [x, y] of points) {
+    if (!Number.isFinite(y)) {
+      drawing = false;
+      continue;
+    }
+    const [px, py] = [x.toFixed(1), y.toFixed(1)];
+    d += drawing ? (stepAfter ? `H${px}V${py}` : `L${px},${py}`) : `M${px},${py}`;
+    drawing = true;
+  }
+  return d;
+}
+
+/** Index of the point whose x is nearest `x`, in points sorted by x (binary search). */
+export function nearestIndex(xs: readonly number[], x: number): number {
+  let [lo, hi] = [0, xs.length - 1];
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(xs[hi] - x) < Math.abs(xs[lo] - x) ? hi : lo;
+}
