@@ -12,9 +12,10 @@ import { runMain } from '../src/cli/main';
 import { ensureBuilt } from '../src/cli/headlessStudio';
 import { CHROMIUM_PATH } from '../src/cli/chromium';
 import { CARVANA_SAMPLE, generatedLarge, trainingSubset } from './data';
-import { BATCH, engineLabel, measureIngest, measureMemory, measureTraining, type BackendStart, type Combo, type IngestFigure, type InferenceFigure, type MemoryFigure, type TrainFigure } from './measure';
+import { BATCH, engineLabel, measureIngest, measureMemory, measureSoak, measureTraining, type BackendStart, type Combo, type IngestFigure, type InferenceFigure, type MemoryFigure, type TrainFigure } from './measure';
 import { runPeer, type PeerResult } from './peer';
 import { renderReport } from './table';
+import type { SoakFigure } from '../e2e/harness/soak';
 
 export interface BenchReport {
   machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string; chromium: string; loadAverageStart: number[]; loadAverageEnd: number[] };
@@ -27,6 +28,8 @@ export interface BenchReport {
   inference: InferenceFigure[];
   ingest: IngestFigure[];
   memory: MemoryFigure | null;
+  /** The e2e soak's figures (heap, tensors and bytes at step 100 and 1,000, at rest after three runs). */
+  soak: SoakFigure | null;
   longestTaskMs: number;
   peer: PeerResult | null;
   seconds: number;
@@ -139,6 +142,7 @@ async function main(): Promise<void> {
     inference: [],
     ingest: [],
     memory: null,
+    soak: null,
     longestTaskMs: 0,
     peer: null,
     seconds: 0,
@@ -164,6 +168,8 @@ async function main(): Promise<void> {
     const backend = tiny?.backend ?? args.backends.find((b) => b === 'webgl') ?? args.backends[0]!;
     log(`memory: tiny 32x48 on ${backend}, ${MEMORY_STEPS} steps...`);
     report.memory = await measureMemory(subset.dir, backend, { preset: 'tiny', height: 32, width: 48 }, MEMORY_STEPS);
+    log(`memory: the soak (tiny 32x48 on ${backend}, 1,000 steps, three runs)...`);
+    report.soak = await measureSoak(subset.dir, backend, (line) => log(`memory: soak: ${line}`));
   }
   report.longestTaskMs = Math.max(0, ...report.train.map((t) => t.longestTaskMs), report.memory?.longestTaskMs ?? 0);
   if (args.peer) report.peer = runPeer(report.train, args.budgetSeconds, log);

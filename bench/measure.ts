@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS, settingsToConfig } from '../src/store/settings';
 import type { ForwardedEvent } from '../src/cli/api';
 import type { BackendName } from '../src/ml/backendNames';
 import { treeRss, withStudio, type Studio } from '../src/cli/headlessStudio';
+import { soak, SOAK_DEFAULTS, type SoakFigure } from '../e2e/harness/soak';
 
 export const BATCH = 4;
 const WARMUP_STEPS = 3;
@@ -195,6 +196,21 @@ export async function measureMemory(dir: string, backend: BackendName, combo: Co
       epochs: last.epoch + 1,
       longestTaskMs,
     };
+  });
+}
+
+/**
+ * The e2e memory soak (e2e/harness/soak.ts, the same code e2e/soak.spec.ts runs): 1,000 steps of tiny
+ * at 32x48 with a pause, a live rate change and a resume, the worker's heap and tf.memory() read at
+ * step 100 and 1,000 after a forced GC, then at rest after each of three runs in a row.
+ */
+export async function measureSoak(dir: string, backend: BackendName, log: (line: string) => void): Promise<SoakFigure> {
+  return session(dir, async (studio, listen) => {
+    const choice = await studio.call('init', backend);
+    if (choice.backend !== backend) throw new Error(`${backend} did not start: ${choice.reason}`);
+    const { height, width } = SOAK_DEFAULTS;
+    await studio.call('ingestFromInput', { label: `bench soak ${path.basename(dir)}`, height, width, ...SPLIT });
+    return soak(studio.page, studio.call, listen, { ...SOAK_DEFAULTS, backend, log });
   });
 }
 

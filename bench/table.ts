@@ -49,6 +49,30 @@ export function renderReport(report: BenchReport): string {
       ),
     );
   }
+  if (report.soak) {
+    const k = report.soak;
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
+    const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+    const rest = k.afterRuns.map((m) => `${m.numTensors} / ${m.numBytes} / ${mib(m.heapBytes)}`).join(' -> ');
+    parts.push(
+      table(
+        ['soak (worker, after GC)', 'steps', 'epochs', `heap MiB at step ${k.atBaseline.step} -> ${k.atEnd.step}`, 'heap growth', 'tensors', 'tf bytes growth', 'at rest after each run (tensors / bytes / heap MiB)', 's'],
+        [
+          [
+            `${k.preset} ${size(k.size)} ${k.backend}`,
+            String(k.steps),
+            String(k.epochs),
+            `${mib(k.atBaseline.heapBytes)} -> ${mib(k.atEnd.heapBytes)}`,
+            percent(k.heapGrowth),
+            `${k.atBaseline.numTensors} -> ${k.atEnd.numTensors}`,
+            percent(k.byteGrowth),
+            rest,
+            fixed(k.seconds),
+          ],
+        ],
+      ),
+    );
+  }
   parts.push(`longest main-thread task while training: ${task(report.longestTaskMs)} ms (PerformanceObserver 'longtask' in the driver page)`);
   if (report.peer && 'skipped' in report.peer) parts.push(`peer: skipped: ${report.peer.skipped}`);
   else if (report.peer) {

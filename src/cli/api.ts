@@ -7,7 +7,7 @@ import type { DatasetSummary } from '../data/ingest';
 import type { BackendChoice } from '../ml/backend';
 import type { BackendPreference } from '../ml/backendNames';
 import type { Metrics } from '../ml/metrics';
-import type { EpochRecord, TrainConfig } from '../ml/train/config';
+import type { EpochRecord, LiveSettings, TrainConfig } from '../ml/train/config';
 import type { TestResult } from '../ml/train/trainer';
 import type { RunStatusName, SplitSummary, WorkerEvent } from '../worker/protocol';
 
@@ -76,6 +76,10 @@ export interface StudioCliApi {
   train(config: TrainConfig, name: string): Promise<TrainOutcome>;
   /** Stops the run, keeping what it learnt (the run then resolves with status 'stopped'). */
   stop(): void;
+  /** Pauses or resumes the run (what the page's Pause and Resume buttons send). */
+  control(action: 'pause' | 'resume'): void;
+  /** Changes live settings mid-run (what an edit of a *live* setting on the page sends). */
+  update(settings: Partial<LiveSettings>): void;
   testNow(): Promise<TestResult>;
   /** The studio's export zip (model.json, weights.bin, run.json, history.csv) as base64. */
   exportZip(): Promise<string>;

@@ -146,6 +146,10 @@ const api: StudioCliApi = {
 
   stop: () => void client.send({ type: 'train-control', action: 'stop' }),
 
+  control: (action) => void client.send({ type: 'train-control', action }),
+
+  update: (settings) => void client.send({ type: 'train-update', settings }),
+
   testNow: () => request({ type: 'test-now' }, (event) => (event.type === 'test-result' ? event.result : undefined)),
 
   async exportZip() {
