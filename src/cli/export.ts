@@ -3,7 +3,7 @@
  * wrote (model.json + weights.bin + run.json) to an ONNX file. Runs in Node on tfjs's cpu backend:
  * no browser. Exit codes as the other tools: 0 done, 1 unexpected failure, 2 bad arguments or model.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatBytes } from '../format';
@@ -46,17 +46,29 @@ function parseExportArgs(argv: string[]): ExportArgs {
   return { model, format: format as ExportArgs['format'], out: values.get('--out') ?? null, threshold };
 }
 
-/** model.json and every file beside it that the import may need (weights, run.json). */
+/** model.json, the weight files its manifest names, and run.json: what the import reads, nothing else of the folder. */
 function readModelFolder(model: string): { jsonPath: string; files: ImportFile[] } {
   const resolved = path.resolve(model);
   if (!existsSync(resolved)) throw new UsageError(`--model ${model}: no such file or folder`);
   const jsonPath = statSync(resolved).isDirectory() ? path.join(resolved, 'model.json') : resolved;
   if (!existsSync(jsonPath)) throw new UsageError(`--model ${model}: no model.json in ${resolved} (give the folder \`npm run train --out\` wrote)`);
   const dir = path.dirname(jsonPath);
-  const wanted = (name: string) => name === path.basename(jsonPath) || name === 'run.json' || !/\.(json|onnx)$/i.test(name);
-  const files = readdirSync(dir)
-    .filter((name) => wanted(name) && statSync(path.join(dir, name)).isFile())
-    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) }));
+  const json = readFileSync(jsonPath);
+  let weightPaths: string[] = [];
+  try {
+    const manifest = (JSON.parse(json.toString('utf8')) as { weightsManifest?: Array<{ paths?: unknown }> }).weightsManifest;
+    weightPaths = (Array.isArray(manifest) ? manifest : [])
+      .flatMap((group) => (Array.isArray(group?.paths) ? group.paths : []))
+      .filter((p): p is string => typeof p === 'string');
+  } catch {
+    // Not JSON: the import below refuses it with the parser's reason.
+  }
+  // A missing weight file is left out here and named by the import's check.
+  const others = [...weightPaths.map((p) => path.basename(p)), 'run.json'].filter((name) => existsSync(path.join(dir, name)));
+  const files = [
+    { name: path.basename(jsonPath), bytes: new Uint8Array(json) },
+    ...[...new Set(others)].map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) })),
+  ];
   return { jsonPath, files };
 }
 
