@@ -1,19 +1,21 @@
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useMemo } from 'react';
 import type { StepPoint } from '../store/events';
+import { thinMinMax } from './chartData';
+import { SvgChart, type SeriesDef } from './SvgChart';
 
-/** Step loss; animation off so a live series does not re-animate on every point. */
+const LOSS: ReadonlyArray<SeriesDef<StepPoint>> = [{ name: 'loss', colour: '#0284c7', value: (p) => p.loss }];
+const NO_MARKERS: never[] = [];
+const stepOf = (p: StepPoint) => p.step;
+const fixed3 = (v: number) => v.toFixed(3);
+const fixed4 = (v: number) => v.toFixed(4);
+const stepLabel = (s: number) => `step ${s}`;
+
+/** The quick check's step loss: thinned and drawn like the live charts, so a long check stays cheap to redraw. */
 export function LossChart({ points }: { points: StepPoint[] }) {
+  const data = useMemo(() => thinMinMax(points, LOSS[0].value), [points]);
   return (
-    <div className="chart" role="img" aria-label={`Training loss over ${points.length} steps`}>
-      <ResponsiveContainer width="100%" height={220}>
-        <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
-          <CartesianGrid stroke="#e2e8f0" />
-          <XAxis dataKey="step" type="number" domain={[1, 'dataMax']} allowDecimals={false} />
-          <YAxis domain={['auto', 'auto']} width={56} tickFormatter={(v: number) => v.toFixed(3)} />
-          <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(s) => `step ${s}`} />
-          <Line type="linear" dataKey="loss" stroke="#0284c7" dot={false} isAnimationActive={false} strokeWidth={2} />
-        </LineChart>
-      </ResponsiveContainer>
+    <div className="chart">
+      <SvgChart data={data} x={stepOf} series={LOSS} markers={NO_MARKERS} yTick={fixed3} value={fixed4} xLabel={stepLabel} />
     </div>
   );
 }
