@@ -16,7 +16,13 @@ export async function startEngine(id: number, backend: BackendPreference, wasmTh
   configureWasm(wasmThreads ?? 1);
   const data = ellipseDataset(2, 32, 48, 1);
   const choice = await selectBackend(backend, {
-    timeStep: () => timeTrainingStep(() => buildPreset('tiny'), () => createOptimizer(DEFAULT_OPTIMIZER), () => makeBatch(data, [0, 1]), DEFAULT_LOSS),
+    timeStep: () =>
+      timeTrainingStep(
+        () => buildPreset('tiny'),
+        () => createOptimizer(DEFAULT_OPTIMIZER),
+        () => makeBatch(data, [0, 1]),
+        DEFAULT_LOSS,
+      ),
     onTiming: (name) => post({ type: 'engine-progress', id, message: `Timing ${name} on a few training steps...` }),
   });
   const threads = wasmThreadsInUse();

@@ -46,7 +46,11 @@ export class QuickCheck {
       const reports = await runSteps(model, optimizer, {
         steps,
         loss: DEFAULT_LOSS,
-        nextBatch: (step) => makeBatch(pairs, Array.from({ length: batchSize }, (_, k) => ((step - 1) * batchSize + k) % pairs.count)),
+        nextBatch: (step) =>
+          makeBatch(
+            pairs,
+            Array.from({ length: batchSize }, (_, k) => ((step - 1) * batchSize + k) % pairs.count),
+          ),
         onStep: ({ step, loss, ms }) => {
           if (step === 1) post({ type: 'progress', id, phase: 'training', message: 'Training' });
           post({ type: 'step', id, step, loss, ms, numTensors: tf.memory().numTensors });

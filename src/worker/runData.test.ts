@@ -52,7 +52,17 @@ describe('the data a run resumes on', () => {
     try {
       await db.putRun({ ...run, dataset: { ...run.dataset!, fingerprint: legacy } });
       // Stored as the old code stored it: keyed by the names fingerprint.
-      await db.putDataset({ fingerprint: legacy, savedAt: 1, height: H, width: W, count: set.count, names: set.names, images: set.images.slice().buffer, masks: set.masks.slice().buffer, pairs: { pairs, source: 'ellipses' } });
+      await db.putDataset({
+        fingerprint: legacy,
+        savedAt: 1,
+        height: H,
+        width: W,
+        count: set.count,
+        names: set.names,
+        images: set.images.slice().buffer,
+        masks: set.masks.slice().buffer,
+        pairs: { pairs, source: 'ellipses' },
+      });
     } finally {
       db.close();
     }

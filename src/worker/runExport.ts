@@ -50,11 +50,16 @@ export async function importModel(ctx: RunContext, id: number, files: Array<{ na
   if (result.run != null) {
     const restored = importedRun(result.run, model, Date.now());
     const saved = restored.ok && (await ctx.store.save(id, (db) => saveImportedRun(db, model, restored)));
-    if (restored.ok && saved) note = ` Its run, ${restored.run.history.length} of ${restored.run.config.epochs} epochs, is in the runs list: ${restored.run.history.length < restored.run.config.epochs ? 'resume it to continue training' : 'continue it to train more epochs'}.`;
+    if (restored.ok && saved)
+      note = ` Its run, ${restored.run.history.length} of ${restored.run.config.epochs} epochs, is in the runs list: ${restored.run.history.length < restored.run.config.epochs ? 'resume it to continue training' : 'continue it to train more epochs'}.`;
     if (!restored.ok) note = ` Its ${restored.reason}, so it is not in the runs list.`;
     if (saved) await ctx.store.list(id);
   }
-  ctx.post({ type: 'imported', id, message: `Imported a model for ${h}x${w} images (${countTrainableParams(model).toLocaleString('en-US')} parameters).${note}` });
+  ctx.post({
+    type: 'imported',
+    id,
+    message: `Imported a model for ${h}x${w} images (${countTrainableParams(model).toLocaleString('en-US')} parameters).${note}`,
+  });
 }
 
 /** A trainable copy of the imported model (its own architecture, whatever the preset setting says). */
@@ -65,7 +70,8 @@ export async function importedCopy(ctx: RunContext, height: number, width: numbe
   if (h !== height || w !== width) {
     throw new Error(`The imported model takes ${h}x${w} images but the data is loaded at ${height}x${width}: set the input size to ${h}x${w}.`);
   }
-  if (!isPresetName(imported.name)) throw new Error(`The imported model "${imported.name}" is not one of the studio's presets, so it cannot be fine-tuned here.`);
+  if (!isPresetName(imported.name))
+    throw new Error(`The imported model "${imported.name}" is not one of the studio's presets, so it cannot be fine-tuned here.`);
   const snapshot = await captureCheckpoint(imported, null, DEFAULT_OPTIMIZER, 0, 0);
   return { model: await modelFromCheckpoint(snapshot), preset: imported.name };
 }

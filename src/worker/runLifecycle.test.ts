@@ -9,7 +9,7 @@ import { CONFIG, ellipseResult, harness, savedRun, trainerData, until } from './
 afterEach(() => vi.restoreAllMocks());
 
 describe('run lifecycle', () => {
-  it('a resume trains, validates and tests on the run\'s own split, not the session\'s new one', async () => {
+  it("a resume trains, validates and tests on the run's own split, not the session's new one", async () => {
     const seen = trainerData();
     const { manager, of, status, session } = await harness();
     await manager.start(1, { ...CONFIG, epochs: 1 }, 'own split');
@@ -21,7 +21,10 @@ describe('run lifecycle', () => {
 
     // The run was split with seed 1; the session is now split with seed 7, which puts other cars in test.
     const { pairs } = ellipseResult();
-    const stems = (part: 'train' | 'val' | 'test', seed: number) => splitByGroup(pairs, DEFAULT_SPLIT_RATIOS, seed)[part].map((p) => p.stem).sort();
+    const stems = (part: 'train' | 'val' | 'test', seed: number) => {
+      const split = splitByGroup(pairs, DEFAULT_SPLIT_RATIOS, seed);
+      return split[part].map((p) => p.stem).sort();
+    };
     session.resplit(2, DEFAULT_SPLIT_RATIOS, 7, () => undefined);
     expect(stems('test', 7)).not.toEqual(stems('test', 1));
     expect([...session.dataset!.splitSummary.test.names!].sort()).toEqual(stems('test', 7));
@@ -30,12 +33,13 @@ describe('run lifecycle', () => {
     await until(() => status().filter((s) => s === 'done').length === 2, 'the continued run to finish');
     expect(seen).toHaveLength(2);
     for (const part of ['train', 'val', 'test'] as const) expect([...seen[1][part].names].sort()).toEqual(stems(part, 1));
-    expect(of('test-result')[1].result.perImage.map((p) => p.name).sort()).toEqual(stems('test', 1));
+    const tested = of('test-result')[1].result.perImage.map((p) => p.name);
+    expect(tested.sort()).toEqual(stems('test', 1));
     // The session keeps the split the person chose.
     expect(session.dataset!.splitSummary.seed).toBe(7);
   });
 
-  it('memory stays flat over runs: a finished run\'s model and optimizer are freed when the next one starts', async () => {
+  it("memory stays flat over runs: a finished run's model and optimizer are freed when the next one starts", async () => {
     const { manager, of, status } = await harness();
     const after: Array<{ numTensors: number; numBytes: number }> = [];
     for (let i = 1; i <= 3; i++) {

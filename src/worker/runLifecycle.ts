@@ -93,12 +93,27 @@ export async function resume(ctx: RunContext, id: number, runId: string, moreEpo
 }
 
 /** Trains `run` on its split of `loaded` (views of the one decoded set, no copies). */
-function launch(ctx: RunContext, id: number, model: tf.LayersModel, optimizer: tf.Optimizer, run: RunRecord, loaded: LoadedDataset, progress: Progress | undefined): void {
+function launch(
+  ctx: RunContext,
+  id: number,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  run: RunRecord,
+  loaded: LoadedDataset,
+  progress: Progress | undefined,
+): void {
   const { set } = loaded.result;
   const data = { train: splitView(set, loaded.indices.train), val: splitView(set, loaded.indices.val), test: splitView(set, loaded.indices.test) };
   let trainer: Trainer;
   try {
-    trainer = new Trainer(model, optimizer, run.config, data, runHooks(id, run, ctx.post, (what) => ctx.store.save(id, what)), progress);
+    trainer = new Trainer(
+      model,
+      optimizer,
+      run.config,
+      data,
+      runHooks(id, run, ctx.post, (what) => ctx.store.save(id, what)),
+      progress,
+    );
   } catch (error) {
     optimizer.dispose();
     model.dispose();
@@ -124,7 +139,13 @@ async function loop(ctx: RunContext, id: number, current: CurrentRun, lost: Prom
     }
     run.status = outcome === 'stopped' ? 'stopped' : 'done';
     run.message = outcome === 'early-stopped' ? 'Stopped early: validation Dice stopped improving.' : null;
-    ctx.post({ type: 'run-status', id, runId: run.id, status: outcome === 'early-stopped' ? 'early-stopped' : run.status, message: run.message ?? (outcome === 'stopped' ? 'Stopped: everything trained so far is kept.' : 'Done') });
+    ctx.post({
+      type: 'run-status',
+      id,
+      runId: run.id,
+      status: outcome === 'early-stopped' ? 'early-stopped' : run.status,
+      message: run.message ?? (outcome === 'stopped' ? 'Stopped: everything trained so far is kept.' : 'Done'),
+    });
   } catch (error) {
     // Out of memory or a lost GPU device: the last checkpoint is in IndexedDB; another backend can resume it.
     run.status = 'failed';

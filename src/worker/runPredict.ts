@@ -30,7 +30,9 @@ export async function predict(ctx: RunContext, request: PredictRequest): Promise
     const loaded = requireDataset(ctx);
     const [, h, w] = model.inputs[0].shape as number[];
     if (loaded.result.set.height !== h || loaded.result.set.width !== w) {
-      throw new Error(`The model takes ${h}x${w} images but the dataset is loaded at ${loaded.result.set.height}x${loaded.result.set.width}: choose photos instead, or reload the data at ${h}x${w}.`);
+      throw new Error(
+        `The model takes ${h}x${w} images but the dataset is loaded at ${loaded.result.set.height}x${loaded.result.set.width}: choose photos instead, or reload the data at ${h}x${w}.`,
+      );
     }
     const indices = request.testPairs.map((i) => loaded.indices.test[i]).filter((i) => i != null);
     results.push(...(await predictPairs(model, loaded.result.set, indices, request.flipTta)));

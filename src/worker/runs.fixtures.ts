@@ -32,7 +32,16 @@ export async function sessionWithData(): Promise<Session> {
   return session;
 }
 
-export const CONFIG: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, preset: 'tiny', height: H, width: W, batchSize: 6, epochs: 2, augment: NO_AUGMENT, overlayCount: 2 };
+export const CONFIG: TrainConfig = {
+  ...DEFAULT_TRAIN_CONFIG,
+  preset: 'tiny',
+  height: H,
+  width: W,
+  batchSize: 6,
+  epochs: 2,
+  augment: NO_AUGMENT,
+  overlayCount: 2,
+};
 
 export async function harness(watchDevice?: DeviceWatch) {
   const events: WorkerEvent[] = [];
