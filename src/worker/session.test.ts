@@ -4,7 +4,8 @@ import { encodeJpeg } from '../data/encode';
 import { IngestCancelled, type ImageDecoder } from '../data/ingest';
 import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import type { IngestRequest, WorkerEvent } from './protocol';
-import { Session } from './session';
+import { ellipseResult } from './runs.fixtures';
+import { Session, splitAs, summariseSplit } from './session';
 
 const [H, W] = [8, 12];
 const jpeg = new Blob([encodeJpeg(new Uint8Array(W * H * 3).fill(200), W, H) as Uint8Array<ArrayBuffer>]);
@@ -54,5 +55,25 @@ describe('Session ingest and cancel', () => {
     await expect(session.ingest(request(7, 40), () => undefined)).rejects.toBeInstanceOf(IngestCancelled);
     expect(decodes).toBeLessThan(2 * 40);
     expect(session.dataset).toBe(before);
+  });
+});
+
+describe('splitAs', () => {
+  const data = { result: ellipseResult(), fingerprint: 'sha256:test' };
+
+  it('rebuilds a recorded split from its ratios and seed, whatever split the data has now', () => {
+    const recorded = summariseSplit(data, DEFAULT_SPLIT_RATIOS, 3).splitSummary;
+    const rebuilt = splitAs(summariseSplit(data, DEFAULT_SPLIT_RATIOS, 9), recorded);
+    expect(rebuilt.splitSummary).toEqual(recorded);
+    // Pair i is car i % 8: every pair of a test car, and only those, is in test.
+    const testCars = new Set(recorded.test.groups);
+    expect(rebuilt.indices.test.sort((a, b) => a - b)).toEqual([...Array(24).keys()].filter((i) => testCars.has(`car${i % 8}`)));
+    expect(splitAs(data, null).splitSummary).toMatchObject({ ratios: DEFAULT_SPLIT_RATIOS, seed: 1 });
+  });
+
+  it('refuses when the recorded cars are not the ones the data splits into', () => {
+    const recorded = summariseSplit(data, DEFAULT_SPLIT_RATIOS, 3).splitSummary;
+    const moved = { ...recorded, test: { ...recorded.test, groups: ['car9'] } };
+    expect(() => splitAs(data, moved)).toThrow("This run's split cannot be rebuilt on the data loaded now (its cars differ): load the data it was trained on.");
   });
 });
