@@ -3,7 +3,7 @@
  * `window.studioCli` for the Node tools. Every call goes through the same protocol the studio uses.
  */
 import { DEFAULT_BUDGET_BYTES } from '../data/ingest';
-import { filesFromList } from '../ui/files';
+import { filesFromList } from '../worker/sources';
 import { createTrainerClient, type RequestBody } from '../worker/client';
 import type { WorkerEvent } from '../worker/protocol';
 import type { ForwardedEvent, IngestOutcome, StudioCliApi, TrainOutcome } from './api';

@@ -6,7 +6,7 @@ import { createBrowserDecoder } from '../data/decode';
 import { binariseMask } from '../data/masks';
 import { pairFiles, type Skipped } from '../data/pairing';
 import type { Confusion, Metrics } from '../ml/metrics';
-import { cutout } from '../ui/cutout';
+import { cutout } from '../data/cutout';
 import type { RequestBody } from '../worker/client';
 import type { PredictionResult, SourceEntry, WorkerEvent } from '../worker/protocol';
 import type { EvaluateOutcome, IngestOutcome, RenderedImage, StudioCliApi } from './api';

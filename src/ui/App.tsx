@@ -6,7 +6,7 @@ import { DatasetPanel } from './DatasetPanel';
 import { downloadBlob } from './download';
 import { EnginePanel } from './EnginePanel';
 import { InferencePanel } from './InferencePanel';
-import { describeSources, filesFromDrop } from './files';
+import { describeSources, filesFromDrop } from '../worker/sources';
 import { OverlayPanel } from './OverlayPanel';
 import { RunPanel } from './RunPanel';
 import { RunsPanel } from './RunsPanel';

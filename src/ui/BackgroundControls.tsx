@@ -1,6 +1,7 @@
 /** The background a cut-out car is composited on: a gradient, a colour, or an image picked or dropped. */
 import { useRef, useState, type DragEvent } from 'react';
-import type { Background } from './cutout';
+/** What the cut-out is composited on. */
+export type Background = { kind: 'colour'; colour: string } | { kind: 'gradient'; from: string; to: string } | { kind: 'image'; image: ImageBitmap };
 
 export const SKY: Background = { kind: 'gradient', from: '#1e3a8a', to: '#93c5fd' };
 

@@ -5,7 +5,7 @@ import { TRAINING_SIZES } from '../store/settings';
 import { cancelLoading, loadDataset, loadSettingsOf, reloadDataset, setSetting, useStudio } from '../store/studio';
 import type { IngestProgress } from '../data/ingest';
 import type { SourceEntry } from '../worker/protocol';
-import { describeSources, fetchSample, filesFromList } from './files';
+import { describeSources, fetchSample, filesFromList } from '../worker/sources';
 import { SkippedList } from './SkippedList';
 import { SplitControls } from './SplitControls';
 import { ThumbnailStrip } from './ThumbnailStrip';

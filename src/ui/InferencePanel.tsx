@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { predict, useStudio } from '../store/studio';
 import type { PredictionResult } from '../worker/protocol';
-import { BackgroundControls, paintBackground, SKY } from './BackgroundControls';
-import { carFraction, checksum, cutout, maskOf, type Background } from './cutout';
+import { BackgroundControls, paintBackground, SKY, type Background } from './BackgroundControls';
+import { carFraction, checksum, cutout, maskOf } from '../data/cutout';
 import { downloadBlob } from './download';
 
 function canvasOf(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): HTMLCanvasElement {

@@ -31,5 +31,3 @@ export function checksum(bytes: Uint8Array): string {
   for (const b of bytes) hash = Math.imul(hash ^ b, 0x01000193) >>> 0;
   return hash.toString(16).padStart(8, '0');
 }
-
-export type Background = { kind: 'colour'; colour: string } | { kind: 'gradient'; from: string; to: string } | { kind: 'image'; image: ImageBitmap };

@@ -1,5 +1,5 @@
 /** Ways files reach the page: drops (folders walked recursively), file inputs, and the bundled sample. */
-import type { SourceEntry } from '../worker/protocol';
+import type { SourceEntry } from './protocol';
 
 function readEntries(reader: FileSystemDirectoryReader): Promise<FileSystemEntry[]> {
   return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
