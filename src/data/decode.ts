@@ -30,7 +30,7 @@ export function createBrowserDecoder(): ImageDecoder {
           colorSpaceConversion: 'none',
         });
       } catch (error) {
-        throw new Error(`the browser could not decode it (${(error as Error).message || 'invalid image data'})`);
+        throw new Error(`the browser could not decode it (${(error as Error).message || 'invalid image data'})`, { cause: error });
       }
       try {
         const ctx = context(width, height);

@@ -228,7 +228,7 @@ export async function loadModel(artifacts: tf.io.ModelArtifacts): Promise<tf.Lay
   try {
     model = await tf.models.modelFromJSON({ modelTopology: artifacts.modelTopology } as Parameters<typeof tf.models.modelFromJSON>[0]);
   } catch (error) {
-    throw new Error(`the model in model.json cannot be built: ${errorMessage(error)}`);
+    throw new Error(`the model in model.json cannot be built: ${errorMessage(error)}`, { cause: error });
   }
   try {
     loadWeightsInto(model, artifacts);
@@ -236,6 +236,6 @@ export async function loadModel(artifacts: tf.io.ModelArtifacts): Promise<tf.Lay
     return model;
   } catch (error) {
     model.dispose();
-    throw new Error(`the weights do not fit the model: ${errorMessage(error)}`);
+    throw new Error(`the weights do not fit the model: ${errorMessage(error)}`, { cause: error });
   }
 }

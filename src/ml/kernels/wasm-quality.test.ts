@@ -46,7 +46,7 @@ async function seededInitialWeights(seed: number): Promise<Float32Array[]> {
   const values = seededValues(10_000, seed);
   let next = 0;
   Math.random = () => (values[next++ % values.length]! + 1) / 2;
-  let model: tf.LayersModel | null = null;
+  let model: tf.LayersModel;
   try {
     model = buildPreset('tiny', { height: H, width: W });
   } finally {
