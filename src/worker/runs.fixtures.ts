@@ -43,10 +43,11 @@ export const CONFIG: TrainConfig = {
   overlayCount: 2,
 };
 
-export async function harness(watchDevice?: DeviceWatch) {
+/** `onEvent` sees each event as it is posted, in the worker's turn: what it does lands before the next step. */
+export async function harness(watchDevice?: DeviceWatch, onEvent: (event: WorkerEvent) => void = () => undefined) {
   const events: WorkerEvent[] = [];
   const session = await sessionWithData();
-  const manager = new RunManager((event) => events.push(event), session, watchDevice);
+  const manager = new RunManager((event) => (events.push(event), onEvent(event)), session, watchDevice);
   const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
   const status = () => of('run-status').map((e) => e.status);
   return { events, session, manager, of, status };

@@ -26,11 +26,14 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('RunManager', () => {
   it('keeps live changes across stop and resume, in the saved record and in run.json', async () => {
-    const { manager, of, status, session } = await harness();
     const bceOnly: LossWeights = { bce: 1, dice: 0, focal: 0, focalGamma: 2 };
+    // The change is sent as step 1 is reported, so it applies from step 2 on every run: a change
+    // sent after polling for step 1 landed at step 2 or 3 with the machine's load, and the final
+    // weights (hence the losses compared below) with it.
+    const { manager, of, status, session } = await harness(undefined, (event) => {
+      if (event.type === 'train-step' && event.step === 1 && event.id === 1) manager.update({ loss: bceOnly, threshold: 0.4 });
+    });
     await manager.start(1, CONFIG, 'live');
-    await until(() => of('train-step').length >= 1, 'the first step');
-    manager.update({ loss: bceOnly, threshold: 0.4 });
     await until(() => of('checkpoint').some((c) => c.kind === 'latest' && c.epoch === 1), 'the checkpoint of epoch 1');
     manager.control('stop');
     await until(() => status().includes('stopped'), 'the stop');
@@ -51,7 +54,10 @@ describe('RunManager', () => {
     expect(done.latest!.checkpoint.epoch).toBe(2);
     const [withNew, withDefault] = [await valLoss(done.latest!.checkpoint, session, bceOnly), await valLoss(done.latest!.checkpoint, session, DEFAULT_LOSS)];
     expect(Math.abs(epoch2.valLoss - withNew)).toBeLessThan(1e-5 * withNew);
-    expect(Math.abs(epoch2.valLoss - withDefault)).toBeGreaterThan(0.01);
+    // Far closer to the BCE-only loss than to the hybrid's: with random initial weights the two
+    // losses can lie within 0.001 of each other (seen once in a handful of runs), so a fixed gap flaked.
+    expect(Math.abs(epoch2.valLoss - withDefault)).toBeGreaterThan(100 * Math.abs(epoch2.valLoss - withNew));
+    expect(withDefault).not.toBe(withNew);
     expect(of('test-result')[0].result.threshold).toBe(0.4);
 
     await manager.export(3, 'latest');
@@ -66,7 +72,10 @@ describe('RunManager', () => {
     const realStep = (Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }).step;
     let calls = 0;
     // Steps 1-3 are epoch 1 (18 pairs, batch 6); step 5 fails as tfjs does when an allocation fails.
-    const failing = vi.spyOn(Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }, 'step').mockImplementation(function (this: Trainer, ...args: unknown[]) {
+    const failing = vi.spyOn(Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }, 'step').mockImplementation(function (
+      this: Trainer,
+      ...args: unknown[]
+    ) {
       if (++calls === 5) return Promise.reject(new Error('Failed to allocate 4096 bytes: out of memory'));
       return realStep.apply(this, args);
     });
@@ -83,7 +92,9 @@ describe('RunManager', () => {
     await manager.resume(2, runId);
     expect(of('run-started')[1].resumed).toBe(true);
     await until(() => status().includes('done'), 'the resumed run to finish', 120_000);
-    const stepsAfterResume = of('train-step').filter((e) => e.id === 2).map((e) => e.step);
+    const stepsAfterResume = of('train-step')
+      .filter((e) => e.id === 2)
+      .map((e) => e.step);
     expect(stepsAfterResume).toEqual([4, 5, 6, 7, 8, 9]);
     expect(of('epoch').map((e) => e.record.epoch)).toEqual([1, 2, 3]);
     expect((await savedRun(runId, 'done')).run.history.map((e) => e.epoch)).toEqual([1, 2, 3]);
@@ -102,7 +113,11 @@ describe('RunManager', () => {
     expect(of('run-started')[1].resumed).toBe(true);
     await until(() => status().filter((s) => s === 'done').length === 2, 'the continued run to finish', 120_000);
     // 18 training pairs at batch 6: 3 steps an epoch, so epochs 3-4 are steps 7-12.
-    expect(of('train-step').filter((e) => e.id === 2).map((e) => e.step)).toEqual([7, 8, 9, 10, 11, 12]);
+    expect(
+      of('train-step')
+        .filter((e) => e.id === 2)
+        .map((e) => e.step),
+    ).toEqual([7, 8, 9, 10, 11, 12]);
     const continued = await savedRun(runId, 'done');
     expect(continued.run.config.epochs).toBe(4);
     expect(continued.run.history.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
@@ -114,7 +129,10 @@ describe('RunManager', () => {
     const { manager, of, status } = await harness((onLost) => ((loseDevice = onLost), true));
     const realStep = (Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }).step;
     let calls = 0;
-    vi.spyOn(Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }, 'step').mockImplementation(function (this: Trainer, ...args: unknown[]) {
+    vi.spyOn(Trainer.prototype as unknown as { step: (...args: unknown[]) => Promise<number> }, 'step').mockImplementation(function (
+      this: Trainer,
+      ...args: unknown[]
+    ) {
       // Step 4 never settles, as a step on a dead device may not.
       return ++calls === 4 ? new Promise<number>(() => undefined) : realStep.apply(this, args);
     });
