@@ -115,6 +115,16 @@ export default defineConfig(
     rules: { 'no-restricted-globals': ['error', ...domGlobals] },
   },
   {
+    // The settings schema sits under the store, the CLI and the bench, which all read it.
+    files: ['src/settings/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noUiLibraries, layer('settings/ is shared by the page and the CLI: it imports only ml/ and data/.', 'store', 'ui', 'worker', 'cli')] },
+      ],
+    },
+  },
+  {
     files: ['src/worker/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { benchModel, type BenchModel } from './models';
 import type { TrainConfig } from '../src/ml/train/config';
-import { DEFAULT_SETTINGS, settingsToConfig } from '../src/store/settings';
+import { DEFAULT_SETTINGS, settingsToConfig } from '../src/settings';
 import type { ForwardedEvent } from '../src/cli/api';
 import type { BackendName } from '../src/ml/backendNames';
 import { treeRss, withStudio, type Studio } from '../src/cli/headlessStudio';

@@ -5,7 +5,7 @@
  */
 import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
 import { PRESET_NAMES, presetConfig, type PresetName } from '../ml/model/presets';
-import { DEFAULT_SETTINGS, parseSetting, settingDef, type SettingKey } from '../store/settings';
+import { DEFAULT_SETTINGS, parseSetting, settingDef, type SettingKey } from '../settings';
 
 export class UsageError extends Error {}
 

@@ -8,7 +8,7 @@ import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import { estimateParams } from '../ml/model/estimate';
 import { presetConfig } from '../ml/model/presets';
 import type { TestResult } from '../ml/train/trainer';
-import { DEFAULT_SETTINGS, settingsToConfig } from '../store/settings';
+import { DEFAULT_SETTINGS, settingsToConfig } from '../settings';
 import type { ForwardedEvent, IngestOutcome, TrainOutcome } from './api';
 import { parseTrainArgs, UsageError, type TrainArgs } from './args';
 import { checkDataDir, prepareOutDir, relativeTo, writeExport, writeJson } from './files';

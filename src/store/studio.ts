@@ -9,7 +9,7 @@ import type { WorkerEvent } from '../worker/protocol';
 import { initialDataset, initialState, initialTraining, isRunLive, type StudioState } from './events';
 import { reduceEvent } from './events';
 import { createEventQueue, pageClock, type EventQueue } from './flush';
-import { crossCheck, DEFAULT_SETTINGS, parseSetting, parseSize, settingDef, settingsFromQuery, settingsToConfig, settingsToQuery, splitRatiosOf, type SettingKey, type Settings } from './settings';
+import { crossCheck, DEFAULT_SETTINGS, liveUpdateOf, parseSetting, parseSize, settingDef, settingsFromQuery, settingsToConfig, settingsToQuery, splitRatiosOf, type SettingKey, type Settings } from '../settings';
 
 const STORAGE_KEY = 'carvana-studio:settings';
 
@@ -103,18 +103,8 @@ export function setSetting(key: SettingKey, raw: unknown): string | null {
   if (crossError) return crossError;
   useStudio.setState({ settings });
   persistSettings(settings);
-  if (live) {
-    const config = settingsToConfig(settings);
-    trainer().send({
-      type: 'train-update',
-      settings:
-        key === 'learningRate' ? { learningRate: settings.learningRate }
-        : key === 'lossBce' || key === 'lossDice' || key === 'lossFocal' ? { loss: config.loss }
-        : key === 'flip' || key === 'colour' || key === 'shiftScale' ? { augment: config.augment }
-        : key === 'overlayEvery' ? { overlayEvery: settings.overlayEvery }
-        : { threshold: settings.threshold },
-    });
-  }
+  const update = live ? liveUpdateOf(settings, key) : null;
+  if (update) trainer().send({ type: 'train-update', settings: update });
   return null;
 }
 

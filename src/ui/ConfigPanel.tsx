@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { estimateParams, estimateTrainingBytes } from '../ml/model/estimate';
 import { presetConfig } from '../ml/model/presets';
 import { isRunLive } from '../store/events';
-import { SETTINGS, type SettingDef, type SettingKey } from '../store/settings';
-import { parseSize } from '../store/settings';
+import { SETTINGS, type SettingDef, type SettingKey } from '../settings';
+import { parseSize } from '../settings';
 import { setSetting, useStudio } from '../store/studio';
 
 const GROUPS = ['Model', 'Optimizer', 'Loss', 'Augmentation', 'Run'] as const;

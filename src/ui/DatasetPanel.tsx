@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
 import { formatBytes } from '../format';
 import { isRunLive } from '../store/events';
-import { TRAINING_SIZES } from '../store/settings';
+import { TRAINING_SIZES } from '../settings';
 import { cancelLoading, loadDataset, loadSettingsOf, reloadDataset, setSetting, useStudio } from '../store/studio';
 import type { IngestProgress } from '../data/ingest';
 import type { SourceEntry } from '../worker/protocol';

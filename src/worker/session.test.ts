@@ -77,3 +77,19 @@ describe('splitAs', () => {
     expect(() => splitAs(data, moved)).toThrow("This run's split cannot be rebuilt on the data loaded now (its cars differ): load the data it was trained on.");
   });
 });
+
+describe('Session ingest of a zip', () => {
+  it("checks a dropped archive's declared sizes against the load's memory budget, naming the archive", async () => {
+    const { zipSync } = await import('fflate');
+    // 4 MiB of zeros deflate to a few KiB: only the declared size can tell.
+    const bomb = zipSync({ 'train/bomb0000000a_01.jpg': new Uint8Array(4 << 20) });
+    const load = { ...request(3), budgetBytes: 1 << 20 };
+    load.sources = [...load.sources, { path: 'bomb.zip', blob: new Blob([bomb as Uint8Array<ArrayBuffer>]) }];
+    const events: WorkerEvent[] = [];
+    const session = new Session(fakeDecoder());
+    await session.ingest(load, (e) => events.push(e));
+    const dataset = events.find((e) => e.type === 'dataset');
+    expect(dataset?.type === 'dataset' && dataset.skipped.find((s) => s.file === 'bomb.zip')?.reason).toMatch(/4\.0 MiB.*memory budget of 1\.0 MiB/);
+    expect(session.dataset!.result.set.count).toBe(3);
+  });
+});

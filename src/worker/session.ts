@@ -87,7 +87,7 @@ export class Session {
     const { id, height, width, budgetBytes } = request;
     const isCancelled = () => id < this.cancelledBelow;
     if (isCancelled()) throw new IngestCancelled();
-    const expanded = await expandZips(request.sources);
+    const expanded = await expandZips(request.sources, { budgetBytes });
     const result = await ingest(expanded.files, {
       height,
       width,

@@ -49,6 +49,12 @@ export function withLiveSetting(config: TrainConfig, field: keyof LiveSettings, 
   return { ...config, [field]: structuredClone(value) };
 }
 
+/** The value of one live setting in a config (the inverse of withLiveSetting). */
+export function liveValueOf<K extends keyof LiveSettings>(config: TrainConfig, field: K): LiveSettings[K] {
+  const value = field === 'learningRate' ? config.optimizer.learningRate : config[field as Exclude<keyof LiveSettings, 'learningRate'>];
+  return structuredClone(value) as LiveSettings[K];
+}
+
 /** The config after a run's recorded changes, oldest first (runs saved before configs followed their changes). */
 export function withChanges(config: TrainConfig, changes: readonly ConfigChange[]): TrainConfig {
   return changes.reduce((current, change) => withLiveSetting(current, change.field, change.to), config);

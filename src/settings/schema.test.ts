@@ -3,6 +3,7 @@ import { DEFAULT_BUDGET_BYTES } from '../data/ingest';
 import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import {
   crossCheck,
+  liveUpdateOf,
   DEFAULT_SETTINGS,
   parseSetting,
   SETTINGS,
@@ -11,8 +12,10 @@ import {
   settingsToConfig,
   settingsToQuery,
   splitRatiosOf,
+  type SettingKey,
   type Settings,
-} from './settings';
+} from '.';
+import type { LiveSettings } from '../ml/train/config';
 
 describe('settings schema', () => {
   it('declares every setting once, with a default that passes its own validation', () => {
@@ -82,5 +85,34 @@ describe('settings schema', () => {
     const { settings, errors } = settingsFromQuery('train=70&val=20&test=20&splitSeed=3');
     expect(settings).toEqual({ ...DEFAULT_SETTINGS, splitSeed: 3 });
     expect(errors).toEqual(["Ignored the split: The split's percentages must add up to 100 (train 70 + val 20 + test 20 = 110)."]);
+  });
+});
+
+describe('live settings', () => {
+  it('sends a live run exactly the live setting the table names, as the new settings make it', () => {
+    const liveDefs = SETTINGS.filter((def) => def.live !== false);
+    expect(liveDefs.map((def) => def.key)).toEqual(['learningRate', 'lossBce', 'lossDice', 'lossFocal', 'flip', 'colour', 'shiftScale', 'overlayEvery', 'threshold']);
+    // Each change checked against a value written out by hand, not derived from the code under test.
+    const changed: Array<[SettingKey, Settings[SettingKey], Partial<LiveSettings>]> = [
+      ['learningRate', 0.01, { learningRate: 0.01 }],
+      ['lossBce', 0.5, { loss: { bce: 0.5, dice: 0.8, focal: 0, focalGamma: 2 } }],
+      ['lossDice', 0.3, { loss: { bce: 0.2, dice: 0.3, focal: 0, focalGamma: 2 } }],
+      ['lossFocal', 1, { loss: { bce: 0.2, dice: 0.8, focal: 1, focalGamma: 2 } }],
+      ['flip', false, { augment: { flip: false, colour: true, shiftScale: true } }],
+      ['colour', false, { augment: { flip: true, colour: false, shiftScale: true } }],
+      ['shiftScale', false, { augment: { flip: true, colour: true, shiftScale: false } }],
+      ['overlayEvery', 3, { overlayEvery: 3 }],
+      ['threshold', 0.7, { threshold: 0.7 }],
+    ];
+    for (const [key, value, expected] of changed) expect(liveUpdateOf({ ...DEFAULT_SETTINGS, [key]: value }, key)).toEqual(expected);
+  });
+
+  it('sends nothing for a setting that is locked during a run', () => {
+    for (const def of SETTINGS.filter((d) => d.live === false)) expect(liveUpdateOf(DEFAULT_SETTINGS, def.key)).toBeNull();
+  });
+
+  it('derives the defaults from the table entries', () => {
+    for (const def of SETTINGS) expect(DEFAULT_SETTINGS[def.key]).toBe(def.default);
+    expect(DEFAULT_SETTINGS).toMatchObject({ preset: 'tiny', size: '64x96', learningRate: 3e-3, splitTrain: 80, splitVal: 10, splitTest: 10, budgetMiB: 1024 });
   });
 });
