@@ -8,12 +8,13 @@ import { pairFiles, type Skipped } from '../data/pairing';
 import type { Confusion, Metrics } from '../ml/metrics';
 import { cutout } from '../data/cutout';
 import type { RequestBody } from '../worker/client';
-import type { PredictionResult, SourceEntry, WorkerEvent } from '../worker/protocol';
+import type { SourceFile } from '../data/ingest';
+import type { PredictionResult, WorkerEvent } from '../worker/protocol';
 import type { EvaluateOutcome, IngestOutcome, RenderedImage, StudioCliApi } from './api';
 
 export interface PageContext {
   request<T>(body: RequestBody, settle: (event: WorkerEvent) => T | undefined, transfer?: Transferable[]): Promise<T>;
-  files(): SourceEntry[];
+  files(): SourceFile[];
   lastIngest(): IngestOutcome | null;
   base64Of(bytes: Uint8Array<ArrayBuffer>): Promise<string>;
 }

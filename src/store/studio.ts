@@ -4,7 +4,8 @@ import type { SplitRatios } from '../data/split';
 import type { BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
 import { createTrainerClient, type TrainerClient } from '../worker/client';
-import type { SourceEntry } from '../worker/protocol';
+import type { SourceFile } from '../data/ingest';
+import type { ExportFormat } from '../worker/protocol';
 import type { WorkerEvent } from '../worker/protocol';
 import { initialDataset, initialState, initialTraining, isRunLive, type StudioState } from './events';
 import { reduceEvent } from './events';
@@ -137,8 +138,9 @@ export function inspectTestImage(name: string | null): void {
   trainer().send({ type: 'inspect-test', name });
 }
 
-export function exportRun(which: 'latest' | 'best' = 'latest'): void {
-  trainer().send({ type: 'export', which });
+/** The model as it stands or its best checkpoint, as the tfjs zip (which holds model.onnx too) or a bare ONNX file; the page downloads it when ready. */
+export function exportRun(which: 'latest' | 'best' = 'latest', format: ExportFormat = 'zip'): void {
+  trainer().send({ type: 'export', which, format });
 }
 
 export async function importModel(files: File[]): Promise<void> {
@@ -195,9 +197,9 @@ export function loadSettingsOf(settings: Settings): LoadSettings {
   return { ...parseSize(settings.size), budgetBytes: settings.budgetMiB * 1024 ** 2, ratios: splitRatiosOf(settings), seed: settings.splitSeed };
 }
 
-let lastSources: { sources: SourceEntry[]; label: string } | null = null;
+let lastSources: { sources: SourceFile[]; label: string } | null = null;
 
-export function loadDataset(sources: SourceEntry[], label: string, settings: LoadSettings): void {
+export function loadDataset(sources: SourceFile[], label: string, settings: LoadSettings): void {
   lastSources = { sources, label };
   const requestId = trainer().send({
     type: 'ingest',

@@ -4,7 +4,7 @@ import { isRunLive } from '../store/events';
 import { TRAINING_SIZES } from '../settings';
 import { cancelLoading, loadDataset, loadSettingsOf, reloadDataset, setSetting, useStudio } from '../store/studio';
 import type { IngestProgress } from '../data/ingest';
-import type { SourceEntry } from '../worker/protocol';
+import type { SourceFile } from '../data/ingest';
 import { describeSources, fetchSample, filesFromList } from '../worker/sources';
 import { SkippedList } from './SkippedList';
 import { SplitControls } from './SplitControls';
@@ -37,7 +37,7 @@ export function DatasetPanel() {
     return !unchanged;
   };
   // Every load reads the saved settings (size, budget, split ratios and seed), as a drop does.
-  const load = (sources: SourceEntry[], label: string) => {
+  const load = (sources: SourceFile[], label: string) => {
     commitBudget();
     loadDataset(sources, label, loadSettingsOf(useStudio.getState().settings));
   };

@@ -1,5 +1,5 @@
 /** Typed messages between the page and the training worker. Requests carry an id that replies echo. */
-import type { DatasetSummary, IngestProgress } from '../data/ingest';
+import type { DatasetSummary, IngestProgress, SourceFile } from '../data/ingest';
 import type { Skipped } from '../data/pairing';
 import type { SplitRatios } from '../data/split';
 import type { BackendChoice, BackendPreference } from '../ml/backend';
@@ -9,11 +9,6 @@ import type { ProbabilityMap } from '../ml/train/predict';
 import type { TestResult } from '../ml/train/trainer';
 import type { RunRecord } from './persistence';
 
-/** A file handed to the worker: Blobs (and Files) are cloned by reference, not copied. */
-export interface SourceEntry {
-  path: string;
-  blob: Blob;
-}
 
 export interface DemoTrainRequest {
   type: 'demo-train';
@@ -31,7 +26,8 @@ export interface IngestRequest {
   id: number;
   /** Where the files came from, for the summary and the run record. */
   label: string;
-  sources: SourceEntry[];
+  /** Blobs (and Files) are cloned by reference, not copied. */
+  sources: SourceFile[];
   height: number;
   width: number;
   budgetBytes: number;
@@ -54,14 +50,17 @@ export type Request =
   | { type: 'test-now'; id: number; /** The run's own threshold when absent. */ threshold?: number }
   /** The current model's prediction on one test image, with its photo and truth, for a test-table row. */
   | { type: 'inspect-test'; id: number; name: string }
-  /** The model as it stands ('latest'), or the checkpoint with the best validation Dice ('best'). */
-  | { type: 'export'; id: number; which?: 'latest' | 'best' }
+  /** The model as it stands ('latest'), or the checkpoint with the best validation Dice ('best'); as the zip ('zip', the default) or a bare ONNX file. */
+  | { type: 'export'; id: number; which?: 'latest' | 'best'; format?: ExportFormat }
   | { type: 'import'; id: number; files: Array<{ name: string; bytes: ArrayBuffer }> }
   | { type: 'runs-list'; id: number }
   // moreEpochs: a finished run trains that many epochs past its last one.
   | { type: 'run-resume'; id: number; runId: string; moreEpochs?: number }
   | { type: 'run-delete'; id: number; runId: string }
   | PredictRequest;
+
+/** 'zip': the tfjs Layers model (model.json, weights.bin), run.json, history.csv and model.onnx; 'onnx': model.onnx alone. */
+export type ExportFormat = 'zip' | 'onnx';
 
 export interface PredictRequest {
   type: 'predict';
@@ -160,7 +159,7 @@ export type WorkerEvent =
   | { type: 'checkpoint'; id: number; runId: string; kind: 'latest' | 'best'; epoch: number; step: number; bytes: number; saved: boolean }
   | { type: 'test-result'; id: number; runId: string; result: TestResult }
   | { type: 'test-inspection'; id: number; runId: string; source: OverlaySource; map: ProbabilityMap }
-  | { type: 'export-ready'; id: number; filename: string; zip: Uint8Array<ArrayBuffer> }
+  | { type: 'export-ready'; id: number; filename: string; format: ExportFormat; bytes: Uint8Array<ArrayBuffer> }
   | { type: 'imported'; id: number; message: string }
   | { type: 'runs'; id: number; runs: RunSummary[] }
   | { type: 'storage-error'; id: number; message: string }

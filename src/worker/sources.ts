@@ -1,5 +1,5 @@
 /** Ways files reach the page: drops (folders walked recursively), file inputs, and the bundled sample. */
-import type { SourceEntry } from './protocol';
+import type { SourceFile } from '../data/ingest';
 
 function readEntries(reader: FileSystemDirectoryReader): Promise<FileSystemEntry[]> {
   return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
@@ -9,7 +9,7 @@ function entryFile(entry: FileSystemFileEntry): Promise<File> {
   return new Promise((resolve, reject) => entry.file(resolve, reject));
 }
 
-async function walk(entry: FileSystemEntry, out: SourceEntry[]): Promise<void> {
+async function walk(entry: FileSystemEntry, out: SourceFile[]): Promise<void> {
   if (entry.isFile) {
     out.push({ path: entry.fullPath.replace(/^\//, ''), blob: await entryFile(entry as FileSystemFileEntry) });
     return;
@@ -24,13 +24,13 @@ async function walk(entry: FileSystemEntry, out: SourceEntry[]): Promise<void> {
 }
 
 /** Files from a drop. Folder entries are walked; without entries (a simulated drop), plain files are used. */
-export async function filesFromDrop(transfer: DataTransfer): Promise<SourceEntry[]> {
+export async function filesFromDrop(transfer: DataTransfer): Promise<SourceFile[]> {
   const entries = Array.from(transfer.items ?? [])
     .filter((item) => item.kind === 'file')
     .map((item) => item.webkitGetAsEntry?.())
     .filter((entry): entry is FileSystemEntry => entry != null);
   if (entries.length > 0) {
-    const out: SourceEntry[] = [];
+    const out: SourceFile[] = [];
     for (const entry of entries) await walk(entry, out);
     return out;
   }
@@ -38,12 +38,12 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<SourceEntry
 }
 
 /** Files from an <input type=file> (with webkitdirectory, each has its relative path). */
-export function filesFromList(list: FileList | File[]): SourceEntry[] {
+export function filesFromList(list: FileList | File[]): SourceFile[] {
   return Array.from(list).map((file) => ({ path: file.webkitRelativePath || file.name, blob: file }));
 }
 
 /** The generated sample shipped in public/sample, fetched from this same origin. */
-export async function fetchSample(base = `${import.meta.env.BASE_URL}sample/`): Promise<SourceEntry[]> {
+export async function fetchSample(base = `${import.meta.env.BASE_URL}sample/`): Promise<SourceFile[]> {
   const index = (await (await fetch(`${base}index.json`)).json()) as { files: string[] };
   return Promise.all(
     index.files.map(async (path) => {
@@ -55,7 +55,7 @@ export async function fetchSample(base = `${import.meta.env.BASE_URL}sample/`): 
 }
 
 /** A label for where a set of files came from: the top folder if they share one. */
-export function describeSources(sources: SourceEntry[], fallback: string): string {
+export function describeSources(sources: SourceFile[], fallback: string): string {
   const tops = new Set(sources.map((s) => (s.path.includes('/') ? s.path.split('/')[0] : '')));
   const [top] = [...tops];
   return tops.size === 1 && top ? `${fallback} ${top}` : `${fallback} (${sources.length} files)`;
