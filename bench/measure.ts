@@ -10,6 +10,7 @@ import type { ForwardedEvent } from '../src/cli/api';
 import type { BackendName } from '../src/ml/backendNames';
 import { treeRss, withStudio, type Studio } from '../src/cli/headlessStudio';
 import { soak, SOAK_DEFAULTS, type SoakFigure } from '../e2e/harness/soak';
+import { median } from '../src/data/stats';
 
 export const BATCH = 4;
 const WARMUP_STEPS = 3;
@@ -26,11 +27,6 @@ async function session<T>(dir: string, work: (studio: Studio, listen: (listener:
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function benchConfig(model: BenchModel, height: number, width: number): TrainConfig {
   const { preset, base } = benchModel(model);

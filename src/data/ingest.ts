@@ -9,6 +9,7 @@ import { emptyPixelSet, keepPairs, pixelSetBytes, type PixelSet } from './datase
 import { HEADER_BYTES, readImageHeader, type ImageHeader } from './imageHeader';
 import { binariseMask } from './masks';
 import { pairFiles, type Pair, type Skipped } from './pairing';
+import { median } from './stats';
 
 export interface SourceFile {
   path: string;
@@ -113,12 +114,6 @@ function aspectMismatch(image: ImageHeader, mask: ImageHeader): boolean {
   return Math.abs(image.width / image.height - mask.width / mask.height) > 0.01 * (image.width / image.height);
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** min / median / max of per-mask coverages; NaN for none. */
 export function coverageRange(values: number[]): DatasetSummary['coverage'] {

@@ -9,6 +9,7 @@ import { DEFAULT_LOSS } from '../loss';
 import { buildPreset } from '../model/build';
 import { createOptimizer } from '../train/optimizer';
 import { trainStep, trainableVariables } from '../train/step';
+import { median } from '../../data/stats';
 
 export interface StepRunOptions {
   preset: string;
@@ -60,11 +61,6 @@ export async function readWeights(model: tf.LayersModel): Promise<Float32Array[]
   return out;
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Median ms per training step after `warmup` steps. */
 export async function timeSteps(options: StepRunOptions, steps: number, warmup = 2): Promise<number> {

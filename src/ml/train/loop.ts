@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossWeights } from '../loss';
 import { trainStep, trainableVariables, type Batch } from './step';
+import { median } from '../../data/stats';
 
 export interface StepReport {
   step: number;
@@ -40,12 +41,6 @@ export async function runSteps(model: tf.LayersModel, optimizer: tf.Optimizer, o
   return reports;
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /**
  * ms a step of `tiny` (32x48, batch 2) on the current backend: the median of 3 steps after one
