@@ -1,5 +1,5 @@
 /** Fixtures and page probes shared by the studio specs (not a spec itself). */
-import { expect, type Page } from '@playwright/test';
+import { expect, type Download, type Page } from '@playwright/test';
 import { encodePng } from './harness/png';
 import { renderCarScene } from '../src/data/synthetic';
 
@@ -129,4 +129,13 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
       .map((el) => `${el.outerHTML.slice(0, 100)} (right ${el.getBoundingClientRect().right.toFixed(0)})`),
   }));
   expect(scrollWidth, `page is ${scrollWidth} px wide in a ${innerWidth} px window: ${culprits.join('; ')}`).toBeLessThanOrEqual(innerWidth);
+}
+
+/** The run panel's Export menu: one of its choices, downloaded (the menu is opened first when closed). */
+export async function exportFromMenu(page: Page, which: 'Current model' | 'Best checkpoint', format: 'tfjs zip (with model.onnx)' | 'ONNX file'): Promise<Download> {
+  const menu = page.getByTestId('export-menu');
+  if (!(await menu.isVisible())) await page.getByTestId('run-panel').getByRole('button', { name: 'Export', exact: true }).click();
+  const download = page.waitForEvent('download');
+  await menu.getByRole('group', { name: which }).getByRole('button', { name: format }).click();
+  return download;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { cutCarsOut } from './studio-inference';
-import { canvasesFingerprint, canvasVariance, expectKeyboardReaches, expectLabelledControls, expectNoHorizontalOverflow, maskCanvasCounts } from './studio-helpers';
+import { canvasesFingerprint, canvasVariance, expectKeyboardReaches, expectLabelledControls, expectNoHorizontalOverflow, exportFromMenu, maskCanvasCounts } from './studio-helpers';
 
 // The flow checks that no main-thread task passes 50 ms while training, in one try: the live charts
 // are a small SVG render each (SvgChart.tsx; recharts took 30-100 ms a redraw on 2 busy cores).
@@ -186,16 +186,11 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await page.getByTestId('threshold-slider').fill('0.5');
 
   // Export downloads a non-empty zip that imports back.
-  const download = page.waitForEvent('download');
-  await run.getByRole('button', { name: 'Export model (.zip)' }).click();
-  const zip = readFileSync(await (await download).path());
+  const zip = readFileSync(await (await exportFromMenu(page, 'Current model', 'tfjs zip (with model.onnx)')).path());
   expect(zip.length).toBeGreaterThan(100_000);
   // The best checkpoint (by validation Dice) exports too, and its run.json says which epoch it is.
-  const bestButton = run.getByRole('button', { name: /^Export best \(epoch \d+\)$/ });
-  const bestEpoch = Number((await bestButton.innerText()).match(/\d+/)![0]);
-  const bestDownload = page.waitForEvent('download');
-  await bestButton.click();
-  const best = await bestDownload;
+  const best = await exportFromMenu(page, 'Best checkpoint', 'tfjs zip (with model.onnx)');
+  const bestEpoch = Number(await page.getByTestId('best-dice').innerText().then((t) => t.match(/epoch (\d+)/)![1]));
   expect(best.suggestedFilename()).toMatch(/-best\.zip$/);
   const bestRun = JSON.parse(strFromU8(unzipSync(readFileSync(await best.path()))['run.json']!));
   expect(bestRun.exported).toMatchObject({ which: 'best', epoch: bestEpoch });

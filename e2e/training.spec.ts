@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { exportFromMenu } from './studio-helpers';
 
 // The tiny preset on the bundled sample at 32x48, on the cpu backend (the same on every machine).
 const SETTINGS = 'model=tiny&size=32x48&batch=8&epochs=4&lr=0.003';
@@ -87,9 +88,7 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await expect(page.getByTestId('chart-step-loss').locator('.chart-line')).toHaveCount(1);
   await expect(page.getByTestId('test-results')).toBeVisible();
 
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Export model (.zip)' }).click();
-  const zipPath = await (await download).path();
+  const zipPath = await (await exportFromMenu(page, 'Current model', 'tfjs zip (with model.onnx)')).path();
   const zip = readFileSync(zipPath);
   expect(zip.length).toBeGreaterThan(100_000); // tiny's 73k parameters as float32 alone are 290 kB
 

@@ -81,7 +81,7 @@ export interface StudioCliApi {
   /** Changes live settings mid-run (what an edit of a *live* setting on the page sends). */
   update(settings: Partial<LiveSettings>): void;
   testNow(): Promise<TestResult>;
-  /** The studio's export zip (model.json, weights.bin, run.json, history.csv) as base64. */
+  /** The studio's export zip (model.json, weights.bin, run.json, history.csv, model.onnx) as base64. */
   exportZip(): Promise<string>;
   importFiles(files: Array<{ name: string; base64: string }>): Promise<string>;
   /** Scores the imported (or current) model on every pair of the loaded input, at the model's size. */

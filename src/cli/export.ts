@@ -10,6 +10,7 @@ import { formatBytes } from '../format';
 import { loadModel, readModelFiles, type ImportFile } from '../ml/io/import';
 import { LayerMappingError } from '../ml/io/layerTable';
 import { modelToOnnx, ONNX_OPSET } from '../ml/io/onnx/export';
+import { onnxRunOptions } from '../ml/io/onnx/runMetadata';
 import { UsageError } from './args';
 import { runMain } from './main';
 
@@ -72,24 +73,6 @@ function readModelFolder(model: string): { jsonPath: string; files: ImportFile[]
   return { jsonPath, files };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
-/** Preset, threshold and a readable run label from run.json, where present. */
-function runMetadata(run: unknown): { preset?: string; threshold?: number; run?: string } {
-  if (!isObject(run)) return {};
-  const config = isObject(run.config) ? run.config : {};
-  const exported = isObject(run.exported) ? run.exported : null;
-  const label = [typeof run.name === 'string' ? run.name : null, typeof run.id === 'string' ? `id ${run.id}` : null]
-    .concat(exported ? [`${String(exported.which)} checkpoint, epoch ${String(exported.epoch)}`] : [])
-    .filter(Boolean)
-    .join(', ');
-  return {
-    ...(typeof config.preset === 'string' ? { preset: config.preset } : {}),
-    ...(typeof config.threshold === 'number' ? { threshold: config.threshold } : {}),
-    ...(label ? { run: label } : {}),
-  };
-}
-
 async function main(): Promise<void> {
   const args = parseExportArgs(process.argv.slice(2));
   const { jsonPath, files } = readModelFolder(args.model);
@@ -108,7 +91,7 @@ async function main(): Promise<void> {
   } catch (error) {
     throw new UsageError(`${jsonPath}: ${(error as Error).message}`);
   }
-  const metadata = runMetadata(checked.run);
+  const metadata = onnxRunOptions(checked.run);
   try {
     const started = performance.now();
     const bytes = await modelToOnnx(model, { ...metadata, ...(args.threshold !== null ? { threshold: args.threshold } : {}) });

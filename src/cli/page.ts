@@ -153,7 +153,7 @@ const api: StudioCliApi = {
   testNow: () => request({ type: 'test-now' }, (event) => (event.type === 'test-result' ? event.result : undefined)),
 
   async exportZip() {
-    const zip = await request({ type: 'export' }, (event) => (event.type === 'export-ready' ? event.zip : undefined));
+    const zip = await request({ type: 'export', format: 'zip' }, (event) => (event.type === 'export-ready' ? event.bytes : undefined));
     return base64Of(zip);
   },
 

@@ -1,7 +1,7 @@
 /**
  * `npm run train -- --data DIR --out OUT ...`: the studio's own ingestion and training, in its own
  * worker, in headless Chromium; writes the studio's export (model.json, weights.bin, run.json,
- * history.csv) and report.json to OUT.
+ * history.csv, model.onnx) and report.json to OUT.
  */
 import path from 'node:path';
 import { DEFAULT_SPLIT_RATIOS } from '../data/split';

@@ -6,6 +6,7 @@ import { DatasetPanel } from './DatasetPanel';
 import { downloadBlob } from './download';
 import { EnginePanel } from './EnginePanel';
 import { InferencePanel } from './InferencePanel';
+import type { ExportFormat } from '../worker/protocol';
 import { describeSources, filesFromDrop } from '../worker/sources';
 import { OverlayPanel } from './OverlayPanel';
 import { RunPanel } from './RunPanel';
@@ -47,6 +48,8 @@ function useWindowDrop(): boolean {
   return dragging;
 }
 
+const EXPORT_MIME_TYPES: Record<ExportFormat, string> = { zip: 'application/zip', onnx: 'application/octet-stream' };
+
 export function App() {
   const dragging = useWindowDrop();
   // The engine starts once with the saved or linked backend and wasm threads (?backend=wasm&threads=2).
@@ -55,7 +58,10 @@ export function App() {
     startEngine(backend, wasmThreads);
   }, []);
   useEffect(
-    () => onWorkerEvent((event) => event.type === 'export-ready' && downloadBlob(event.filename, new Blob([event.zip], { type: 'application/zip' }))),
+    () =>
+      onWorkerEvent(
+        (event) => event.type === 'export-ready' && downloadBlob(event.filename, new Blob([event.bytes], { type: EXPORT_MIME_TYPES[event.format] })),
+      ),
     [],
   );
 

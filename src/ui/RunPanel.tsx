@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { isRunLive } from '../store/events';
 import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } from '../store/studio';
+import type { ExportFormat } from '../worker/protocol';
 import { addSighting, throughput, type StepSighting } from './throughput';
 
 function formatSeconds(seconds: number): string {
@@ -17,6 +18,90 @@ function useStepSpeed(step: number | undefined): StepSighting[] | null {
     setSightings((seen) => (step === undefined ? (seen.length ? [] : seen) : addSighting(seen, step, performance.now())));
   }, [step]);
   return step === undefined ? null : sightings;
+}
+
+const EXPORT_FORMATS: ReadonlyArray<{ format: ExportFormat; label: string; title: string }> = [
+  { format: 'zip', label: 'tfjs zip (with model.onnx)', title: 'model.json + weights.bin (imports back here), run.json, history.csv and model.onnx' },
+  { format: 'onnx', label: 'ONNX file', title: 'model.onnx alone: image float32 [N, 3, H, W] in [0, 1] -> logits, for ONNX Runtime, TensorRT, OpenVINO' },
+];
+
+/** Export ▾: the current model or the best checkpoint, as the tfjs zip (with model.onnx) or a bare ONNX file. */
+function ExportMenu({ disabled, current, bestEpoch, bestDice }: { disabled: boolean; current: string; bestEpoch: number | null; bestDice: number | null }) {
+  const [open, setOpen] = useState(false);
+  const menu = useRef<HTMLDivElement>(null);
+  const shown = open && !disabled;
+  // A click anywhere else closes it, as menus do.
+  useEffect(() => {
+    if (!shown) return;
+    const onPointerDown = (event: PointerEvent) => {
+      if (!menu.current?.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', onPointerDown);
+    return () => document.removeEventListener('pointerdown', onPointerDown);
+  }, [shown]);
+  const choices: Array<{ which: 'latest' | 'best'; title: string; detail: string; available: boolean }> = [
+    { which: 'latest', title: 'Current model', detail: current, available: true },
+    {
+      which: 'best',
+      title: 'Best checkpoint',
+      detail:
+        bestEpoch !== null
+          ? `epoch ${bestEpoch}${bestDice !== null ? `, val Dice ${bestDice.toFixed(4)}` : ''}`
+          : 'none yet: one is kept after each epoch that improves val Dice',
+      available: bestEpoch !== null,
+    },
+  ];
+  return (
+    <div
+      className="menu"
+      ref={menu}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && shown) {
+          setOpen(false);
+          menu.current?.querySelector<HTMLButtonElement>('button')?.focus();
+        }
+      }}
+    >
+      <button type="button" aria-expanded={shown} aria-controls="export-menu" disabled={disabled} onClick={() => setOpen(!open)}>
+        Export <span aria-hidden="true">▾</span>
+      </button>
+      {shown && (
+        <div id="export-menu" className="menu-popover" role="group" aria-label="Export" data-testid="export-menu">
+          {choices.map(({ which, title, detail, available }) => (
+            <div
+              key={which}
+              className="menu-choice"
+              role="group"
+              aria-label={title}
+              data-which={which}
+              data-epoch={which === 'best' ? (bestEpoch ?? undefined) : undefined}
+            >
+              <div className="menu-choice-title">
+                <strong>{title}</strong> <span className="muted">{detail}</span>
+              </div>
+              <div className="menu-choice-buttons">
+                {EXPORT_FORMATS.map(({ format, label, title: hint }) => (
+                  <button
+                    key={format}
+                    type="button"
+                    disabled={!available}
+                    title={hint}
+                    onClick={() => {
+                      exportRun(which, format);
+                      setOpen(false);
+                    }}
+                  >
+                    {label}
+                  </button>
+                ))}
+              </div>
+            </div>
+          ))}
+          <p className="muted menu-note">The zip imports back here; the ONNX file runs in ONNX Runtime, TensorRT or OpenVINO (see the README).</p>
+        </div>
+      )}
+    </div>
+  );
 }
 
 /** Start, pause, resume, stop; what the run is doing, how far it is and what is saved. */
@@ -56,7 +141,12 @@ export function RunPanel() {
       <div className="row">
         <label htmlFor="run-name">Run name</label>
         <input id="run-name" value={name} disabled={live} onChange={(e) => setName(e.target.value)} />
-        <button type="button" className="primary" disabled={!datasetReady || !engineReady || live} onClick={() => startRun(name, fromImported && imported != null)}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!datasetReady || !engineReady || live}
+          onClick={() => startRun(name, fromImported && imported != null)}
+        >
           Start training
         </button>
         <button type="button" disabled={!live || paused || training.phase === 'starting'} onClick={() => controlRun('pause')}>
@@ -122,8 +212,14 @@ export function RunPanel() {
           {training.lastCheckpoint && (
             <>
               <dt>Checkpoint</dt>
-              <dd data-testid="checkpoint" data-kind={training.lastCheckpoint.kind} data-epoch={training.lastCheckpoint.epoch} data-saved={training.lastCheckpoint.saved}>
-                {training.lastCheckpoint.kind} at epoch {training.lastCheckpoint.epoch}: {training.lastCheckpoint.saved ? 'saved in this browser' : 'NOT saved (see the message)'}
+              <dd
+                data-testid="checkpoint"
+                data-kind={training.lastCheckpoint.kind}
+                data-epoch={training.lastCheckpoint.epoch}
+                data-saved={training.lastCheckpoint.saved}
+              >
+                {training.lastCheckpoint.kind} at epoch {training.lastCheckpoint.epoch}:{' '}
+                {training.lastCheckpoint.saved ? 'saved in this browser' : 'NOT saved (see the message)'}
               </dd>
             </>
           )}
@@ -143,21 +239,21 @@ export function RunPanel() {
         </p>
       )}
       <div className="row">
-        <button type="button" disabled={!training.run} onClick={() => exportRun('latest')}>
-          Export model (.zip)
-        </button>
-        <button
-          type="button"
-          disabled={!training.run || training.bestEpoch === null}
-          onClick={() => exportRun('best')}
-          title="The checkpoint with the best validation Dice, saved in this browser"
-        >
-          Export best{training.bestEpoch !== null ? ` (epoch ${training.bestEpoch})` : ''}
-        </button>
+        <ExportMenu
+          disabled={!training.run}
+          current={epochsDone > 0 || last ? `epoch ${epochsDone}${last ? `, step ${last.step}` : ''}` : 'not trained yet'}
+          bestEpoch={training.bestEpoch}
+          bestDice={training.run?.best?.dice ?? null}
+        />
         <button type="button" onClick={() => importInput.current?.click()}>
           Import model
         </button>
-        <button type="button" disabled={!training.run || (live && !paused)} onClick={() => requestTest(threshold)} title={`Score the test split at threshold ${threshold.toFixed(2)}`}>
+        <button
+          type="button"
+          disabled={!training.run || (live && !paused)}
+          onClick={() => requestTest(threshold)}
+          title={`Score the test split at threshold ${threshold.toFixed(2)}`}
+        >
           Test now
         </button>
         <input
@@ -173,7 +269,11 @@ export function RunPanel() {
           }}
         />
       </div>
-      {imported && <p className="muted" data-testid="imported">{imported}</p>}
+      {imported && (
+        <p className="muted" data-testid="imported">
+          {imported}
+        </p>
+      )}
     </section>
   );
 }

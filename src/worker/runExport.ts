@@ -1,12 +1,13 @@
 /** Runs and models in and out of the studio: export as a zip, import for inference, fine-tuning or to continue a run. */
 import type * as tf from '@tensorflow/tfjs';
 import { captureCheckpoint, modelFromCheckpoint, type Checkpoint } from '../ml/io/checkpoint';
-import { buildExportZip } from '../ml/io/export';
+import { buildExportZip, exportOnnx } from '../ml/io/export';
 import { loadModel, readModelFiles } from '../ml/io/import';
 import { countTrainableParams, isPresetName } from '../ml/model';
 import type { TrainConfig } from '../ml/train/config';
 import { DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import { importedRun, saveImportedRun } from './importedRun';
+import type { ExportFormat } from './protocol';
 import type { StoredState } from './runHooks';
 import type { RunContext } from './runState';
 
@@ -18,8 +19,12 @@ async function bestCheckpoint(ctx: RunContext, id: number, runId: string): Promi
   return stored.checkpoint;
 }
 
-/** A consistent snapshot (weights are cloned at once), so export works while training goes on. */
-export async function exportRun(ctx: RunContext, id: number, which: 'latest' | 'best'): Promise<void> {
+/**
+ * A consistent snapshot (weights are cloned at once), so export works while training goes on: the
+ * zip (with model.onnx) or the ONNX file alone, whose metadata names the run, checkpoint, preset,
+ * size and threshold. The snapshot's model is disposed whatever happens.
+ */
+export async function exportRun(ctx: RunContext, id: number, which: 'latest' | 'best', format: ExportFormat = 'zip'): Promise<void> {
   if (!ctx.current) throw new Error('Train or resume a run before exporting.');
   const { trainer, run } = ctx.current;
   const snapshot =
@@ -31,9 +36,9 @@ export async function exportRun(ctx: RunContext, id: number, which: 'latest' | '
     const { steps: _steps, ...runJson } = run;
     void _steps;
     const exported = { ...runJson, exported: { which, epoch: snapshot.epoch, step: snapshot.step } };
-    const zip = (await buildExportZip(model, exported, run.history)) as Uint8Array<ArrayBuffer>;
-    const name = `${run.name || run.id}${which === 'best' ? '-best' : ''}.zip`.replace(/[^\w.-]+/g, '-');
-    ctx.post({ type: 'export-ready', id, filename: name, zip }, [zip.buffer]);
+    const bytes = format === 'onnx' ? await exportOnnx(model, exported) : ((await buildExportZip(model, exported, run.history)) as Uint8Array<ArrayBuffer>);
+    const name = `${run.name || run.id}${which === 'best' ? '-best' : ''}.${format}`.replace(/[^\w.-]+/g, '-');
+    ctx.post({ type: 'export-ready', id, filename: name, format, bytes }, [bytes.buffer]);
   } finally {
     model.dispose();
   }

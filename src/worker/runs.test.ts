@@ -61,7 +61,7 @@ describe('RunManager', () => {
     expect(of('test-result')[0].result.threshold).toBe(0.4);
 
     await manager.export(3, 'latest');
-    const zip = unzipSync(of('export-ready')[0].zip);
+    const zip = unzipSync(of('export-ready')[0].bytes);
     const runJson = JSON.parse(new TextDecoder().decode(zip['run.json']));
     expect(runJson.config.loss).toEqual(bceOnly);
     expect(runJson.config.threshold).toBe(0.4);
@@ -157,7 +157,7 @@ describe('RunManager', () => {
     first.manager.control('stop');
     await until(() => first.status().includes('stopped'), 'the stop');
     await first.manager.export(2, 'latest');
-    const zip = first.of('export-ready')[0].zip;
+    const zip = first.of('export-ready')[0].bytes;
     const exported = JSON.parse(new TextDecoder().decode(unzipSync(zip)['run.json']));
     expect(exported.history).toHaveLength(1);
 

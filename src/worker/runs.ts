@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LiveSettings, TrainConfig } from '../ml/train/config';
 import { watchWebGpuDevice, type DeviceWatch } from './deviceLoss';
-import type { Post, PredictRequest, RunAction } from './protocol';
+import type { ExportFormat, Post, PredictRequest, RunAction } from './protocol';
 import * as lifecycle from './runLifecycle';
 import { exportRun, importModel } from './runExport';
 import { inspectTest, predict, testNow } from './runPredict';
@@ -34,6 +34,6 @@ export class RunManager {
   testNow = (id: number, threshold?: number) => testNow(this.ctx, id, threshold);
   inspectTest = (id: number, name: string) => inspectTest(this.ctx, id, name);
   predict = (request: PredictRequest) => predict(this.ctx, request);
-  export = (id: number, which: 'latest' | 'best') => exportRun(this.ctx, id, which);
+  export = (id: number, which: 'latest' | 'best', format: ExportFormat = 'zip') => exportRun(this.ctx, id, which, format);
   import = (id: number, files: Array<{ name: string; bytes: ArrayBuffer }>) => importModel(this.ctx, id, files);
 }

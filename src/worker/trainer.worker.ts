@@ -43,7 +43,7 @@ async function handle(request: Request): Promise<void> {
     case 'inspect-test':
       return runs.inspectTest(request.id, request.name);
     case 'export':
-      return runs.export(request.id, request.which ?? 'latest');
+      return runs.export(request.id, request.which ?? 'latest', request.format ?? 'zip');
     case 'import':
       return runs.import(request.id, request.files);
     case 'runs-list':

@@ -3,15 +3,41 @@ import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import { buildPreset } from '../model/index';
 import type { EpochRecord } from '../train/config';
-import { buildExportZip, historyToCsv, modelToFiles, type ModelJson } from './export';
+import { buildExportZip, exportOnnx, historyToCsv, modelToFiles, type ModelJson } from './export';
 
 const model = buildPreset('tiny');
 
 afterAll(() => model.dispose());
 
 const HISTORY: EpochRecord[] = [
-  { epoch: 1, step: 10, trainLoss: 0.5, valLoss: 0.25, dice: 0.8, iou: 0.75, precision: 0.9, recall: 0.85, accuracy: 0.95, learningRate: 0.001, seconds: 12.5, imagesPerSecond: 3.2 },
-  { epoch: 2, step: 20, trainLoss: 0.125, valLoss: NaN, dice: 1, iou: 1, precision: 1, recall: 1, accuracy: 1, learningRate: 0.0005, seconds: 11, imagesPerSecond: 3.5 },
+  {
+    epoch: 1,
+    step: 10,
+    trainLoss: 0.5,
+    valLoss: 0.25,
+    dice: 0.8,
+    iou: 0.75,
+    precision: 0.9,
+    recall: 0.85,
+    accuracy: 0.95,
+    learningRate: 0.001,
+    seconds: 12.5,
+    imagesPerSecond: 3.2,
+  },
+  {
+    epoch: 2,
+    step: 20,
+    trainLoss: 0.125,
+    valLoss: NaN,
+    dice: 1,
+    iou: 1,
+    precision: 1,
+    recall: 1,
+    accuracy: 1,
+    learningRate: 0.0005,
+    seconds: 11,
+    imagesPerSecond: 3.5,
+  },
 ];
 
 describe('historyToCsv', () => {
@@ -64,11 +90,16 @@ describe('modelToFiles', () => {
 });
 
 describe('buildExportZip', () => {
-  it('zips model.json, weights.bin, run.json and history.csv', async () => {
-    const run = { config: { preset: 'tiny', epochs: 2 }, note: 'unit test' };
+  it('zips model.json, weights.bin, run.json, history.csv and model.onnx', async () => {
+    const run = { config: { preset: 'tiny', epochs: 2, threshold: 0.4 }, name: 'unit', id: 'r1', exported: { which: 'best', epoch: 2 }, note: 'unit test' };
     const zip = await buildExportZip(model, run, HISTORY);
     const entries = unzipSync(zip);
-    expect(Object.keys(entries).sort()).toEqual(['history.csv', 'model.json', 'run.json', 'weights.bin']);
+    expect(Object.keys(entries).sort()).toEqual(['history.csv', 'model.json', 'model.onnx', 'run.json', 'weights.bin']);
+    // The zip's ONNX file is the bare ONNX export of the same model and run, byte for byte, and says which run it is.
+    const onnx = await exportOnnx(model, run);
+    expect(entries['model.onnx']).toEqual(onnx);
+    const text = strFromU8(onnx, true);
+    for (const value of ['unit, id r1, best checkpoint, epoch 2', 'tiny', '0.4']) expect(text).toContain(value);
     expect(JSON.parse(strFromU8(entries['run.json']))).toEqual(run);
     expect(strFromU8(entries['history.csv'])).toBe(historyToCsv(HISTORY));
     const files = await modelToFiles(model);

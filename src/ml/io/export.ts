@@ -1,10 +1,13 @@
 /**
  * Export as a standard tfjs Layers model (model.json + weights.bin), loadable by
- * `tf.loadLayersModel` in any page that imports our custom layers, plus run.json and history.csv.
+ * `tf.loadLayersModel` in any page that imports our custom layers, plus run.json, history.csv and
+ * the same model as ONNX (model.onnx, byte for byte what `modelToOnnx` writes with run.json's metadata).
  */
 import * as tf from '@tensorflow/tfjs';
 import { zipSync, type Zippable } from 'fflate';
 import type { EpochRecord } from '../train/config';
+import { modelToOnnx } from './onnx/export';
+import { onnxRunOptions } from './onnx/runMetadata';
 
 export const WEIGHTS_FILE = 'weights.bin';
 
@@ -54,8 +57,18 @@ export async function modelToFiles(model: tf.LayersModel): Promise<{ 'model.json
 }
 
 export const HISTORY_COLUMNS = [
-  'epoch', 'step', 'trainLoss', 'valLoss', 'dice', 'iou', 'precision', 'recall', 'accuracy',
-  'learningRate', 'seconds', 'imagesPerSecond',
+  'epoch',
+  'step',
+  'trainLoss',
+  'valLoss',
+  'dice',
+  'iou',
+  'precision',
+  'recall',
+  'accuracy',
+  'learningRate',
+  'seconds',
+  'imagesPerSecond',
 ] as const satisfies ReadonlyArray<keyof EpochRecord>;
 
 /** One row an epoch; a value that is not a finite number (no validation set: NaN) is left empty. */
@@ -69,9 +82,18 @@ export function historyToCsv(history: readonly EpochRecord[]): string {
   return [HISTORY_COLUMNS.join(','), ...rows].join('\n') + '\n';
 }
 
-/** model.json, weights.bin, run.json and history.csv in one zip. */
+/**
+ * The model as the ONNX file the export zip holds: run.json's preset, threshold and run label as
+ * metadata. A plain Uint8Array owning its whole buffer (protobufjs gives a Buffer in Node), so it can be transferred.
+ */
+export async function exportOnnx(model: tf.LayersModel, run: unknown): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await modelToOnnx(model, onnxRunOptions(run)));
+}
+
+/** model.json, weights.bin, run.json, history.csv and model.onnx in one zip. */
 export async function buildExportZip(model: tf.LayersModel, run: unknown, history: readonly EpochRecord[]): Promise<Uint8Array> {
   const files = await modelToFiles(model);
+  const onnx = await exportOnnx(model, run);
   const encoder = new TextEncoder();
   const entries: Zippable = {
     'model.json': files['model.json'],
@@ -79,6 +101,7 @@ export async function buildExportZip(model: tf.LayersModel, run: unknown, histor
     'weights.bin': [files['weights.bin'], { level: 0 }],
     'run.json': encoder.encode(JSON.stringify(run ?? null, null, 2)),
     'history.csv': encoder.encode(historyToCsv(history)),
+    'model.onnx': [onnx, { level: 0 }],
   };
   return zipSync(entries, { level: 6 });
 }
