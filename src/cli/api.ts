@@ -8,8 +8,8 @@ import type { BackendChoice } from '../ml/backend';
 import type { BackendPreference } from '../ml/backendNames';
 import type { Metrics } from '../ml/metrics';
 import type { EpochRecord, LiveSettings, TrainConfig } from '../ml/train/config';
-import type { TestResult } from '../ml/train/trainer';
-import type { RunStatusName, SplitSummary, WorkerEvent } from '../worker/protocol';
+import type { RunReason, RunStatus, TestResult } from '../ml/train/trainer';
+import type { SplitSummary, WorkerEvent } from '../worker/protocol';
 
 export type { BackendChoice, BackendPreference };
 
@@ -36,7 +36,8 @@ export interface IngestOutcome {
 
 /** A run seen to its end: what `train` resolves with. */
 export interface TrainOutcome {
-  status: RunStatusName;
+  status: RunStatus;
+  reason: RunReason | null;
   message: string;
   params: number;
   runId: string;

@@ -6,6 +6,7 @@ import { DEFAULT_BUDGET_BYTES } from '../data/ingest';
 import { filesFromList } from '../worker/sources';
 import { createTrainerClient, type RequestBody } from '../worker/client';
 import type { WorkerEvent } from '../worker/protocol';
+import type { RunStatus } from '../ml/train/trainer';
 import type { ForwardedEvent, IngestOutcome, StudioCliApi, TrainOutcome } from './api';
 import { evaluateInput, renderInput, type PageContext } from './pageImages';
 
@@ -74,10 +75,10 @@ async function bytesOf(base64: string): Promise<ArrayBuffer> {
   return (await fetch(`data:application/octet-stream;base64,${base64}`)).arrayBuffer();
 }
 
-const FINAL = new Set(['done', 'stopped', 'early-stopped', 'failed']);
+const FINAL = new Set<RunStatus>(['done', 'stopped', 'failed']);
 
 function train(config: Parameters<StudioCliApi['train']>[0], name: string): Promise<TrainOutcome> {
-  const outcome: TrainOutcome = { status: 'compiling', message: '', params: 0, runId: '', history: [], test: null, steps: 0, trainSeconds: 0 };
+  const outcome: TrainOutcome = { status: 'compiling', reason: null, message: '', params: 0, runId: '', history: [], test: null, steps: 0, trainSeconds: 0 };
   let started = 0;
   return request({ type: 'train-start', config, name }, (event) => {
     switch (event.type) {
@@ -97,6 +98,7 @@ function train(config: Parameters<StudioCliApi['train']>[0], name: string): Prom
         return undefined;
       case 'run-status':
         outcome.status = event.status;
+        outcome.reason = event.reason;
         outcome.message = event.message;
         if (!FINAL.has(event.status)) return undefined;
         outcome.trainSeconds = (performance.now() - started) / 1000;

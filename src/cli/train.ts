@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       onEvent: (event) => {
         showIngestProgress(line, event);
         // A NaN loss pauses the studio's run for the user to lower the rate: headless, it ends the run.
-        if (event.type === 'run-status' && event.status === 'paused' && event.message !== 'Paused') {
+        if (event.type === 'run-status' && event.status === 'paused' && event.reason === 'nan') {
           state.stopReason = event.message;
           state.nan = true;
           line.log(`run paused by the NaN guard: ${event.message}`);
@@ -164,6 +164,7 @@ async function main(): Promise<void> {
         ...base,
         params: outcome.params || base.params,
         status: outcome.status,
+        reason: outcome.reason,
         message: state.stopReason ?? outcome.message,
         epochs: config.epochs,
         batchSize: config.batchSize,

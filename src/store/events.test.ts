@@ -9,7 +9,8 @@ const run: RunRecord = {
   name: 'first',
   createdAt: 1,
   updatedAt: 1,
-  status: 'running',
+  status: 'training',
+  reason: null,
   config: DEFAULT_TRAIN_CONFIG,
   split: null,
   history: [],
@@ -33,12 +34,12 @@ describe('reduceEvent', () => {
   it('follows a run from start to done: steps, epochs, changes, checkpoints, test', () => {
     const state = apply([
       { type: 'run-started', id: 7, run, params: 72813, sources: [], resumed: false },
-      { type: 'run-status', id: 7, runId: 'run-a', status: 'training', message: 'Training' },
+      { type: 'run-status', id: 7, runId: 'run-a', status: 'training', reason: null, message: 'Training' },
       { type: 'train-step', id: 7, runId: 'run-a', step: 2, epoch: 0, loss: 0.8, learningRate: 1e-3, ms: 100, numTensors: 317, numBytes: 1000 },
       { type: 'config-change', id: 7, runId: 'run-a', change: { step: 3, epoch: 0, field: 'learningRate', from: 1e-3, to: 5e-4 } },
       { type: 'epoch', id: 7, runId: 'run-a', record: epoch(1, 0.8), etaSeconds: 12, numTensors: 317, numBytes: 1000 },
       { type: 'checkpoint', id: 7, runId: 'run-a', kind: 'best', epoch: 1, step: 10, bytes: 300000, saved: true },
-      { type: 'run-status', id: 7, runId: 'run-a', status: 'done', message: 'Done' },
+      { type: 'run-status', id: 7, runId: 'run-a', status: 'done', reason: null, message: 'Done' },
     ]);
     expect(state.training.phase).toBe('done');
     expect(state.training.steps.map((s) => s.step)).toEqual([1, 2]); // the saved step plus the new one

@@ -4,8 +4,8 @@ import type { Skipped } from '../data/pairing';
 import type { BackendChoice } from '../ml/backend';
 import type { ConfigChange, EpochRecord, StepRecord } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
-import type { TestResult } from '../ml/train/trainer';
-import type { OverlaySource, PredictionResult, RunStatusName, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
+import type { RunReason, RunStatus, TestResult } from '../ml/train/trainer';
+import type { OverlaySource, PredictionResult, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
 import { assertNever } from '../worker/protocol';
 import { routeError } from './errors';
 import { appendStep, stepSeries, type Rollback } from './steps';
@@ -36,7 +36,9 @@ export interface DatasetState {
 }
 
 export interface TrainingState {
-  phase: 'idle' | 'starting' | RunStatusName;
+  phase: 'idle' | 'starting' | RunStatus;
+  /** Why the run is in its phase (a NaN pause, early stopping...): the page tells states apart by this. */
+  reason: RunReason | null;
   requestId: number | null;
   run: RunSummary | null;
   params: number | null;
@@ -106,6 +108,7 @@ export const initialDataset: DatasetState = {
 
 export const initialTraining: TrainingState = {
   phase: 'idle',
+  reason: null,
   requestId: null,
   run: null,
   params: null,
@@ -217,6 +220,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'run-status':
       return training(state, event.runId, {
         phase: event.status,
+        reason: event.reason,
         message: event.message,
         error: event.status === 'failed' ? event.message : null,
       });

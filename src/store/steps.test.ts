@@ -6,7 +6,7 @@ import { initialState, reduceEvent } from './events';
 import { stepSeries } from './steps';
 
 const run: RunRecord = {
-  id: 'run-a', name: 'nan', createdAt: 1, updatedAt: 1, status: 'running', config: DEFAULT_TRAIN_CONFIG, split: null,
+  id: 'run-a', name: 'nan', createdAt: 1, updatedAt: 1, status: 'training', reason: null, config: DEFAULT_TRAIN_CONFIG, split: null,
   history: [], steps: [], changes: [], best: null, test: null, dataset: null, message: null,
 };
 const step = (n: number, loss = 1 / n): WorkerEvent => ({ type: 'train-step', id: 1, runId: 'run-a', step: n, epoch: 0, loss, learningRate: 1e-3, ms: 10, numTensors: 1, numBytes: 1 });
@@ -18,8 +18,8 @@ describe('step series across a NaN rollback', () => {
     const events: WorkerEvent[] = [
       { type: 'run-started', id: 1, run, params: 1, sources: [], resumed: false },
       ...[1, 2, 3, 4, 5, 6].map((n) => step(n)),
-      { type: 'run-status', id: 1, runId: 'run-a', status: 'paused', message: 'The loss became NaN at step 7' },
-      { type: 'run-status', id: 1, runId: 'run-a', status: 'training', message: 'Training' },
+      { type: 'run-status', id: 1, runId: 'run-a', status: 'paused', reason: 'nan', message: 'The loss became NaN at step 7' },
+      { type: 'run-status', id: 1, runId: 'run-a', status: 'training', reason: null, message: 'Training' },
       step(5, 0.5),
       step(6, 0.4),
       step(7, 0.3),

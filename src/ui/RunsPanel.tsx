@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RunReason } from '../ml/train/contract';
 import { isRunLive } from '../store/events';
 import { deleteRun, listRuns, resumeRun, useStudio } from '../store/studio';
 
@@ -15,6 +16,9 @@ const COMPARE_METRICS = [
 type CompareKey = (typeof COMPARE_METRICS)[number]['key'];
 
 /** Past runs from this browser's storage: their settings and scores, resume, delete, compare curves. */
+
+/** Why a run stands where it does, in the runs table (a person's own pause or stop needs no note). */
+const REASON_LABEL: Record<RunReason, string> = { user: 'by you', nan: 'NaN loss', 'early-stopping': 'early stopping', error: 'error' };
 export function RunsPanel() {
   const runs = useStudio((s) => s.runs);
   const runsError = useStudio((s) => s.runsError);
@@ -100,7 +104,10 @@ export function RunsPanel() {
                   </td>
                   <td>{run.best ? run.best.dice.toFixed(4) : '—'}</td>
                   <td>{run.test ? run.test.dice.toFixed(4) : '—'}</td>
-                  <td title={run.message ?? undefined}>{run.status}</td>
+                  <td title={run.message ?? undefined} data-testid="run-state">
+                    {run.status}
+                    {run.reason && run.reason !== 'user' && <span className="muted"> ({REASON_LABEL[run.reason]})</span>}
+                  </td>
                   <td className="actions">
                     {run.history.length >= run.config.epochs ? (
                       <button type="button" disabled={live} onClick={() => resumeRun(run.id, moreEpochs)}>

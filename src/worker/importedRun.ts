@@ -81,6 +81,7 @@ export function importedRun(json: unknown, model: LayersModel, now: number): Imp
     createdAt: now,
     updatedAt: now,
     status: 'stopped',
+    reason: null,
     config,
     split: null,
     history,

@@ -36,7 +36,8 @@ function run(id: string, updatedAt: number): RunRecord {
     name: `run ${id}`,
     createdAt: 1000,
     updatedAt,
-    status: 'running',
+    status: 'training',
+    reason: null,
     config: DEFAULT_TRAIN_CONFIG,
     split: null,
     history: [
@@ -74,6 +75,27 @@ describe('runs', () => {
     await db.putRun(record);
     expect(await db.getRun('run-1')).toEqual(record);
     expect(await db.getRun('missing')).toBeUndefined();
+  });
+
+  it('reads a record saved before status and reason were one vocabulary in the new words', async () => {
+    const db = await freshDb();
+    const legacy = (id: string, status: string, message: string | null) => {
+      const { reason: _reason, ...rest } = run(id, 1000);
+      return { ...rest, status, message } as unknown as RunRecord;
+    };
+    await db.putRun(legacy('live', 'running', null));
+    await db.putRun(legacy('nan', 'paused', 'The loss became NaN at step 7'));
+    await db.putRun(legacy('user', 'paused', null));
+    await db.putRun(legacy('broke', 'failed', 'Out of memory'));
+    const read = async (id: string) => {
+      const record = (await db.getRun(id))!;
+      return [record.status, record.reason];
+    };
+    expect(await read('live')).toEqual(['training', null]);
+    expect(await read('nan')).toEqual(['paused', 'nan']);
+    expect(await read('user')).toEqual(['paused', null]);
+    expect(await read('broke')).toEqual(['failed', 'error']);
+    expect((await db.listRuns()).map((r) => r.status).sort()).toEqual(['failed', 'paused', 'paused', 'training']);
   });
 
   it('lists runs newest first by updatedAt', async () => {

@@ -6,6 +6,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { Metrics } from '../ml/metrics';
 import type { ConfigChange, EpochRecord, StepRecord, TrainConfig } from '../ml/train/config';
+import type { RunReason, RunStatus } from '../ml/train/contract';
 import type { SplitSummary } from './protocol';
 import { formatBytes } from '../format';
 
@@ -15,7 +16,6 @@ const MiB = 1024 * 1024;
 /** Decoded data above this is not kept: browsers evict or refuse big origins, and runs matter more. */
 export const DEFAULT_DATASET_CAP = 256 * MiB;
 
-export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 export type CheckpointKind = 'latest' | 'best';
 export const CHECKPOINT_KINDS: readonly CheckpointKind[] = ['latest', 'best'];
 
@@ -25,6 +25,7 @@ export interface RunRecord {
   createdAt: number;
   updatedAt: number;
   status: RunStatus;
+  reason: RunReason | null;
   config: TrainConfig;
   split: SplitSummary | null;
   history: EpochRecord[];
@@ -34,6 +35,18 @@ export interface RunRecord {
   test: Metrics | null;
   dataset: { fingerprint: string; pairs: number; height: number; width: number; source: string } | null;
   message: string | null;
+}
+
+/**
+ * A record saved before a run's status and reason were one vocabulary: 'running' stood for every live
+ * state, and a paused record that kept a message had been paused by the NaN guard.
+ */
+export function upgradeRunRecord(record: RunRecord): RunRecord {
+  const saved = record as Omit<RunRecord, 'status' | 'reason'> & { status: RunStatus | 'running'; reason?: RunReason | null };
+  if (saved.reason !== undefined && saved.status !== 'running') return record;
+  const status: RunStatus = saved.status === 'running' ? 'training' : saved.status;
+  const reason: RunReason | null = saved.reason ?? (status === 'paused' && record.message ? 'nan' : status === 'failed' ? 'error' : null);
+  return { ...record, status, reason };
 }
 
 /** The checkpoint's shape belongs to ml/io; storage only needs its key and size. */
@@ -198,8 +211,11 @@ export async function openStudioDb(name: string = DB_NAME, options: OpenOptions 
         runId: run.id,
         bytes: approxBytes(run),
       }),
-    getRun: (id) => withErrors(`read run ${id}`, () => db.get('runs', id)),
-    listRuns: () => withErrors('list runs', async () => (await db.getAllFromIndex('runs', 'updatedAt')).reverse()),
+    getRun: (id) => withErrors(`read run ${id}`, async () => {
+      const record = await db.get('runs', id);
+      return record && upgradeRunRecord(record);
+    }),
+    listRuns: () => withErrors('list runs', async () => (await db.getAllFromIndex('runs', 'updatedAt')).reverse().map(upgradeRunRecord)),
     deleteRun: (id) =>
       withErrors(`delete run ${id}`, () =>
         write(db, ['runs', 'checkpoints'], (tx) => [

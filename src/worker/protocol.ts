@@ -6,7 +6,7 @@ import type { BackendChoice, BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
 import type { ConfigChange, EpochRecord, LiveSettings, TrainConfig } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
-import type { TestResult } from '../ml/train/trainer';
+import type { RunState, TestResult } from '../ml/train/contract';
 import type { RunRecord } from './persistence';
 
 
@@ -97,7 +97,6 @@ export interface OverlaySource {
   mask: Uint8Array<ArrayBuffer>;
 }
 
-export type RunStatusName = 'compiling' | 'training' | 'paused' | 'evaluating' | 'stopped' | 'done' | 'early-stopped' | 'failed';
 
 /** A run as the page lists it: the record without its step series. */
 export type RunSummary = Omit<RunRecord, 'steps'>;
@@ -151,7 +150,7 @@ export type WorkerEvent =
       sources: OverlaySource[];
       resumed: boolean;
     }
-  | { type: 'run-status'; id: number; runId: string; status: RunStatusName; message: string }
+  | ({ type: 'run-status'; id: number; runId: string } & RunState)
   | { type: 'train-step'; id: number; runId: string; step: number; epoch: number; loss: number; learningRate: number; ms: number; numTensors: number; numBytes: number }
   | { type: 'epoch'; id: number; runId: string; record: EpochRecord; etaSeconds: number; numTensors: number; numBytes: number }
   | { type: 'overlays'; id: number; runId: string; epoch: number; step: number; maps: ProbabilityMap[] }

@@ -8,7 +8,7 @@ import { checkpointBytes, type Checkpoint } from '../ml/io/checkpoint';
 import { withLiveSetting } from '../ml/train/config';
 import type { Progress, TrainerHooks } from '../ml/train/trainer';
 import type { RunRecord, StudioDb } from './persistence';
-import type { Post, RunStatusName } from './protocol';
+import type { Post } from './protocol';
 
 /** A checkpoint as stored: the weights and optimizer state, and where the run was. */
 export interface StoredState {
@@ -21,7 +21,6 @@ const MAX_STORED_STEPS = 5000;
 
 /** The Trainer's hooks for `run`, posting events tagged with the request `id` that started it. */
 export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (db: StudioDb) => Promise<void>) => Promise<boolean>): TrainerHooks {
-  const status = (name: RunStatusName, message: string) => post({ type: 'run-status', id, runId: run.id, status: name, message });
   return {
     onStep: ({ step, epoch, loss, learningRate, ms }) => {
       run.steps.push({ step, loss, learningRate });
@@ -54,11 +53,13 @@ export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (d
       });
       post({ type: 'checkpoint', id, runId: run.id, kind, epoch: checkpoint.epoch, step: checkpoint.step, bytes, saved });
     },
-    onStatus: (name, message) => {
-      run.status = name === 'paused' ? 'paused' : 'running';
-      run.message = name === 'paused' && message !== 'Paused' ? message : null;
-      status(name, message);
-      if (name === 'paused') void save((db) => db.putRun(run));
+    onStatus: (state) => {
+      run.status = state.status;
+      run.reason = state.reason;
+      // The record keeps a sentence only where it explains something (why the NaN guard paused it).
+      run.message = state.reason === 'nan' ? state.message : null;
+      post({ type: 'run-status', id, runId: run.id, ...state });
+      if (state.status === 'paused') void save((db) => db.putRun(run));
     },
   };
 }

@@ -8,7 +8,7 @@ import { restoreOptimizer, restoreWeights } from '../ml/io/checkpoint';
 import { buildPreset, countTrainableParams } from '../ml/model';
 import { withChanges, type LiveSettings, type TrainConfig } from '../ml/train/config';
 import { createOptimizer } from '../ml/train/optimizer';
-import { Trainer, type Progress, type RunOutcome } from '../ml/train/trainer';
+import { Trainer, type Progress, type RunOutcome, type RunState } from '../ml/train/trainer';
 import { deviceLoss } from './deviceLoss';
 import { overlaySource } from './inference';
 import { newRunId, type RunRecord } from './persistence';
@@ -51,7 +51,8 @@ export async function start(ctx: RunContext, id: number, requested: TrainConfig,
     name,
     createdAt: now,
     updatedAt: now,
-    status: 'running',
+    status: 'compiling',
+    reason: null,
     config,
     split: loaded.splitSummary,
     history: [],
@@ -88,7 +89,7 @@ export async function resume(ctx: RunContext, id: number, runId: string, moreEpo
     model.dispose(); // a checkpoint that does not fit leaves no model behind
     throw error;
   }
-  run.status = 'running';
+  [run.status, run.reason] = ['compiling', null];
   launch(ctx, id, model, optimizer, run, own, progress);
 }
 
@@ -137,20 +138,18 @@ async function loop(ctx: RunContext, id: number, current: CurrentRun, lost: Prom
       run.test = result.mean;
       ctx.post({ type: 'test-result', id, runId: run.id, result });
     }
-    run.status = outcome === 'stopped' ? 'stopped' : 'done';
-    run.message = outcome === 'early-stopped' ? 'Stopped early: validation Dice stopped improving.' : null;
-    ctx.post({
-      type: 'run-status',
-      id,
-      runId: run.id,
-      status: outcome === 'early-stopped' ? 'early-stopped' : run.status,
-      message: run.message ?? (outcome === 'stopped' ? 'Stopped: everything trained so far is kept.' : 'Done'),
-    });
+    const ending: RunState =
+      outcome === 'stopped' ? { status: 'stopped', reason: 'user', message: 'Stopped: everything trained so far is kept.' }
+      : outcome === 'early-stopped' ? { status: 'done', reason: 'early-stopping', message: 'Stopped early: validation Dice stopped improving.' }
+      : { status: 'done', reason: null, message: 'Done' };
+    [run.status, run.reason] = [ending.status, ending.reason];
+    run.message = ending.reason === 'early-stopping' ? ending.message : null;
+    ctx.post({ type: 'run-status', id, runId: run.id, ...ending });
   } catch (error) {
     // Out of memory or a lost GPU device: the last checkpoint is in IndexedDB; another backend can resume it.
-    run.status = 'failed';
+    [run.status, run.reason] = ['failed', 'error'];
     run.message = `${(error as Error).message}. The last checkpoint is saved: choose another backend and resume this run.`;
-    ctx.post({ type: 'run-status', id, runId: run.id, status: 'failed', message: run.message });
+    ctx.post({ type: 'run-status', id, runId: run.id, status: 'failed', reason: 'error', message: run.message });
   } finally {
     current.active = false;
     run.updatedAt = Date.now();

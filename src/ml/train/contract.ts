@@ -26,7 +26,19 @@ export interface Progress {
   plateauMultiplier: number;
 }
 
+/** How one call of Trainer.run() returned (the run's status follows from it). */
 export type RunOutcome = 'done' | 'stopped' | 'early-stopped' | 'nan';
+
+/** What a run is doing: one vocabulary from the trainer through the worker's events and storage to the page. */
+export type RunStatus = 'compiling' | 'training' | 'evaluating' | 'paused' | 'stopped' | 'done' | 'failed';
+/** Why a run is paused, stopped, done or failed, where a person or a program acts on it; null when nothing needs telling. */
+export type RunReason = 'user' | 'nan' | 'early-stopping' | 'error';
+/** A status with its reason and the sentence the page shows: states are told apart by these, never by the sentence. */
+export interface RunState {
+  status: RunStatus;
+  reason: RunReason | null;
+  message: string;
+}
 
 export interface TrainerHooks {
   /** `learningRate` is read back from the optimizer: the rate the step really used. */
@@ -35,7 +47,7 @@ export interface TrainerHooks {
   onOverlays(overlays: { epoch: number; step: number; maps: ProbabilityMap[] }): void;
   onChange(change: ConfigChange): void;
   onCheckpoint(kind: 'latest' | 'best', checkpoint: Checkpoint, progress: Progress): Promise<void> | void;
-  onStatus(status: 'compiling' | 'training' | 'paused' | 'evaluating', message: string): void;
+  onStatus(state: RunState): void;
 }
 
 export interface TestResult {

@@ -45,7 +45,7 @@ export function recorder(onStep?: (step: number, trainer: () => Trainer) => void
     onOverlays: (o) => recorded.overlays.push({ epoch: o.epoch, count: o.maps.length, size: o.maps[0]?.probabilities.length ?? 0 }),
     onChange: (c) => recorded.changes.push(c),
     onCheckpoint: (kind, checkpoint, progress) => void recorded.checkpoints.push({ kind, checkpoint, progress: structuredClone(progress) }),
-    onStatus: (status, message) => recorded.statuses.push(`${status}: ${message}`),
+    onStatus: ({ status, reason, message }) => void recorded.statuses.push(`${status}/${reason}: ${message}`),
   };
   return { recorded, hooks, bind: (t: Trainer) => (trainer = t) };
 }

@@ -54,7 +54,7 @@ describe('a paused Trainer', () => {
     // overlayEvery 5 with 1 epoch: the only overlays are the requested ones.
     const trainer = bind(makeTrainer(config({ epochs: 1, batchSize: 2, overlayEvery: 5 }), data(), hooks));
     const running = trainer.run();
-    await until(() => recorded.statuses.includes('paused: Paused'), 'the pause');
+    await until(() => recorded.statuses.includes('paused/user: Paused'), 'the pause');
     trainer.requestOverlays();
     await until(() => recorded.overlays.length === 1, 'overlays while paused', 10_000);
     expect(recorded.overlays).toEqual([{ epoch: 0, count: 3, size: H * W }]);

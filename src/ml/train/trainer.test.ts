@@ -53,7 +53,7 @@ describe('Trainer', () => {
     });
     const trainer = bind(makeTrainer(config({ epochs: 3, batchSize: 2 }), data(), hooks));
     expect(await trainer.run()).toBe('stopped');
-    expect(recorded.statuses.slice(resumeAt)).toContain('paused: Paused');
+    expect(recorded.statuses.slice(resumeAt)).toContain('paused/user: Paused');
     expect(recorded.steps.map((s) => s.step)).toEqual([1, 2, 3]);
     const last = recorded.checkpoints[recorded.checkpoints.length - 1];
     expect([last.kind, last.progress.step, last.checkpoint.step]).toEqual(['latest', 3, 3]);
@@ -66,7 +66,7 @@ describe('Trainer', () => {
     const { recorded, hooks, bind } = recorder((step, trainer) => step === 2 && trainer().update({ learningRate: 1e30 }));
     const trainer = bind(makeTrainer(cfg, data(), hooks));
     expect(await trainer.run()).toBe('nan');
-    expect(recorded.statuses[recorded.statuses.length - 1]).toMatch(/^paused: The loss became (NaN|Infinity).*last good checkpoint \(epoch 1\).*Lower the learning rate/);
+    expect(recorded.statuses[recorded.statuses.length - 1]).toMatch(/^paused\/nan: The loss became (NaN|Infinity).*last good checkpoint \(epoch 1\).*Lower the learning rate/);
     const good = recorded.checkpoints.find((c) => c.kind === 'latest' && c.progress.epoch === 1)!.checkpoint;
     const flat = tf.tidy(() => tf.concat(trainer.model.getWeights().map((w) => w.flatten())));
     const now = (await flat.data()) as Float32Array;

@@ -13,20 +13,20 @@ import { warmUpMessage } from '../backend';
 import { evaluate } from './evaluate';
 import { getLearningRate, setLearningRate } from './optimizer';
 import { predictProbabilities } from './predict';
-import { initialProgress, type Progress, type RunOutcome, type TestResult, type TrainerData, type TrainerHooks } from './contract';
+import { initialProgress, type Progress, type RunOutcome, type RunReason, type RunState, type RunStatus, type TestResult, type TrainerData, type TrainerHooks } from './contract';
 import { EpochDecisions } from './epochDecisions';
 import { RunControl, yieldToEventLoop } from './runControl';
 import { cosineRate } from './schedule';
 import { trainStep, trainableVariables } from './step';
 
-export { initialProgress, type Progress, type RunOutcome, type TestResult, type TrainerData, type TrainerHooks } from './contract';
+export { initialProgress, type Progress, type RunOutcome, type RunReason, type RunState, type RunStatus, type TestResult, type TrainerData, type TrainerHooks } from './contract';
 
 export class Trainer {
   private readonly control = new RunControl();
   private pending: Partial<LiveSettings> = {};
   private overlaysRequested = false;
   private lastGood: Checkpoint | null = null;
-  private status = '';
+  private state: RunState | null = null;
   readonly progress: Progress;
   /** The run's settings as they stand, live changes included. */
   config: TrainConfig;
@@ -107,15 +107,17 @@ export class Trainer {
   }
 
   /** Reports a status once, not every step. */
-  private setStatus(status: Parameters<TrainerHooks['onStatus']>[0], message: string): void {
-    if (`${status}:${message}` === this.status) return;
-    this.status = `${status}:${message}`;
-    this.hooks.onStatus(status, message);
+  private setStatus(status: RunStatus, message: string, reason: RunReason | null = null): void {
+    const last = this.state;
+    if (last && last.status === status && last.reason === reason && last.message === message) return;
+    this.state = { status, reason, message };
+    this.hooks.onStatus(this.state);
   }
 
   /** While paused: say so (keeping a NaN message) and serve overlay requests. */
   private async whilePaused(): Promise<void> {
-    if (!this.status.startsWith('paused')) this.setStatus('paused', 'Paused');
+    // A pause the NaN guard made keeps its reason and message until the person resumes.
+    if (this.state?.status !== 'paused') this.setStatus('paused', 'Paused', 'user');
     await this.overlaysIfRequested();
   }
 
@@ -252,6 +254,7 @@ export class Trainer {
       'paused',
       `The loss became ${loss} at step ${this.progress.step + 1} (learning rate ${learningRate.toPrecision(3)}): ` +
         `the weights of the last good checkpoint (epoch ${this.progress.epoch}) are back and the run is paused. Lower the learning rate, then resume.`,
+      'nan',
     );
     return 'nan';
   }
