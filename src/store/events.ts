@@ -11,7 +11,8 @@ import { routeError } from './errors';
 import { appendStep, stepSeries, type Rollback } from './steps';
 
 export type EnginePhase = 'starting' | 'ready' | 'failed';
-export type RunPhase = 'idle' | 'building' | 'compiling' | 'training' | 'done' | 'failed';
+/** The Quick check's own phases (a timing run of a few steps, not a saved run). */
+export type QuickCheckPhase = 'idle' | 'building' | 'compiling' | 'training' | 'done' | 'failed';
 export type DatasetPhase = 'empty' | 'loading' | 'ready' | 'failed';
 
 export interface StepPoint {
@@ -81,7 +82,7 @@ export interface StudioState {
   inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null };
   inspection: TestInspection | null;
   run: {
-    phase: RunPhase;
+    phase: QuickCheckPhase;
     requestId: number | null;
     message: string;
     steps: StepPoint[];
