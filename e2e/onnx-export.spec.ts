@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import { loadModel, readModelFiles } from '../src/ml/io/import';
+import { modelToOnnx } from '../src/ml/io/onnx/export';
+import { onnxRunOptions } from '../src/ml/io/onnx/runMetadata';
 import { expectNoHorizontalOverflow, exportFromMenu } from './studio-helpers';
 
 const [H, W] = [32, 48];
@@ -138,8 +140,11 @@ function metadataOf(file: Uint8Array): Record<string, string> {
   return out;
 }
 
-/** tfjs (cpu, in this process) on the zip's tfjs model: logits [1, H, W, 1], the same order as ONNX's [1, 1, H, W]. */
-async function tfjsLogits(zip: Uint8Array, rgb: ArrayLike<number>): Promise<Float32Array> {
+/**
+ * The zip's tfjs model (model.json + weights.bin) on tfjs's cpu backend in this process: its logits
+ * [1, H, W, 1] (the same order as ONNX's [1, 1, H, W]), and the ONNX file `npm run export` would write from it.
+ */
+async function fromTfjsModel(zip: Uint8Array, rgb: ArrayLike<number>): Promise<{ logits: Float32Array; onnx: Uint8Array }> {
   const read = await readModelFiles([{ name: 'export.zip', bytes: zip }]);
   if (!read.ok) throw new Error(read.reason);
   const model = await loadModel(read.artifacts);
@@ -149,7 +154,7 @@ async function tfjsLogits(zip: Uint8Array, rgb: ArrayLike<number>): Promise<Floa
   );
   const logits = model.predict(image) as tf.Tensor;
   try {
-    return (await logits.data()) as Float32Array;
+    return { logits: (await logits.data()) as Float32Array, onnx: await modelToOnnx(model, onnxRunOptions(read.run)) };
   } finally {
     tf.dispose([image, logits]);
     model.dispose();
@@ -254,8 +259,11 @@ test('the Export menu gives ONNX files and zips with model.onnx; they run in ONN
       run: `onnx e2e, id ${runJson.id}, ${which} checkpoint, epoch ${runJson.exported.epoch}`,
     });
     // ONNX Runtime on the file against tfjs (cpu) on the zip's model.json + weights.bin.
-    checks[`${which}: |logit ONNX - tfjs cpu|`] = maxAbsDiff(fromOnnx.logits, await tfjsLogits(zip, shown!.rgb));
+    const fromTfjs = await fromTfjsModel(zip, shown!.rgb);
+    checks[`${which}: |logit ONNX - tfjs cpu|`] = maxAbsDiff(fromOnnx.logits, fromTfjs.logits);
     expect(checks[`${which}: |logit ONNX - tfjs cpu|`]).toBeLessThan(LOGIT_TOLERANCE);
+    // The worker's writer (wasm) and `npm run export`'s (cpu, from the unzipped folder) give the same file.
+    expect(Buffer.compare(Buffer.from(fromTfjs.onnx), Buffer.from(onnx))).toBe(0);
 
     if (which === 'latest') {
       // Against the page: the map the studio drew for this test image, from the same (final) model.

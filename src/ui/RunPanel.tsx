@@ -243,7 +243,7 @@ export function RunPanel() {
           disabled={!training.run}
           current={epochsDone > 0 || last ? `epoch ${epochsDone}${last ? `, step ${last.step}` : ''}` : 'not trained yet'}
           bestEpoch={training.bestEpoch}
-          bestDice={training.run?.best?.dice ?? null}
+          bestDice={training.history.find((record) => record.epoch === training.bestEpoch)?.dice ?? null}
         />
         <button type="button" onClick={() => importInput.current?.click()}>
           Import model
