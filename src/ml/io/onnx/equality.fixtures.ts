@@ -6,7 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { expect } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildPreset } from '../../model/build';
+import type { PresetName } from '../../model/presets';
+import { modelToOnnx } from './export';
 import { decodeJpeg } from '../../../data/encode';
 import { createRng } from '../../../data/random';
 
@@ -251,4 +254,18 @@ export function expectEqual(check: PresetCheck, height: number, width: number): 
     `${check.label}: max |diff| ${maxAbs.toExponential(2)} (scaled ${maxScaled.toExponential(2)}) over batch 3 and both batch-1 runs, ` +
       `file ${(check.bytes / 1024 ** 2).toFixed(2)} MiB, export ${check.exportMs.toFixed(0)} ms, car ${(100 * check.batch3.positive).toFixed(1)}%`,
   );
+}
+
+/** The equality suite for some presets and sizes (one test file per group, so Vitest runs groups apart). */
+export function describeOnnxEquality(cases: ReadonlyArray<readonly [PresetName, number, number]>): void {
+  beforeAll(async () => {
+    expect(await tf.setBackend('cpu')).toBe(true);
+  });
+  describe.each(cases)('ONNX export of %s at %dx%d', (preset, height, width) => {
+    it("gives tfjs's logits in ONNX Runtime at batch 3 and 1, on random input and photos", async () => {
+      const check = await checkPreset(() => buildPreset(preset, { height, width }), height, width, height + width, (m) => modelToOnnx(m));
+      expectEqual(check, height, width);
+      expect(tf.memory().numTensors).toBeLessThan(50);
+    });
+  });
 }
