@@ -1,7 +1,7 @@
 /**
  * The one table of layer classes (DESIGN 5b). Each entry says how a layer's weights look in PyTorch's
  * layout (`torch`) and which ONNX nodes the layer becomes (`onnx`, built from those same weights).
- * The ONNX writer walks the tfjs graph through this table, and so will the safetensors converter;
+ * The ONNX writer and the safetensors converter (safetensors.ts, both ways) walk the tfjs graph through this table;
  * a class without an entry is an error that names it. Teaching a new layer = adding one entry here.
  *
  * Layout: the ONNX graph is NCHW throughout. A rank-4 value is [N, C, H, W] in ONNX where tfjs holds
@@ -11,7 +11,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { OnnxGraph } from './onnx/graph';
 import { activation, LayerMappingError, layerNorm, linear, onnxAxis, tfPads } from './onnx/ops';
 import { emitTransformerBlock } from './onnx/transformerBlock';
-import { hwioToOihw, swapLastTwo, torchWeight, type TorchWeight, type WeightArray } from './weightLayout';
+import { DENSE_LINEAR, HWIO_OIHW, SAME, torchWeight, type TorchWeight, type WeightArray, type WeightLayoutPair } from './weightLayout';
 
 type Config = tf.serialization.ConfigDict;
 export type Shape = ReadonlyArray<number | null>;
@@ -30,9 +30,23 @@ export interface LayerCall {
   weights: ReadonlyMap<string, TorchWeight>;
 }
 
+/** One weight of a layer: its PyTorch key, its tfjs short name, and the layout between them. */
+export interface TorchParam {
+  /** As the PyTorch module names it ("weight", "running_mean", "qkv.bias"). */
+  key: string;
+  /** tfjs's short name ("kernel", "gamma", "qkv_kernel"). */
+  tfjs: string;
+  layout: WeightLayoutPair;
+  /** Absent in some configurations (a conv without bias, a BatchNorm without scale). */
+  optional?: boolean;
+}
+
 export interface LayerEntry {
-  /** The layer's weights in PyTorch's layout, from tfjs's stored weights keyed by short name ("kernel", "gamma"). */
-  torch(stored: ReadonlyMap<string, WeightArray>, call: { layerName: string; config: Config }): TorchWeight[];
+  /**
+   * The layer's weights in PyTorch's layout, one by one: read forwards for export (ONNX, safetensors)
+   * and backwards for import (safetensors), so both directions share this one list.
+   */
+  torch: readonly TorchParam[];
   /** Appends the layer's nodes; the last one outputs `call.output`. */
   onnx(graph: OnnxGraph, call: LayerCall): void;
 }
@@ -51,10 +65,41 @@ export class UnmappedLayerError extends LayerMappingError {
 
 const where = (call: { className?: string; layerName: string }) => `${call.className ?? 'layer'} "${call.layerName}"`;
 
-function stored(weights: ReadonlyMap<string, WeightArray>, name: string, layerName: string): WeightArray {
-  const w = weights.get(name);
-  if (!w) throw new LayerMappingError(`layer "${layerName}" has no weight "${name}"`);
-  return w;
+/** The layer's weights in PyTorch's layout, from tfjs's stored weights keyed by short name; a weight the entry does not list is an error. */
+export function torchWeights(entry: LayerEntry, stored: ReadonlyMap<string, WeightArray>, layerName: string): TorchWeight[] {
+  const known = new Set(entry.torch.map((p) => p.tfjs));
+  for (const name of stored.keys())
+    if (!known.has(name)) throw new LayerMappingError(`layer "${layerName}": weight "${name}" has no PyTorch key in the layer table`);
+  const out: TorchWeight[] = [];
+  for (const param of entry.torch) {
+    const w = stored.get(param.tfjs);
+    if (w) out.push(torchWeight(param.key, param.layout.toTorch(w)));
+    else if (!param.optional) throw new LayerMappingError(`layer "${layerName}" has no weight "${param.tfjs}"`);
+  }
+  return out;
+}
+
+/** The PyTorch keys and shapes a layer's weights take, given tfjs's shapes by short name (what an import must find). */
+export function torchShapes(
+  entry: LayerEntry,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  layerName: string,
+): Array<{ key: string; tfjs: string; shape: number[] }> {
+  return torchWeights(entry, new Map([...shapes].map(([name, shape]) => [name, { shape: [...shape], values: new Float32Array(0) }])), layerName).map((w) => {
+    const param = entry.torch.find((p) => p.key === w.key)!;
+    return { key: w.key, tfjs: param.tfjs, shape: param.layout.torchShape(shapes.get(param.tfjs)!) };
+  });
+}
+
+/** The inverse of torchWeights: PyTorch arrays by key -> tfjs's arrays by short name (shapes are the caller's to check). */
+export function fromTorchWeights(entry: LayerEntry, torch: ReadonlyMap<string, WeightArray>, layerName: string): Map<string, WeightArray> {
+  const out = new Map<string, WeightArray>();
+  for (const param of entry.torch) {
+    const w = torch.get(param.key);
+    if (w) out.set(param.tfjs, param.layout.fromTorch(w));
+    else if (!param.optional) throw new LayerMappingError(`layer "${layerName}" has no tensor "${param.key}"`);
+  }
+  return out;
 }
 
 function weight(call: LayerCall, key: string): TorchWeight {
@@ -72,9 +117,9 @@ const pair = (value: unknown): number[] => (Array.isArray(value) ? (value as num
 const single = (call: LayerCall) => call.inputs[0]!;
 
 /** Conv2d weight (OIHW) and optional bias, as PyTorch's nn.Conv2d holds them. */
-const convTorch: LayerEntry['torch'] = (w, { layerName }) => [
-  torchWeight('weight', hwioToOihw(stored(w, 'kernel', layerName))),
-  ...(w.has('bias') ? [torchWeight('bias', stored(w, 'bias', layerName))] : []),
+const convTorch: readonly TorchParam[] = [
+  { key: 'weight', tfjs: 'kernel', layout: HWIO_OIHW },
+  { key: 'bias', tfjs: 'bias', layout: SAME, optional: true },
 ];
 
 function conv(graph: OnnxGraph, call: LayerCall, attrs: { kernel: number[]; strides: number[]; dilations: number[]; padding: string }, act: string): void {
@@ -98,7 +143,7 @@ function checkChannelAxis(call: LayerCall, axis: unknown): void {
 
 export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
   // The graph input; the writer names it `image` and no node makes it.
-  InputLayer: { torch: () => [], onnx: () => {} },
+  InputLayer: { torch: [], onnx: () => {} },
 
   Conv2D: {
     torch: convTorch,
@@ -127,14 +172,13 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
   },
 
   BatchNormalization: {
-    torch(w, { layerName }) {
-      const out: TorchWeight[] = [];
-      if (w.has('gamma')) out.push(torchWeight('weight', stored(w, 'gamma', layerName)));
-      if (w.has('beta')) out.push(torchWeight('bias', stored(w, 'beta', layerName)));
-      out.push(torchWeight('running_mean', stored(w, 'moving_mean', layerName)));
-      out.push(torchWeight('running_var', stored(w, 'moving_variance', layerName)));
-      return out;
-    },
+    // PyTorch's num_batches_tracked is not a tfjs weight and is not carried.
+    torch: [
+      { key: 'weight', tfjs: 'gamma', layout: SAME, optional: true },
+      { key: 'bias', tfjs: 'beta', layout: SAME, optional: true },
+      { key: 'running_mean', tfjs: 'moving_mean', layout: SAME },
+      { key: 'running_var', tfjs: 'moving_variance', layout: SAME },
+    ],
     onnx(graph, call) {
       checkChannelAxis(call, call.config.axis ?? -1);
       const rank = single(call).shape.length;
@@ -148,7 +192,7 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
   },
 
   ReLU: {
-    torch: () => [],
+    torch: [],
     onnx(graph, call) {
       const max = call.config.maxValue;
       if (max == null) graph.node('Relu', [single(call).name], {}, call.output);
@@ -157,12 +201,12 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
   },
 
   Activation: {
-    torch: () => [],
+    torch: [],
     onnx: (graph, call) => void activation(graph, String(call.config.activation), single(call).name, single(call).shape.length, where(call), call.output),
   },
 
   MaxPooling2D: {
-    torch: () => [],
+    torch: [],
     onnx(graph, call) {
       const kernel = pair(call.config.poolSize ?? 2);
       const strides = pair(call.config.strides ?? kernel);
@@ -172,7 +216,7 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
   },
 
   Concatenate: {
-    torch: () => [],
+    torch: [],
     onnx(graph, call) {
       const axis = onnxAxis(Number(call.config.axis ?? -1), single(call).shape.length);
       graph.node(
@@ -186,7 +230,7 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
 
   // tf.image.resizeBilinear(alignCorners = true): ONNX Resize, linear, align_corners.
   BilinearUpsample: {
-    torch: () => [],
+    torch: [],
     onnx(graph, call) {
       const f = Number(call.config.factor ?? 2);
       const scales = graph.float(`${call.layerName}.scales`, [4], new Float32Array([1, 1, f, f]));
@@ -196,7 +240,7 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
 
   // Keras reshapes in NHWC order: a rank-4 value goes to NHWC and back around the Reshape.
   Reshape: {
-    torch: () => [],
+    torch: [],
     onnx(graph, call) {
       const input = single(call);
       const x = input.shape.length === 4 ? graph.node('Transpose', [input.name], { perm: [0, 2, 3, 1] }) : input.name;
@@ -208,9 +252,9 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
   },
 
   Dense: {
-    torch: (w, { layerName }) => [
-      torchWeight('weight', swapLastTwo(stored(w, 'kernel', layerName))),
-      ...(w.has('bias') ? [torchWeight('bias', stored(w, 'bias', layerName))] : []),
+    torch: [
+      { key: 'weight', tfjs: 'kernel', layout: DENSE_LINEAR },
+      { key: 'bias', tfjs: 'bias', layout: SAME, optional: true },
     ],
     onnx(graph, call) {
       const rank = single(call).shape.length;
@@ -223,9 +267,9 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
   },
 
   LayerNormalization: {
-    torch: (w, { layerName }) => [
-      ...(w.has('gamma') ? [torchWeight('weight', stored(w, 'gamma', layerName))] : []),
-      ...(w.has('beta') ? [torchWeight('bias', stored(w, 'beta', layerName))] : []),
+    torch: [
+      { key: 'weight', tfjs: 'gamma', layout: SAME, optional: true },
+      { key: 'bias', tfjs: 'beta', layout: SAME, optional: true },
     ],
     onnx(graph, call) {
       checkChannelAxis(call, call.config.axis ?? -1);
@@ -238,23 +282,22 @@ export const LAYER_TABLE: Readonly<Record<string, LayerEntry>> = {
 
   // A bare nn.Parameter in PyTorch (the bottleneck's `position`), added to every sequence.
   PositionEmbedding: {
-    torch: (w, { layerName }) => [torchWeight('position', stored(w, 'embedding', layerName))],
+    torch: [{ key: 'position', tfjs: 'embedding', layout: SAME }],
     onnx: (graph, call) => void graph.node('Add', [single(call).name, init(graph, call, 'position')], {}, call.output),
   },
 
   // PyTorch: ln1, qkv, out, ln2, mlp1, mlp2 submodules (bench/reference/train_torch.py's Block).
   TransformerBlock: {
-    torch(w, { layerName }) {
-      const get = (name: string) => stored(w, name, layerName);
-      return ['ln1', 'ln2']
-        .flatMap((ln) => [torchWeight(`${ln}.weight`, get(`${ln}_gamma`)), torchWeight(`${ln}.bias`, get(`${ln}_beta`))])
-        .concat(
-          ['qkv', 'out', 'mlp1', 'mlp2'].flatMap((fc) => [
-            torchWeight(`${fc}.weight`, swapLastTwo(get(`${fc}_kernel`))),
-            torchWeight(`${fc}.bias`, get(`${fc}_bias`)),
-          ]),
-        );
-    },
+    torch: [
+      ...['ln1', 'ln2'].flatMap((ln): TorchParam[] => [
+        { key: `${ln}.weight`, tfjs: `${ln}_gamma`, layout: SAME },
+        { key: `${ln}.bias`, tfjs: `${ln}_beta`, layout: SAME },
+      ]),
+      ...['qkv', 'out', 'mlp1', 'mlp2'].flatMap((fc): TorchParam[] => [
+        { key: `${fc}.weight`, tfjs: `${fc}_kernel`, layout: DENSE_LINEAR },
+        { key: `${fc}.bias`, tfjs: `${fc}_bias`, layout: SAME },
+      ]),
+    ],
     onnx(graph, call) {
       const width = single(call).shape.at(-1) as number;
       emitTransformerBlock(graph, {

@@ -50,3 +50,36 @@ export const hwioToOihw = (kernel: WeightArray): WeightArray => transpose(kernel
 export const swapLastTwo = (kernel: WeightArray): WeightArray => transpose(kernel, [1, 0]);
 
 export const torchWeight = (key: string, w: WeightArray): TorchWeight => ({ key, shape: w.shape, values: w.values });
+
+/** The inverse permutation: `transpose(transpose(w, perm), inversePerm(perm))` is `w`. */
+export const inversePerm = (perm: readonly number[]): number[] => perm.map((_, k) => perm.indexOf(k));
+
+/**
+ * How one tfjs weight becomes one PyTorch tensor, and back: the layer table names a layout for every
+ * weight, so export (tfjs -> torch) and import (torch -> tfjs) read the same entry.
+ */
+export interface WeightLayoutPair {
+  /** tfjs's array -> PyTorch's. */
+  toTorch(w: WeightArray): WeightArray;
+  /** PyTorch's array -> tfjs's (the inverse of toTorch). */
+  fromTorch(w: WeightArray): WeightArray;
+  /** The PyTorch shape of a tfjs shape. */
+  torchShape(shape: readonly number[]): number[];
+}
+
+/** A layout that is an axis permutation; its inverse is the inverse permutation. */
+export function permutation(perm: readonly number[]): WeightLayoutPair {
+  const back = inversePerm(perm);
+  return {
+    toTorch: (w) => transpose(w, perm),
+    fromTorch: (w) => transpose(w, back),
+    torchShape: (shape) => perm.map((p) => shape[p]!),
+  };
+}
+
+/** The same array in both (biases, BatchNorm statistics, LayerNorm scales, the position embedding). */
+export const SAME: WeightLayoutPair = { toTorch: (w) => w, fromTorch: (w) => w, torchShape: (shape) => [...shape] };
+/** Conv kernel: tfjs HWIO <-> PyTorch OIHW. */
+export const HWIO_OIHW: WeightLayoutPair = permutation([3, 2, 0, 1]);
+/** Dense kernel: tfjs [in, out] <-> PyTorch Linear [out, in]. */
+export const DENSE_LINEAR: WeightLayoutPair = permutation([1, 0]);

@@ -77,7 +77,7 @@ describe('the equality check catches a wrong mapping', () => {
   const broken: Record<string, Record<string, LayerEntry>> = {
     'Resize without align_corners (half_pixel)': {
       BilinearUpsample: {
-        torch: () => [],
+        torch: [],
         onnx(graph, call) {
           const scales = graph.float(`${call.layerName}.scales`, [4], new Float32Array([1, 1, 2, 2]));
           graph.node('Resize', [call.inputs[0]!.name, '', scales], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, call.output);
@@ -87,19 +87,22 @@ describe('the equality check catches a wrong mapping', () => {
     'a spatially transposed conv filter (kernel rows and columns swapped)': {
       Conv2D: {
         ...LAYER_TABLE.Conv2D!,
-        torch: (stored, call) => {
-          const kernel = stored.get('kernel')!;
-          return LAYER_TABLE.Conv2D!.torch(new Map([...stored, ['kernel', transpose(kernel, [1, 0, 2, 3])]]), call);
-        },
+        torch: LAYER_TABLE.Conv2D!.torch.map((p) =>
+          p.key === 'weight' ? { ...p, layout: { ...p.layout, toTorch: (kernel) => p.layout.toTorch(transpose(kernel, [1, 0, 2, 3])) } } : p,
+        ),
       },
     },
     'BatchNorm without its moving statistics (mean 0, variance 1)': {
       BatchNormalization: {
         ...LAYER_TABLE.BatchNormalization!,
-        torch: (stored, call) =>
-          LAYER_TABLE.BatchNormalization!.torch(stored, call).map((w) =>
-            w.key === 'running_mean' || w.key === 'running_var' ? { ...w, values: new Float32Array(w.values.length).fill(w.key === 'running_var' ? 1 : 0) } : w,
-          ),
+        torch: LAYER_TABLE.BatchNormalization!.torch.map((p) =>
+          p.key === 'running_mean' || p.key === 'running_var'
+            ? {
+                ...p,
+                layout: { ...p.layout, toTorch: (w) => ({ shape: w.shape, values: new Float32Array(w.values.length).fill(p.key === 'running_var' ? 1 : 0) }) },
+              }
+            : p,
+        ),
       },
     },
   };

@@ -7,7 +7,7 @@
  * at the input or output, and convolutions run in the runtimes' native layout.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { LAYER_TABLE, layerEntry, LayerMappingError, type LayerEntry, type Shape } from '../layerTable';
+import { LAYER_TABLE, layerEntry, LayerMappingError, torchWeights as toTorch, type LayerEntry, type Shape } from '../layerTable';
 import type { TorchWeight, WeightArray } from '../weightLayout';
 import { OnnxGraph } from './graph';
 import { encodeModel, valueInfo, type ModelMessage } from './proto';
@@ -35,7 +35,7 @@ type SymbolicTensor = tf.SymbolicTensor;
 type Layer = tf.layers.Layer;
 
 /** tfjs's stored weights of a layer by short name ("inc_conv1/kernel" -> "kernel"), read off the backend. */
-async function storedWeights(layer: Layer): Promise<Map<string, WeightArray>> {
+export async function storedWeights(layer: Layer): Promise<Map<string, WeightArray>> {
   const out = new Map<string, WeightArray>();
   for (const variable of layer.weights) {
     const name = variable.originalName.slice(variable.originalName.lastIndexOf('/') + 1);
@@ -73,7 +73,7 @@ export async function modelToOnnx(model: tf.LayersModel, options: OnnxExportOpti
   const torchWeights = async (layer: Layer, entry: LayerEntry): Promise<Map<string, TorchWeight>> => {
     let weights = torchCache.get(layer);
     if (!weights) {
-      const list = entry.torch(await storedWeights(layer), { layerName: layer.name, config: layer.getConfig() });
+      const list = toTorch(entry, await storedWeights(layer), layer.name);
       weights = new Map(list.map((w) => [w.key, w]));
       torchCache.set(layer, weights);
     }
