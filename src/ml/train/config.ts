@@ -86,6 +86,8 @@ export interface EpochRecord extends Metrics {
   learningRate: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Where the epoch was trained: in the studio (absent: the studio) or on PyTorch from an exported job ('torch'). */
+  origin?: 'studio' | 'torch';
 }
 
 /** A hyperparameter changed during a run, at a step (the charts mark it). */
@@ -101,4 +103,13 @@ export interface StepRecord {
   step: number;
   loss: number;
   learningRate: number;
+}
+
+/**
+ * The trainer went back to a checkpoint (after a NaN): the series restarts after `step`, having
+ * reached `from`. The steps in between were undone: they leave the series, and the charts mark it.
+ */
+export interface Rollback {
+  step: number;
+  from: number;
 }
