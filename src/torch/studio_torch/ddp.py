@@ -61,13 +61,16 @@ class GroupBatchNorm2d(nn.BatchNorm2d):
     def forward(self, x):
         if not self.training:
             return super().forward(x)
-        count = torch.tensor([x.shape[0] * x.shape[2] * x.shape[3]], dtype=x.dtype, device=x.device)
-        stats = torch.cat([x.sum((0, 2, 3)), (x * x).sum((0, 2, 3)), count])
+        # Sums in float64, so E[x^2] - E[x]^2 loses nothing next to BatchNorm's own two-pass variance.
+        x64 = x.double()
+        count = torch.tensor([x.shape[0] * x.shape[2] * x.shape[3]], dtype=torch.float64, device=x.device)
+        stats = torch.cat([x64.sum((0, 2, 3)), (x64 * x64).sum((0, 2, 3)), count])
         stats = dist_fn.all_reduce(stats, group=self.group)
         c = x.shape[1]
         n = stats[-1]
-        mean = stats[:c] / n
-        var = stats[c:2 * c] / n - mean * mean
+        mean = (stats[:c] / n)
+        var = (stats[c:2 * c] / n - mean * mean).to(x.dtype)
+        mean = mean.to(x.dtype)
         with torch.no_grad():
             self.num_batches_tracked += 1
             self.running_mean.mul_(1 - self.momentum).add_(self.momentum * mean)

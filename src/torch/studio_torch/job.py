@@ -29,7 +29,7 @@ def _write_outputs(out, trainer, run):
 
 
 def train(args, log=print):
-    """Continues the run for args.epochs more epochs (or to the total a --resume'd checkpoint set)."""
+    """Continues the run to args.epochs torch epochs after the studio's; --resume picks up OUT/checkpoint.pt's history."""
     run = load_run(args.run)
     model = build_model(run["preset"], **model_overrides(run))
     resume = os.path.join(args.out, CHECKPOINT) if args.resume else None
@@ -47,7 +47,7 @@ def train(args, log=print):
     if resume:
         state = torch.load(resume, map_location=d.device)
         trainer.load_state(state["trainer"])
-        out_run, target = state["run"], state["target"]
+        out_run = state["run"]
     if d.main:
         log(f"{run['preset']} {run['height']}x{run['width']}: {count_trainable(trainer.model):,} trainable parameters; "
             f"{len(data['train'])} train / {len(data['val'])} val pairs; {d.world} process(es), "
@@ -74,7 +74,7 @@ def train(args, log=print):
             log(f"epoch {epoch}: train loss {loss:.4f}, val loss {val['loss']:.4f}, val dice {val['dice']:.4f}, "
                 f"{seconds:.1f} s, {images / seconds:.1f} images/s")
             _write_outputs(args.out, trainer, out_run)
-            torch.save({"trainer": trainer.state(), "run": out_run, "target": target}, os.path.join(args.out, CHECKPOINT + ".part"))
+            torch.save({"trainer": trainer.state(), "run": out_run}, os.path.join(args.out, CHECKPOINT + ".part"))
             os.replace(os.path.join(args.out, CHECKPOINT + ".part"), os.path.join(args.out, CHECKPOINT))
     ddp.teardown(d)
     return out_run

@@ -24,7 +24,7 @@ STUDIO_EPOCH = {"epoch": 1, "step": 8, "trainLoss": 0.61, "valLoss": 0.58, "dice
                 "recall": 0.6, "accuracy": 0.7, "learningRate": 0.001, "seconds": 12.5, "imagesPerSecond": 2.56, "origin": "studio"}
 
 
-def make_run(folder, preset="tiny", height=32, width=48, split=None, augment=False, batch=4, seed=1):
+def make_run(folder, preset="tiny", height=32, width=48, split=None, augment=False, batch=4, seed=1, optimizer="adam", lr=1e-3):
     """Writes folder/studio.json (one studio epoch) and folder/model.safetensors (seeded init); returns the run."""
     os.makedirs(folder, exist_ok=True)
     torch.manual_seed(seed)
@@ -34,7 +34,7 @@ def make_run(folder, preset="tiny", height=32, width=48, split=None, augment=Fal
     run = {
         "format": "carvana-studio-run", "version": 1, "preset": preset, "height": height, "width": width, "model": {},
         "config": {"preset": preset, "height": height, "width": width, "batchSize": batch, "epochs": 1,
-                   "optimizer": {"name": "adam", "learningRate": 1e-3, "momentum": 0.9},
+                   "optimizer": {"name": optimizer, "learningRate": lr, "momentum": 0.9},
                    "loss": {"bce": 0.2, "dice": 0.8, "focal": 0, "focalGamma": 2}, "augment": flags,
                    "schedule": {"name": "constant", "minFactor": 0.01, "patience": 2, "factor": 0.5},
                    "earlyStoppingPatience": 0, "overlayEvery": 1, "overlayCount": 6, "threshold": 0.5, "seed": seed},

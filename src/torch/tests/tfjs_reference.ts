@@ -44,7 +44,11 @@ function randomise(model: tf.LayersModel, rng: () => number): void {
   for (const layer of model.layers) {
     const values = layer.getWeights().map((w, i) => {
       const name = layer.weights[i]!.originalName;
-      const u = (lo: number, hi: number) => tf.tensor(Float32Array.from({ length: w.size }, () => lo + (hi - lo) * rng()), w.shape);
+      const u = (lo: number, hi: number) =>
+        tf.tensor(
+          Float32Array.from({ length: w.size }, () => lo + (hi - lo) * rng()),
+          w.shape,
+        );
       if (/(gamma|moving_variance)$/.test(name)) return u(0.5, 1.5);
       if (/(beta|bias|moving_mean)$/.test(name)) return u(-0.2, 0.2);
       const fanIn = w.shape.length > 1 ? w.size / (w.shape.at(-1) as number) : 16;
@@ -65,7 +69,10 @@ async function torchTensors(model: tf.LayersModel): Promise<Map<string, WeightAr
   for (const layer of model.layers) {
     const stored = new Map<string, WeightArray>();
     for (const v of layer.weights) {
-      stored.set(v.originalName.slice(v.originalName.lastIndexOf('/') + 1), { shape: [...v.shape] as number[], values: (await v.read().data()) as Float32Array });
+      stored.set(v.originalName.slice(v.originalName.lastIndexOf('/') + 1), {
+        shape: [...v.shape] as number[],
+        values: (await v.read().data()) as Float32Array,
+      });
     }
     for (const w of layerTorchWeights(layer, stored)) {
       out.set(`${layer.name}.${w.key}`, { shape: w.shape, values: w.values });
@@ -83,7 +90,10 @@ async function main(): Promise<void> {
     const model = buildPreset(preset, { height, width });
     const rng = createRng(7);
     randomise(model, rng);
-    const image = tf.tensor4d(Float32Array.from({ length: 2 * height * width * 3 }, () => rng()), [2, height, width, 3]);
+    const image = tf.tensor4d(
+      Float32Array.from({ length: 2 * height * width * 3 }, () => rng()),
+      [2, height, width, 3],
+    );
     const logits = model.predict(image) as tf.Tensor;
     const dir = path.join(outDir, preset);
     mkdirSync(dir, { recursive: true });
