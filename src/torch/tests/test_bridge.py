@@ -51,6 +51,14 @@ class Counts(unittest.TestCase):
                 self.assertEqual(count_trainable(build_model(preset, height=h, width=w)), expected)
 
 
+class BenchPeer(unittest.TestCase):
+    def test_bench_reference_is_a_thin_entry_over_the_package(self):
+        done = run([PYTHON, "bench/reference/train_torch.py", "--presets", "tiny", "--sizes", "32x48", "--warmup", "0", "--steps", "1"])
+        self.assertEqual(done.returncode, 0, done.stderr)
+        result = json.loads(done.stdout)["results"][0]
+        self.assertEqual((result["preset"], result["params"]), ("tiny", 72_813))
+
+
 class ForwardEqualsTfjs(unittest.TestCase):
     """tfjs writes each preset's weights (layer table's torch part), an input and its logits; torch must agree."""
 
