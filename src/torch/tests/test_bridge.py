@@ -81,11 +81,17 @@ class ForwardEqualsTfjs(unittest.TestCase):
                 self.assertEqual(count_trainable(model), meta["params"])
                 load_weights(model, os.path.join(folder, "model.safetensors"))  # refuses a missing/extra/mis-shaped name
                 ref = read_safetensors(os.path.join(folder, "io.safetensors"), use_package=False)
+                seen = {}
+                if hasattr(model, "vit_project"):
+                    model.vit_project.register_forward_hook(lambda _m, _i, out: seen.update(vit=out.numpy()))
                 with torch.no_grad():
                     logits = model(torch.from_numpy(ref["image"]).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).numpy()
                 diff = float(np.abs(logits - ref["logits"]).max())
-                print(f"\n  {preset} {meta['height']}x{meta['width']}: largest |torch - tfjs| = {diff:.2e}", end="")
+                vit = float(np.abs(seen["vit"] - ref["vit_project"]).max()) if seen else 0.0
+                print(f"\n  {preset} {meta['height']}x{meta['width']}: largest |torch - tfjs| = {diff:.2e} (logits), {vit:.2e} (ViT)", end="")
                 self.assertLessEqual(diff, 1e-4)
+                self.assertLessEqual(vit, 1e-4)
+                self.assertEqual("vit_project" in ref, bool(seen))
 
 
 class Safetensors(unittest.TestCase):

@@ -102,6 +102,14 @@ async function main(): Promise<void> {
       ['image', { shape: image.shape, values: (await image.data()) as Float32Array }],
       ['logits', { shape: logits.shape, values: (await logits.data()) as Float32Array }],
     ]);
+    // The ViT bottleneck's output too: the decoder's convolutions damp a small error in it (tanh-GELU for exact
+    // GELU moves the logits by only ~1e-6), so it is compared where it is made.
+    if (model.layers.some((l) => l.name === 'vit_project')) {
+      const bottleneck = tf.model({ inputs: model.inputs, outputs: model.getLayer('vit_project').output as tf.SymbolicTensor });
+      const tokens = bottleneck.predict(image) as tf.Tensor;
+      io.set('vit_project', { shape: tokens.shape, values: (await tokens.data()) as Float32Array });
+      tokens.dispose();
+    }
     writeFileSync(path.join(dir, 'io.safetensors'), safetensors(io));
     writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ preset, height, width, params: countTrainableParams(model) }));
     console.log(`${preset} ${height}x${width}: ${countTrainableParams(model)} params`);
