@@ -117,6 +117,6 @@ describe('npm run export', () => {
   it('exits 2 on a format it does not write', () => {
     const result = exportCli(['--model', work, '--format', 'tflite']);
     expect(result.status, result.output).toBe(2);
-    expect(result.output).toContain('--format must be one of onnx; got "tflite"');
+    expect(result.output).toContain('--format must be one of onnx, torch; got "tflite"');
   });
 });

@@ -1,9 +1,12 @@
 /**
  * `npm run export -- --model OUT --format onnx [--out FILE.onnx]`: converts a folder `npm run train`
- * wrote (model.json + weights.bin + run.json) to an ONNX file. Runs in Node on tfjs's cpu backend:
- * no browser. Exit codes as the other tools: 0 done, 1 unexpected failure, 2 bad arguments or model.
+ * wrote (model.json + weights.bin + run.json), or a RUN a PyTorch job wrote (model.safetensors +
+ * studio.json), to an ONNX file. `--format torch --out JOBDIR` writes the PyTorch job instead (the
+ * package, the weights as safetensors, studio.json, a README with the commands). Runs in Node on
+ * tfjs's cpu backend: no browser. Exit codes as the other tools: 0 done, 1 unexpected failure, 2 bad
+ * arguments or model.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatBytes } from '../format';
@@ -11,11 +14,15 @@ import { loadModel, readModelFiles, type ImportFile } from '../ml/io/import';
 import { LayerMappingError } from '../ml/io/layerTable';
 import { modelToOnnx, ONNX_OPSET } from '../ml/io/onnx/export';
 import { onnxRunOptions } from '../ml/io/onnx/runMetadata';
+import { buildTorchJob, readStudioJson, studioJson, TorchRunError, type JobRun } from '../ml/io/torchJob';
 import { UsageError } from './args';
 import { runMain } from './main';
+import { isRunFolder, nodeBackend, readRunFolder, runJsonOf } from './runFolder';
+import { readTorchSources } from './torchSources';
 
-export const EXPORT_USAGE = 'usage: npm run export -- --model OUT --format onnx [--out FILE.onnx] [--threshold T]';
-const FORMATS = ['onnx'] as const;
+export const EXPORT_USAGE =
+  'usage: npm run export -- --model OUT|RUN --format onnx [--out FILE.onnx] [--threshold T]\n       npm run export -- --model OUT|RUN --format torch --out JOBDIR';
+const FORMATS = ['onnx', 'torch'] as const;
 
 interface ExportArgs {
   model: string;
@@ -41,6 +48,7 @@ function parseExportArgs(argv: string[]): ExportArgs {
   if (!model) throw new UsageError(`--model OUT (the folder \`npm run train\` wrote) is required\n${EXPORT_USAGE}`);
   const format = values.get('--format') ?? 'onnx';
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got "${format}"`);
+  if (format === 'torch' && !values.get('--out')) throw new UsageError(`--format torch needs --out JOBDIR (the folder the job is written to)\n${EXPORT_USAGE}`);
   const rawThreshold = values.get('--threshold');
   const threshold = rawThreshold === undefined ? null : Number(rawThreshold);
   if (threshold !== null && !(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be a number between 0 and 1; got "${rawThreshold}"`);
@@ -73,25 +81,76 @@ function readModelFolder(model: string): { jsonPath: string; files: ImportFile[]
   return { jsonPath, files };
 }
 
-async function main(): Promise<void> {
-  const args = parseExportArgs(process.argv.slice(2));
-  const { jsonPath, files } = readModelFolder(args.model);
-  const out = path.resolve(args.out ?? path.join(path.dirname(jsonPath), 'model.onnx'));
-  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${args.out}: is a folder; give a file name such as model.onnx`);
-
-  // The cpu backend: exact, and all that Node has without tfjs-node. PROD quiets tfjs's banner that
-  // recommends tfjs-node (which cannot install here); it only turns off debug checks.
-  tf.env().set('PROD', true);
-  if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend did not start');
+/** The model, its run (run.json or a RUN's studio.json) and the file to name in messages; a RUN folder or a `npm run train` folder. */
+async function loadSource(model: string): Promise<{ model: tf.LayersModel; run: unknown; where: string; dir: string }> {
+  if (isRunFolder(model)) {
+    const run = await readRunFolder(model);
+    return { model: run.model, run: runJsonOf(run), where: path.join(run.dir, 'studio.json'), dir: run.dir };
+  }
+  const { jsonPath, files } = readModelFolder(model);
+  // The cpu backend: exact, and all that Node has without tfjs-node.
+  await nodeBackend();
   const checked = await readModelFiles(files);
   if (!checked.ok) throw new UsageError(`${jsonPath}: ${checked.reason}`);
-  let model: tf.LayersModel;
   try {
-    model = await loadModel(checked.artifacts);
+    return { model: await loadModel(checked.artifacts), run: checked.run, where: jsonPath, dir: path.dirname(jsonPath) };
   } catch (error) {
     throw new UsageError(`${jsonPath}: ${(error as Error).message}`);
   }
-  const metadata = onnxRunOptions(checked.run);
+}
+
+/** The run a job continues: run.json's (or studio.json's) record, checked as the RUN will be read back. */
+function jobRun(run: unknown, model: tf.LayersModel, where: string): JobRun {
+  const file = where.endsWith('studio.json') ? where : path.join(path.dirname(where), 'run.json');
+  if (typeof run !== 'object' || run === null) throw new UsageError(`${file} is missing: the job needs the run's settings, split and history`);
+  const record = run as JobRun;
+  try {
+    const studio = studioJson({ ...record, name: record.name ?? 'run', id: record.id ?? 'run', history: record.history ?? [] }, model, 'check');
+    readStudioJson(new TextEncoder().encode(JSON.stringify(studio, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))));
+  } catch (error) {
+    if (error instanceof TorchRunError || error instanceof TypeError)
+      throw new UsageError(`${file}: ${(error as Error).message.replace(/^studio\.json:? ?/, '')}`);
+    throw error;
+  }
+  return record;
+}
+
+async function writeJob(args: ExportArgs, model: tf.LayersModel, run: unknown, where: string): Promise<void> {
+  const out = path.resolve(args.out!);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${args.out}: exists and is not a folder`);
+  const record = jobRun(run, model, where);
+  const started = performance.now();
+  const files = await buildTorchJob(model, record, readTorchSources(), { job: `npm run export --format torch from ${args.model}` });
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(out, name)), { recursive: true });
+    writeFileSync(path.join(out, name), bytes);
+  }
+  const epochs = record.history?.length ?? 0;
+  process.stderr.write(
+    `wrote the PyTorch job to ${out} (${Object.keys(files).length} files, ${(performance.now() - started).toFixed(0)} ms): ${model.name}, ${epochs} epoch${epochs === 1 ? '' : 's'} so far\n` +
+      `  torchrun --nproc_per_node N ${path.join(out, 'train.py')} --data DIR --epochs E --out RUN   (see ${path.join(out, 'README.md')})\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const args = parseExportArgs(process.argv.slice(2));
+  const source = await loadSource(args.model);
+  const { model, where } = source;
+  if (args.format === 'torch') {
+    try {
+      await writeJob(args, model, source.run, where);
+    } finally {
+      model.dispose();
+    }
+    return;
+  }
+  const out = path.resolve(args.out ?? path.join(source.dir, 'model.onnx'));
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    model.dispose();
+    throw new UsageError(`--out ${args.out}: is a folder; give a file name such as model.onnx`);
+  }
+  const jsonPath = where;
+  const metadata = onnxRunOptions(source.run);
   try {
     const started = performance.now();
     const bytes = await modelToOnnx(model, { ...metadata, ...(args.threshold !== null ? { threshold: args.threshold } : {}) });

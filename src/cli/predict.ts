@@ -1,5 +1,6 @@
 /**
- * `npm run predict -- --model OUT --data DIR ...`: imports a model `npm run train` wrote, scores it
+ * `npm run predict -- --model OUT --data DIR ...`: imports a model `npm run train` wrote (or a RUN a
+ * PyTorch job wrote, converted in Node to the studio's model first), scores it
  * on every image/mask pair of DIR (no split), and writes masks and cut-outs for every photo on request.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { checkDataDir, loadModelFiles, prepareOutDir, relativeTo, writeJson } fr
 import { runMain } from './main';
 import { ProgressLine, showIngestProgress } from './progress';
 import { withStudio } from './headlessStudio';
+import { isRunFolder, runModelFiles } from './runFolder';
 
 /** Where the PNG of `file` goes: its path inside DIR, as .png. */
 function pngPath(dir: string, file: string): string {
@@ -22,7 +24,7 @@ const RENDER_CHUNK = 8;
 async function main(): Promise<void> {
   const args = parsePredictArgs(process.argv.slice(2));
   const dataDir = checkDataDir(args.data);
-  const model = loadModelFiles(args.model);
+  const model = isRunFolder(args.model) ? await runModelFiles(args.model) : loadModelFiles(args.model);
   const masksDir = args.masks ? prepareOutDir(args.masks, '--masks') : null;
   const cutoutsDir = args.cutouts ? prepareOutDir(args.cutouts, '--cutouts') : null;
   const reportFile = path.resolve(args.report ?? path.join(model.dir, 'predict.json'));
@@ -49,7 +51,15 @@ async function main(): Promise<void> {
       });
       line.end();
       const options = { model: 'imported' as const, flipTta: args.flipTta, threshold: args.threshold };
-      let report: Record<string, unknown> = { model: path.resolve(args.model), data: dataDir, size: [model.height, model.width], threshold: args.threshold, flipTta: args.flipTta, backend: choice.backend, pairs: 0 };
+      let report: Record<string, unknown> = {
+        model: path.resolve(args.model),
+        data: dataDir,
+        size: [model.height, model.width],
+        threshold: args.threshold,
+        flipTta: args.flipTta,
+        backend: choice.backend,
+        pairs: 0,
+      };
       if (ingest.summary.pairs > 0) {
         const scored = await studio.call('evaluateInput', { ...options, height: model.height, width: model.width });
         const { dice, iou, precision, recall, accuracy } = scored.mean;
@@ -62,14 +72,23 @@ async function main(): Promise<void> {
           recall,
           accuracy,
           msPerImage: scored.msPerImage,
-          perImage: scored.perImage.map((m) => ({ file: relative(m.file), dice: m.dice, iou: m.iou, precision: m.precision, recall: m.recall, accuracy: m.accuracy })),
+          perImage: scored.perImage.map((m) => ({
+            file: relative(m.file),
+            dice: m.dice,
+            iou: m.iou,
+            precision: m.precision,
+            recall: m.recall,
+            accuracy: m.accuracy,
+          })),
           skipped: [...ingest.skipped, ...scored.skipped].map((s) => ({ file: relative(s.file), reason: s.reason })),
         };
         process.stdout.write(
           `${scored.pairs} pairs at ${model.height}x${model.width}: dice ${dice.toFixed(4)}, iou ${iou.toFixed(4)}, precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)}, accuracy ${accuracy.toFixed(4)} (${scored.msPerImage.toFixed(1)} ms/image)\n`,
         );
       } else {
-        line.log(`no image/mask pairs in ${args.data}: nothing to score${masksDir || cutoutsDir ? '; writing masks and cut-outs only' : ' (give --masks or --cutouts to write predictions)'}`);
+        line.log(
+          `no image/mask pairs in ${args.data}: nothing to score${masksDir || cutoutsDir ? '; writing masks and cut-outs only' : ' (give --masks or --cutouts to write predictions)'}`,
+        );
       }
 
       if (masksDir || cutoutsDir) {
