@@ -199,7 +199,9 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'split':
       return { ...state, dataset: { ...state.dataset, split: event.split } };
     case 'run-started': {
-      const { steps, ...run } = event.run;
+      // Records saved before the worker dropped rolled-back steps hold repeated steps: stepSeries cleans them.
+      const { steps, rollbacks = [], ...run } = event.run;
+      const series = stepSeries(steps);
       return {
         ...state,
         inspection: null,
@@ -210,7 +212,8 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
           run,
           params: event.params,
           message: event.resumed ? `Resumed at epoch ${run.history.length}` : 'Starting',
-          ...stepSeries(steps),
+          steps: series.steps,
+          rollbacks: [...rollbacks, ...series.rollbacks],
           history: run.history,
           changes: run.changes,
           sources: event.sources,

@@ -1,14 +1,7 @@
 /** A run's step series, kept strictly increasing in step across NaN rollbacks. Pure, for tests. */
-import type { StepRecord } from '../ml/train/config';
+import type { Rollback, StepRecord } from '../ml/train/config';
 
-/**
- * The trainer went back to a checkpoint: the series restarts after `step`, having reached `from`.
- * The steps in between were undone, so they leave the series and the chart marks where it happened.
- */
-export interface Rollback {
-  step: number;
-  from: number;
-}
+export type { Rollback };
 
 export interface StepSeries {
   steps: StepRecord[];

@@ -5,7 +5,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { Metrics } from '../ml/metrics';
-import type { ConfigChange, EpochRecord, StepRecord, TrainConfig } from '../ml/train/config';
+import type { ConfigChange, EpochRecord, Rollback, StepRecord, TrainConfig } from '../ml/train/config';
 import type { RunReason, RunStatus } from '../ml/train/contract';
 import type { SplitSummary } from './protocol';
 import { formatBytes } from '../format';
@@ -29,7 +29,10 @@ export interface RunRecord {
   config: TrainConfig;
   split: SplitSummary | null;
   history: EpochRecord[];
+  /** Strictly increasing in step: steps undone by a NaN rollback are dropped (records saved before kept them). */
   steps: StepRecord[];
+  /** Where NaN rollbacks dropped steps (absent in records saved before they were kept). */
+  rollbacks?: Rollback[];
   changes: ConfigChange[];
   best: { epoch: number; dice: number } | null;
   test: Metrics | null;

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { checkpointBytes, type Checkpoint } from '../ml/io/checkpoint';
 import { withLiveSetting } from '../ml/train/config';
 import type { Progress, TrainerHooks } from '../ml/train/trainer';
-import type { RunRecord, StudioDb } from './persistence';
+import type { StudioDb } from './persistence';
 import type { Post } from './protocol';
+import { storedRun, type LiveRun } from './runState';
 
 /** A checkpoint as stored: the weights and optimizer state, and where the run was. */
 export interface StoredState {
@@ -16,15 +17,12 @@ export interface StoredState {
   progress: Progress;
 }
 
-// Step series longer than this are thinned by half before saving.
-const MAX_STORED_STEPS = 5000;
-
 /** The Trainer's hooks for `run`, posting events tagged with the request `id` that started it. */
-export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (db: StudioDb) => Promise<void>) => Promise<boolean>): TrainerHooks {
+export function runHooks(id: number, run: LiveRun, post: Post, save: (what: (db: StudioDb) => Promise<void>) => Promise<boolean>): TrainerHooks {
   return {
     onStep: ({ step, epoch, loss, learningRate, ms }) => {
+      // After a NaN rollback the step numbers go back: the log drops the undone steps.
       run.steps.push({ step, loss, learningRate });
-      if (run.steps.length > MAX_STORED_STEPS) run.steps = run.steps.filter((_, i) => i % 2 === 0); // thin long series
       const { numTensors, numBytes } = tf.memory();
       post({ type: 'train-step', id, runId: run.id, step, epoch, loss, learningRate, ms, numTensors, numBytes });
     },
@@ -34,14 +32,17 @@ export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (d
       post({ type: 'epoch', id, runId: run.id, record, ...extra });
     },
     onOverlays: ({ epoch, step, maps }) =>
-      post({ type: 'overlays', id, runId: run.id, epoch, step, maps }, maps.map((m) => m.probabilities.buffer)),
+      post(
+        { type: 'overlays', id, runId: run.id, epoch, step, maps },
+        maps.map((m) => m.probabilities.buffer),
+      ),
     onChange: (change) => {
       run.changes.push(change);
       // The record holds the settings as they stand: a resume and run.json must not revert them.
       run.config = withLiveSetting(run.config, change.field, change.to);
       run.updatedAt = Date.now();
       post({ type: 'config-change', id, runId: run.id, change });
-      void save((db) => db.putRun(run));
+      void save((db) => db.putRun(storedRun(run)));
     },
     onCheckpoint: async (kind, checkpoint, progress) => {
       if (kind === 'best') run.best = { epoch: progress.bestEpoch, dice: progress.bestDice };
@@ -49,7 +50,7 @@ export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (d
       const bytes = checkpointBytes(checkpoint);
       const saved = await save(async (db) => {
         await db.putCheckpoint<StoredState>(run.id, kind, { checkpoint, progress: structuredClone(progress) }, bytes);
-        await db.putRun(run);
+        await db.putRun(storedRun(run));
       });
       post({ type: 'checkpoint', id, runId: run.id, kind, epoch: checkpoint.epoch, step: checkpoint.step, bytes, saved });
     },
@@ -59,7 +60,7 @@ export function runHooks(id: number, run: RunRecord, post: Post, save: (what: (d
       // The record keeps a sentence only where it explains something (why the NaN guard paused it).
       run.message = state.reason === 'nan' ? state.message : null;
       post({ type: 'run-status', id, runId: run.id, ...state });
-      if (state.status === 'paused') void save((db) => db.putRun(run));
+      if (state.status === 'paused') void save((db) => db.putRun(storedRun(run)));
     },
   };
 }

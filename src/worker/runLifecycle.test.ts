@@ -1,10 +1,16 @@
 /** Run lifecycle across runs: each run keeps its own split, and finished runs do not pile up in memory. */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { SplitView } from '../data/dataset';
 import { DEFAULT_SPLIT_RATIOS, splitByGroup } from '../data/split';
+import { Trainer } from '../ml/train/trainer';
 import { CONFIG, ellipseResult, harness, savedRun, trainerData, until } from './runs.fixtures';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -52,5 +58,28 @@ describe('run lifecycle', () => {
     // The last run's model and optimizer stay (export and predict use them); nothing of the first two does.
     expect(after[2]).toEqual(after[0]);
     expect(after[1]).toEqual(after[0]);
+  });
+
+  it("a finished run's model leaves no JS objects behind once the next run starts (tfjs-layers' graph cache)", async () => {
+    const layers: Array<WeakRef<object>> = [];
+    // A plain patch, not vi.spyOn: a spy keeps every Trainer it saw (mock.instances).
+    const realRun = Trainer.prototype.run;
+    Trainer.prototype.run = function (this: Trainer) {
+      layers.push(new WeakRef(this.model.layers[this.model.layers.length - 1]));
+      return realRun.call(this);
+    };
+    onTestFinished(() => void (Trainer.prototype.run = realRun));
+    const { manager, of, status } = await harness();
+    for (let i = 1; i <= 3; i++) {
+      await manager.start(i, { ...CONFIG, epochs: 1 }, `run ${i}`);
+      await until(() => status().filter((s) => s === 'done').length === i, `run ${i} to finish`);
+      await savedRun(of('run-started')[i - 1].run.id, 'done');
+    }
+    for (let i = 0; i < 5 && layers[1].deref(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    // Runs 1 and 2 were released when the next run started; run 3's model stays for export and predict.
+    expect(layers.map((ref) => ref.deref() !== undefined)).toEqual([false, false, true]);
   });
 });

@@ -7,6 +7,7 @@ import { splitView } from '../data/dataset';
 import { restoreOptimizer, restoreWeights } from '../ml/io/checkpoint';
 import { buildPreset, countTrainableParams } from '../ml/model';
 import { withChanges, type LiveSettings, type TrainConfig } from '../ml/train/config';
+import { disposeModel } from '../ml/train/disposeModel';
 import { createOptimizer } from '../ml/train/optimizer';
 import { Trainer, type Progress, type RunOutcome, type RunState } from '../ml/train/trainer';
 import { deviceLoss } from './deviceLoss';
@@ -16,7 +17,7 @@ import type { OverlaySource, RunAction } from './protocol';
 import { dataForRun, datasetOf, saveRunWithData } from './runData';
 import { importedCopy } from './runExport';
 import { runHooks, type StoredState } from './runHooks';
-import { requireDataset, type CurrentRun, type RunContext } from './runState';
+import { liveRun, requireDataset, storedRun, type CurrentRun, type RunContext } from './runState';
 import type { LoadedDataset } from './session';
 
 function modelOverrides({ height, width, base }: TrainConfig) {
@@ -33,8 +34,7 @@ function releaseFinished(ctx: RunContext): void {
   if (!finished) return;
   if (finished.active) throw new Error('A run is already going: stop it before starting another.');
   ctx.current = null;
-  finished.trainer.optimizer.dispose();
-  finished.trainer.model.dispose();
+  disposeModel(finished.trainer.model, finished.trainer.optimizer);
 }
 
 export async function start(ctx: RunContext, id: number, requested: TrainConfig, name: string, fromImported = false): Promise<void> {
@@ -86,7 +86,7 @@ export async function resume(ctx: RunContext, id: number, runId: string, moreEpo
     await restoreWeights(model, stored.checkpoint);
     optimizer = (await restoreOptimizer(stored.checkpoint, model)) ?? createOptimizer(run.config.optimizer);
   } catch (error) {
-    model.dispose(); // a checkpoint that does not fit leaves no model behind
+    disposeModel(model); // a checkpoint that does not fit leaves no model behind
     throw error;
   }
   [run.status, run.reason] = ['compiling', null];
@@ -99,10 +99,11 @@ function launch(
   id: number,
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
-  run: RunRecord,
+  record: RunRecord,
   loaded: LoadedDataset,
   progress: Progress | undefined,
 ): void {
+  const run = liveRun(record);
   const { set } = loaded.result;
   const data = { train: splitView(set, loaded.indices.train), val: splitView(set, loaded.indices.val), test: splitView(set, loaded.indices.test) };
   let trainer: Trainer;
@@ -116,14 +117,13 @@ function launch(
       progress,
     );
   } catch (error) {
-    optimizer.dispose();
-    model.dispose();
+    disposeModel(model, optimizer);
     throw error;
   }
   const current: CurrentRun = { trainer, run, data, active: true };
   ctx.current = current;
   const sources: OverlaySource[] = trainer.trackedIndices.map((i) => overlaySource(data.val, i));
-  ctx.post({ type: 'run-started', id, run, params: countTrainableParams(model), sources, resumed: progress != null });
+  ctx.post({ type: 'run-started', id, run: storedRun(run), params: countTrainableParams(model), sources, resumed: progress != null });
   void loop(ctx, id, current, deviceLoss(ctx.watchDevice, trainer));
 }
 
@@ -139,9 +139,11 @@ async function loop(ctx: RunContext, id: number, current: CurrentRun, lost: Prom
       ctx.post({ type: 'test-result', id, runId: run.id, result });
     }
     const ending: RunState =
-      outcome === 'stopped' ? { status: 'stopped', reason: 'user', message: 'Stopped: everything trained so far is kept.' }
-      : outcome === 'early-stopped' ? { status: 'done', reason: 'early-stopping', message: 'Stopped early: validation Dice stopped improving.' }
-      : { status: 'done', reason: null, message: 'Done' };
+      outcome === 'stopped'
+        ? { status: 'stopped', reason: 'user', message: 'Stopped: everything trained so far is kept.' }
+        : outcome === 'early-stopped'
+          ? { status: 'done', reason: 'early-stopping', message: 'Stopped early: validation Dice stopped improving.' }
+          : { status: 'done', reason: null, message: 'Done' };
     [run.status, run.reason] = [ending.status, ending.reason];
     run.message = ending.reason === 'early-stopping' ? ending.message : null;
     ctx.post({ type: 'run-status', id, runId: run.id, ...ending });
@@ -153,7 +155,7 @@ async function loop(ctx: RunContext, id: number, current: CurrentRun, lost: Prom
   } finally {
     current.active = false;
     run.updatedAt = Date.now();
-    await ctx.store.save(id, (db) => db.putRun(run));
+    await ctx.store.save(id, (db) => db.putRun(storedRun(run)));
   }
 }
 
