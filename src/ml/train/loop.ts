@@ -1,6 +1,7 @@
 /** Runs training steps and reports each one; the caller decides where batches come from and when to stop. */
 import * as tf from '@tensorflow/tfjs';
 import type { LossWeights } from '../loss';
+import { disposeModel } from './disposeModel';
 import { trainStep, trainableVariables, type Batch } from './step';
 import { median } from '../../data/stats';
 
@@ -41,7 +42,6 @@ export async function runSteps(model: tf.LayersModel, optimizer: tf.Optimizer, o
   return reports;
 }
 
-
 /**
  * ms a step of `tiny` (32x48, batch 2) on the current backend: the median of 3 steps after one
  * warm-up step (which compiles shaders). Used to pick the fastest backend on machines without a GPU.
@@ -58,7 +58,6 @@ export async function timeTrainingStep(
     const reports = await runSteps(model, optimizer, { steps: 4, loss, nextBatch: makeBatch, onStep: () => undefined });
     return median(reports.slice(1).map((r) => r.ms));
   } finally {
-    optimizer.dispose();
-    model.dispose();
+    disposeModel(model, optimizer);
   }
 }
