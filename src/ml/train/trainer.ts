@@ -13,13 +13,34 @@ import { warmUpMessage } from '../backend';
 import { evaluate } from './evaluate';
 import { getLearningRate, setLearningRate } from './optimizer';
 import { predictProbabilities } from './predict';
-import { initialProgress, type Progress, type RunOutcome, type RunReason, type RunState, type RunStatus, type TestResult, type TrainerData, type TrainerHooks } from './contract';
+import {
+  initialProgress,
+  type Progress,
+  type RunOutcome,
+  type RunReason,
+  type RunState,
+  type RunStatus,
+  type TestResult,
+  type TrainerData,
+  type TrainerHooks,
+} from './contract';
 import { EpochDecisions } from './epochDecisions';
 import { RunControl, yieldToEventLoop } from './runControl';
 import { cosineRate } from './schedule';
 import { trainStep, trainableVariables } from './step';
+import { RecentStepTimes } from './stepTimes';
 
-export { initialProgress, type Progress, type RunOutcome, type RunReason, type RunState, type RunStatus, type TestResult, type TrainerData, type TrainerHooks } from './contract';
+export {
+  initialProgress,
+  type Progress,
+  type RunOutcome,
+  type RunReason,
+  type RunState,
+  type RunStatus,
+  type TestResult,
+  type TrainerData,
+  type TrainerHooks,
+} from './contract';
 
 export class Trainer {
   private readonly control = new RunControl();
@@ -139,7 +160,7 @@ export class Trainer {
     const decisions = new EpochDecisions(this.config, this.progress.history);
     this.progress.plateauMultiplier = decisions.plateauMultiplier;
     this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
-    const stepMs: number[] = [];
+    const stepMs = new RecentStepTimes(20);
 
     // After a NaN the run waits paused, and its message must stay on screen.
     if (!this.control.paused) this.setStatus('compiling', warmUpMessage());
@@ -165,7 +186,7 @@ export class Trainer {
         lossSum += loss;
         lossCount++;
         const ms = performance.now() - started;
-        stepMs.push(ms);
+        stepMs.add(ms);
         this.setStatus('training', 'Training');
         this.hooks.onStep({ step: this.progress.step, epoch, loss, learningRate: getLearningRate(this.optimizer), ms });
       }
@@ -189,8 +210,7 @@ export class Trainer {
       this.progress.history.push(record);
       this.progress.epoch = epoch + 1;
       this.progress.batchInEpoch = 0;
-      const recent = stepMs.slice(-20).sort((a, c) => a - c);
-      const msPerStep = recent[recent.length >> 1] ?? 0;
+      const msPerStep = stepMs.median();
       const memory = tf.memory();
       this.hooks.onEpoch(record, {
         etaSeconds: ((this.config.epochs - this.progress.epoch) * stepsPerEpoch * msPerStep) / 1000,
@@ -266,7 +286,14 @@ export class Trainer {
       mean: result.mean,
       loss: result.loss,
       threshold,
-      perImage: result.perImage.map((m, i) => ({ name: this.data.test.names[i], dice: m.dice, iou: m.iou, precision: m.precision, recall: m.recall, accuracy: m.accuracy })),
+      perImage: result.perImage.map((m, i) => ({
+        name: this.data.test.names[i],
+        dice: m.dice,
+        iou: m.iou,
+        precision: m.precision,
+        recall: m.recall,
+        accuracy: m.accuracy,
+      })),
     };
   }
 }
