@@ -8,12 +8,20 @@
 import type { CDPSession, Page } from '@playwright/test';
 import type { ForwardedEvent, StudioCliApi } from '../../src/cli/api';
 import type { TrainConfig } from '../../src/ml/train/config';
-import { DEFAULT_SETTINGS, settingsToConfig } from '../../src/store/settings';
+import { DEFAULT_SETTINGS, settingsToConfig } from '../../src/settings';
 
 /** The worker's memory at one moment, after a forced garbage collection. */
 export interface WorkerMemory {
   /** V8's used JS heap of the worker (Runtime.getHeapUsage), bytes. */
   heapBytes: number;
+  /**
+   * Of which V8's own code: bytecode, compiled code, feedback and the lists of code that depends on
+   * each map, summed from a heap snapshot. It grows for the first thousands of steps as V8 tiers hot
+   * functions up (Maglev, then TurboFan) and recompiles the ones it deoptimised, whatever the app keeps.
+   */
+  codeBytes: number;
+  /** heapBytes - codeBytes: the objects the worker keeps, where a leak shows. */
+  dataBytes: number;
   /** tf.memory() of the worker's engine. */
   numTensors: number;
   numBytes: number;
@@ -35,6 +43,11 @@ export interface SoakOptions {
   /** The backend the caller started (for the record). */
   backend: string;
   log?: (line: string) => void;
+  /**
+   * Given, it receives a heap snapshot of the worker (DevTools' .heapsnapshot JSON) after each
+   * reading: 'step-<n>' at the two pauses, 'rest-<n>' after run n. For finding what a leak retains.
+   */
+  snapshot?: (label: string, json: string) => void;
 }
 
 export interface SoakFigure {
@@ -49,8 +62,9 @@ export interface SoakFigure {
   /** Read paused at `baselineStep`, and paused again at the last step. */
   atBaseline: WorkerMemory & { step: number };
   atEnd: WorkerMemory & { step: number };
-  /** (end - baseline) / baseline, for the heap and for tf bytes; tensors as a count. */
+  /** (end - baseline) / baseline, for the heap, the heap less V8's code, and tf bytes; tensors as a count. */
   heapGrowth: number;
+  dataGrowth: number;
   byteGrowth: number;
   tensorGrowth: number;
   /** At rest (no run going) after each run of the series ends: [after run 1, after run 2, ...]. */
@@ -70,15 +84,49 @@ export function pageCall(page: Page): Call {
     page.evaluate(({ name, args }) => (window.studioCli![name as keyof StudioCliApi] as (...a: unknown[]) => unknown)(...args), { name, args })) as Call;
 }
 
+interface HeapSnapshotJson {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
+  nodes: number[];
+  edges: number[];
+  strings: string[];
+}
+
+/**
+ * Bytes of V8's own code in a heap snapshot: every node of type "code" (bytecode, compiled code,
+ * feedback vectors, ...) and the weak lists a map keeps of the code that depends on it
+ * ("dependent_code"), which grow with each recompilation.
+ */
+export function v8CodeBytes(json: string): number {
+  const { snapshot, nodes, edges, strings } = JSON.parse(json) as HeapSnapshotJson;
+  const { meta } = snapshot;
+  const [nodeFields, edgeFields] = [meta.node_fields.length, meta.edge_fields.length];
+  const [typeField, sizeField, edgeCountField] = ['type', 'self_size', 'edge_count'].map((f) => meta.node_fields.indexOf(f));
+  const [edgeTypeField, edgeNameField, toField] = ['type', 'name_or_index', 'to_node'].map((f) => meta.edge_fields.indexOf(f));
+  const codeType = meta.node_types[0].indexOf('code');
+  const named = new Set(['context', 'property', 'internal', 'shortcut', 'weak'].map((t) => meta.edge_types[0].indexOf(t)));
+  const count = nodes.length / nodeFields;
+  const code = new Uint8Array(count);
+  for (let i = 0, e = 0; i < count; i++) {
+    if (nodes[i * nodeFields + typeField] === codeType) code[i] = 1;
+    for (let k = nodes[i * nodeFields + edgeCountField]; k > 0; k--, e += edgeFields) {
+      if (named.has(edges[e + edgeTypeField]) && strings[edges[e + edgeNameField]] === 'dependent_code') code[edges[e + toField] / nodeFields] = 1;
+    }
+  }
+  let bytes = 0;
+  for (let i = 0; i < count; i++) if (code[i]) bytes += nodes[i * nodeFields + sizeField];
+  return bytes;
+}
+
 /**
  * A CDP connection to the page's dedicated worker (the studio's trainer): auto-attach, not flattened,
  * so that its commands travel inside this one session as Target.sendMessageToTarget.
  */
-export async function attachToWorker(page: Page): Promise<{ memory(): Promise<WorkerMemory>; close(): Promise<void> }> {
+export async function attachToWorker(page: Page): Promise<{ memory(keep?: (snapshot: string) => void): Promise<WorkerMemory>; close(): Promise<void> }> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
   let nextId = 1;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let workerSession: string | null = null;
+  const chunks: string[] = [];
   let found: () => void = () => undefined;
   const attached = new Promise<void>((resolve) => (found = resolve));
   cdp.on('Target.attachedToTarget', (event) => {
@@ -89,7 +137,8 @@ export async function attachToWorker(page: Page): Promise<{ memory(): Promise<Wo
   });
   cdp.on('Target.receivedMessageFromTarget', (event) => {
     if (event.sessionId !== workerSession) return;
-    const message = JSON.parse(event.message) as { id?: number; result?: unknown; error?: { message: string } };
+    const message = JSON.parse(event.message) as { id?: number; method?: string; params?: { chunk?: string }; result?: unknown; error?: { message: string } };
+    if (message.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(message.params!.chunk!);
     const waiter = message.id !== undefined ? pending.get(message.id) : undefined;
     if (!waiter) return;
     pending.delete(message.id!);
@@ -104,8 +153,17 @@ export async function attachToWorker(page: Page): Promise<{ memory(): Promise<Wo
     void cdp.send('Target.sendMessageToTarget', { sessionId: workerSession!, message: JSON.stringify({ id, method, params }) });
     return reply;
   };
+  /** A heap snapshot of the worker, as the JSON DevTools saves (.heapsnapshot); it streams in as chunk events. */
+  const heapSnapshot = async (): Promise<string> => {
+    chunks.length = 0;
+    await send('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false });
+    const json = chunks.join('');
+    chunks.length = 0;
+    return json;
+  };
   return {
-    async memory() {
+    /** Reads the memory after a forced GC; `keep` receives the heap snapshot it was read from (.heapsnapshot JSON). */
+    async memory(keep) {
       // Twice: objects freed by the first collection's finalizers go in the second.
       await send('HeapProfiler.collectGarbage');
       await send('HeapProfiler.collectGarbage');
@@ -117,7 +175,10 @@ export async function attachToWorker(page: Page): Promise<{ memory(): Promise<Wo
       });
       const tf = evaluated.result.value;
       if (!tf) throw new Error(`could not read tf.memory() in the worker: ${JSON.stringify(evaluated.exceptionDetails ?? evaluated)}`);
-      return { heapBytes: heap.usedSize, numTensors: tf.numTensors, numBytes: tf.numBytes };
+      const snapshot = await heapSnapshot();
+      keep?.(snapshot);
+      const codeBytes = v8CodeBytes(snapshot);
+      return { heapBytes: heap.usedSize, codeBytes, dataBytes: heap.usedSize - codeBytes, numTensors: tf.numTensors, numBytes: tf.numBytes };
     },
     close: () => cdp.detach().catch(() => undefined),
   };
@@ -199,24 +260,25 @@ export async function soak(page: Page, call: Call, listen: Listen, options: Soak
     const runEnded = ended(run);
     await Promise.race([reach(options.baselineStep), runEnded]);
     await pause();
-    const atBaseline = { step, ...(await worker.memory()) };
-    log(`step ${atBaseline.step}: heap ${(atBaseline.heapBytes / 2 ** 20).toFixed(2)} MiB, ${atBaseline.numTensors} tensors, ${atBaseline.numBytes} bytes`);
+    const memory = (label: () => string) => worker.memory(options.snapshot && ((json) => options.snapshot!(label(), json)));
+    const atBaseline = { step, ...(await memory(() => `step-${step}`)) };
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+    const heap = (m: WorkerMemory) => `heap ${mib(m.heapBytes)} (V8 code ${mib(m.codeBytes)}, data ${mib(m.dataBytes)})`;
+    log(`step ${atBaseline.step}: ${heap(atBaseline)}, ${atBaseline.numTensors} tensors, ${atBaseline.numBytes} bytes`);
     const newRate = config.optimizer.learningRate / 3;
     await call('update', { learningRate: newRate });
     await call('control', 'resume');
     await Promise.race([reach(options.steps), runEnded]);
     const learningRateAfterChange = learningRate;
     await pause();
-    const atEnd = { step, ...(await worker.memory()) };
-    log(
-      `step ${atEnd.step}: heap ${(atEnd.heapBytes / 2 ** 20).toFixed(2)} MiB, ${atEnd.numTensors} tensors, ${atEnd.numBytes} bytes (${epochs} epochs, ${checkpoints} checkpoints)`,
-    );
+    const atEnd = { step, ...(await memory(() => `step-${step}`)) };
+    log(`step ${atEnd.step}: ${heap(atEnd)}, ${atEnd.numTensors} tensors, ${atEnd.numBytes} bytes (${epochs} epochs, ${checkpoints} checkpoints)`);
     await call('stop');
     const outcome = await run;
     if (outcome.status !== 'stopped') throw new Error(`the soak run ended ${outcome.status}: ${outcome.message}`);
     const seconds = (Date.now() - started) / 1000;
     const figure = { epochs, checkpoints };
-    const afterRuns = [await worker.memory()];
+    const afterRuns = [await memory(() => 'rest-1')];
     log(`at rest after run 1: ${JSON.stringify(afterRuns[0])}`);
 
     for (let n = 2; n <= options.runs; n++) {
@@ -225,7 +287,7 @@ export async function soak(page: Page, call: Call, listen: Listen, options: Soak
       await call('stop');
       const result = await next;
       if (result.status !== 'stopped') throw new Error(`run ${n} ended ${result.status}: ${result.message}`);
-      afterRuns.push(await worker.memory());
+      afterRuns.push(await memory(() => `rest-${n}`));
       log(`at rest after run ${n}: ${JSON.stringify(afterRuns[n - 1])}`);
     }
     return {
@@ -238,6 +300,7 @@ export async function soak(page: Page, call: Call, listen: Listen, options: Soak
       atBaseline,
       atEnd,
       heapGrowth: (atEnd.heapBytes - atBaseline.heapBytes) / atBaseline.heapBytes,
+      dataGrowth: (atEnd.dataBytes - atBaseline.dataBytes) / atBaseline.dataBytes,
       byteGrowth: (atEnd.numBytes - atBaseline.numBytes) / atBaseline.numBytes,
       tensorGrowth: atEnd.numTensors - atBaseline.numTensors,
       afterRuns,
