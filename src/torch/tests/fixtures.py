@@ -21,7 +21,7 @@ SMALL_SPLIT = {"ratios": {"train": 0.5, "val": 0.25, "test": 0.25}, "seed": 1,
                "train": {"groups": CARS[:2]}, "val": {"groups": CARS[2:3]}, "test": {"groups": CARS[3:4]}}
 
 STUDIO_EPOCH = {"epoch": 1, "step": 8, "trainLoss": 0.61, "valLoss": 0.58, "dice": 0.42, "iou": 0.27, "precision": 0.35,
-                "recall": 0.6, "accuracy": 0.7, "learningRate": 0.001, "seconds": 12.5, "imagesPerSecond": 2.56, "origin": "studio"}
+                "recall": 0.6, "accuracy": 0.7, "learningRate": 0.00001, "seconds": 12.0, "imagesPerSecond": 2.56, "origin": "studio"}
 
 
 def make_run(folder, preset="tiny", height=32, width=48, split=None, augment=False, batch=4, seed=1, optimizer="adam", lr=1e-3):

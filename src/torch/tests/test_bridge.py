@@ -20,7 +20,7 @@ from studio_torch.loss import hybrid_loss
 from studio_torch.metrics import confusion_counts, mean_metrics, per_image_metrics
 from studio_torch.models import build_model, count_trainable
 from studio_torch.safetensors_io import read_safetensors, write_safetensors
-from studio_torch.studio_json import HISTORY_COLUMNS
+from studio_torch.studio_json import HISTORY_COLUMNS, js_number
 from studio_torch.weights import load_weights, save_weights
 
 TRAIN = os.path.join(TORCH_DIR, "train.py")
@@ -227,6 +227,12 @@ class Ddp(unittest.TestCase):
 class RunFiles(unittest.TestCase):
     """The continued run's studio.json, history.csv, --resume and --eval, in the studio's formats."""
 
+    def test_numbers_as_javascript_writes_them(self):
+        # Node's String(v) for each, checked 2026-12-01.
+        cases = {1e-7: "1e-7", 1e-6: "0.000001", 123.0: "123", 1.5e20: "150000000000000000000", 1e21: "1e+21", -0.5: "-0.5"}
+        for value, text in cases.items():
+            self.assertEqual(js_number(value), text)
+
     def test_history_resume_and_eval(self):
         with tempfile.TemporaryDirectory() as tmp:
             make_run(tmp, augment=True)
@@ -249,7 +255,7 @@ class RunFiles(unittest.TestCase):
             self.assertEqual(list(HISTORY_COLUMNS), columns)
             rows = list(csv.reader(io.StringIO(_text(os.path.join(out, "history.csv")))))
             self.assertEqual(rows[0], columns)
-            self.assertEqual(rows[1], ["1", "8", "0.61", "0.58", "0.42", "0.27", "0.35", "0.6", "0.7", "0.001", "12.5", "2.56"])
+            self.assertEqual(rows[1], ["1", "8", "0.61", "0.58", "0.42", "0.27", "0.35", "0.6", "0.7", "0.00001", "12", "2.56"])
             self.assertEqual(len(rows), 4)
 
             done = run([PYTHON, TRAIN, "--eval", SAMPLE, "--weights", os.path.join(out, "model.safetensors")])
