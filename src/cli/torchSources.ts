@@ -1,4 +1,4 @@
-/** The PyTorch job's Python files read from src/torch (the page bundles the same files: worker/torchSources.ts). */
+/** The PyTorch job's Python files read from src/torch (the page bundles the same files: worker/torchJobZip.ts). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TORCH_SOURCES } from '../ml/io/torchJob';

@@ -48,7 +48,7 @@ function useWindowDrop(): boolean {
   return dragging;
 }
 
-const EXPORT_MIME_TYPES: Record<ExportFormat, string> = { zip: 'application/zip', onnx: 'application/octet-stream' };
+const EXPORT_MIME_TYPES: Record<ExportFormat, string> = { zip: 'application/zip', onnx: 'application/octet-stream', torch: 'application/zip' };
 
 export function App() {
   const dragging = useWindowDrop();

@@ -23,6 +23,11 @@ function useStepSpeed(step: number | undefined): StepSighting[] | null {
 const EXPORT_FORMATS: ReadonlyArray<{ format: ExportFormat; label: string; title: string }> = [
   { format: 'zip', label: 'tfjs zip (with model.onnx)', title: 'model.json + weights.bin (imports back here), run.json, history.csv and model.onnx' },
   { format: 'onnx', label: 'ONNX file', title: 'model.onnx alone: image float32 [N, 3, H, W] in [0, 1] -> logits, for ONNX Runtime, TensorRT, OpenVINO' },
+  {
+    format: 'torch',
+    label: 'PyTorch job (.zip)',
+    title: 'train.py, studio_torch/, model.safetensors and studio.json: continue this run with torchrun (PyTorch DDP), then import the RUN back here',
+  },
 ];
 
 /** Export ▾: the current model or the best checkpoint, as the tfjs zip (with model.onnx) or a bare ONNX file. */
@@ -97,7 +102,10 @@ function ExportMenu({ disabled, current, bestEpoch, bestDice }: { disabled: bool
               </div>
             </div>
           ))}
-          <p className="muted menu-note">The zip imports back here; the ONNX file runs in ONNX Runtime, TensorRT or OpenVINO (see the README).</p>
+          <p className="muted menu-note">
+            The zip imports back here; the ONNX file runs in ONNX Runtime, TensorRT or OpenVINO; the PyTorch job continues the run on a cluster, and its RUN
+            folder imports back (see the README).
+          </p>
         </div>
       )}
     </div>
@@ -261,7 +269,7 @@ export function RunPanel() {
           type="file"
           hidden
           multiple
-          accept=".zip,.json,.bin"
+          accept=".zip,.json,.bin,.safetensors,.csv"
           data-testid="import-input"
           onChange={(e) => {
             void importModel(Array.from(e.target.files ?? []));

@@ -50,8 +50,9 @@ export type Request =
   | { type: 'test-now'; id: number; /** The run's own threshold when absent. */ threshold?: number }
   /** The current model's prediction on one test image, with its photo and truth, for a test-table row. */
   | { type: 'inspect-test'; id: number; name: string }
-  /** The model as it stands ('latest'), or the checkpoint with the best validation Dice ('best'); as the zip ('zip', the default) or a bare ONNX file. */
+  /** The model as it stands ('latest'), or the checkpoint with the best validation Dice ('best'); as the zip ('zip', the default), a bare ONNX file or the PyTorch job. */
   | { type: 'export'; id: number; which?: 'latest' | 'best'; format?: ExportFormat }
+  /** A tfjs model (zip, or model.json + weights), or a RUN from a PyTorch job (zip, or model.safetensors + studio.json [+ history.csv]). */
   | { type: 'import'; id: number; files: Array<{ name: string; bytes: ArrayBuffer }> }
   | { type: 'runs-list'; id: number }
   // moreEpochs: a finished run trains that many epochs past its last one.
@@ -59,8 +60,11 @@ export type Request =
   | { type: 'run-delete'; id: number; runId: string }
   | PredictRequest;
 
-/** 'zip': the tfjs Layers model (model.json, weights.bin), run.json, history.csv and model.onnx; 'onnx': model.onnx alone. */
-export type ExportFormat = 'zip' | 'onnx';
+/**
+ * 'zip': the tfjs Layers model (model.json, weights.bin), run.json, history.csv and model.onnx; 'onnx': model.onnx alone;
+ * 'torch': the PyTorch job as a zip (train.py, studio_torch/, model.safetensors, studio.json, README.md).
+ */
+export type ExportFormat = 'zip' | 'onnx' | 'torch';
 
 export interface PredictRequest {
   type: 'predict';

@@ -47,10 +47,14 @@ async function adoptLoadedData(ctx: RunContext, id: number, run: RunRecord): Pro
   const loaded = requireDataset(ctx);
   const { height, width } = loaded.result.set;
   if (height !== run.config.height || width !== run.config.width) {
-    throw new Error(`The imported run trains on ${run.config.height}x${run.config.width} images but the data is loaded at ${height}x${width}: load it at ${run.config.height}x${run.config.width}.`);
+    throw new Error(
+      `The imported run trains on ${run.config.height}x${run.config.width} images but the data is loaded at ${height}x${width}: load it at ${run.config.height}x${run.config.width}.`,
+    );
   }
+  // A run that brings its split (a RUN back from PyTorch: car ids) keeps it, if the loaded data has those cars.
+  if (run.split) splitAs(loaded, run.split);
+  else run.split = loaded.splitSummary;
   run.dataset = datasetOf(loaded, ctx.session.source);
-  run.split = loaded.splitSummary;
   await ctx.store.save(id, (db) => saveRunWithData(db, run, loaded, ctx.session.source));
   return run.dataset;
 }

@@ -7,6 +7,7 @@ import { countTrainableParams, isPresetName } from '../ml/model';
 import type { TrainConfig } from '../ml/train/config';
 import { DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import { importedRun, saveImportedRun } from './importedRun';
+import { torchJobZip } from './torchJobZip';
 import type { ExportFormat } from './protocol';
 import type { StoredState } from './runHooks';
 import type { RunContext } from './runState';
@@ -36,8 +37,13 @@ export async function exportRun(ctx: RunContext, id: number, which: 'latest' | '
     const { steps: _steps, ...runJson } = run;
     void _steps;
     const exported = { ...runJson, exported: { which, epoch: snapshot.epoch, step: snapshot.step } };
-    const bytes = format === 'onnx' ? await exportOnnx(model, exported) : ((await buildExportZip(model, exported, run.history)) as Uint8Array<ArrayBuffer>);
-    const name = `${run.name || run.id}${which === 'best' ? '-best' : ''}.${format}`.replace(/[^\w.-]+/g, '-');
+    const bytes =
+      format === 'onnx'
+        ? await exportOnnx(model, exported)
+        : format === 'torch'
+          ? await torchJobZip(model, exported, snapshot.epoch)
+          : ((await buildExportZip(model, exported, run.history)) as Uint8Array<ArrayBuffer>);
+    const name = `${run.name || run.id}${which === 'best' ? '-best' : ''}${format === 'torch' ? '-pytorch-job.zip' : `.${format}`}`.replace(/[^\w.-]+/g, '-');
     ctx.post({ type: 'export-ready', id, filename: name, format, bytes }, [bytes.buffer]);
   } finally {
     model.dispose();

@@ -8,10 +8,20 @@ import { watchWebGpuDevice, type DeviceWatch } from './deviceLoss';
 import type { ExportFormat, Post, PredictRequest, RunAction } from './protocol';
 import * as lifecycle from './runLifecycle';
 import { exportRun, importModel } from './runExport';
+import { importTorchRun, runFilesOf } from './torchRun';
 import { inspectTest, predict, testNow } from './runPredict';
 import type { RunContext } from './runState';
 import { RunStore } from './runStore';
 import type { Session } from './session';
+
+/** Whether the chosen files are a RUN; a zip too big or broken is for the import that reads it to refuse. */
+function isRun(files: Array<{ name: string; bytes: Uint8Array }>): boolean {
+  try {
+    return runFilesOf(files, Infinity) !== null;
+  } catch {
+    return true;
+  }
+}
 
 export class RunManager {
   private readonly ctx: RunContext;
@@ -35,5 +45,9 @@ export class RunManager {
   inspectTest = (id: number, name: string) => inspectTest(this.ctx, id, name);
   predict = (request: PredictRequest) => predict(this.ctx, request);
   export = (id: number, which: 'latest' | 'best', format: ExportFormat = 'zip') => exportRun(this.ctx, id, which, format);
-  import = (id: number, files: Array<{ name: string; bytes: ArrayBuffer }>) => importModel(this.ctx, id, files);
+  /** A RUN from a PyTorch job (model.safetensors among the files or in the zip), else a tfjs model. */
+  import = (id: number, files: Array<{ name: string; bytes: ArrayBuffer }>) => {
+    const chosen = files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }));
+    return isRun(chosen) ? importTorchRun(this.ctx, id, chosen) : importModel(this.ctx, id, files);
+  };
 }
