@@ -3,7 +3,7 @@ import type { ConfigChange, EpochRecord, StepRecord } from '../ml/train/config';
 import type { Rollback } from '../store/steps';
 import { useStudio } from '../store/studio';
 import { thin, type StepRange } from './chartData';
-import { Chart, changeMarkers, describeChange, describeRollback } from './chartParts';
+import { Chart, changeMarkers, describeChange, describeRollback, originMarkers } from './chartParts';
 import { SvgChart, type SeriesDef } from './SvgChart';
 import { LearningRateChart, StepLossChart } from './StepCharts';
 
@@ -57,20 +57,40 @@ const epochDomain = (data: EpochRecord[]): [number, number] => [1, Math.max(2, d
 
 const EpochLossChart = memo(function EpochLossChart({ history, changes, logScale }: { history: EpochRecord[]; changes: ConfigChange[]; logScale: boolean }) {
   const data = useMemo(() => thin(history), [history]);
-  const markers = useMemo(() => changeMarkers(changes, 'epoch'), [changes]);
+  const markers = useMemo(() => [...changeMarkers(changes, 'epoch'), ...originMarkers(history)], [changes, history]);
   return (
     <Chart title="Loss per epoch" testId="chart-epoch-loss" empty={data.length === 0} keys={keysOf(LOSSES)}>
-      <SvgChart data={data} x={epochOf} series={LOSSES} markers={markers} xDomain={epochDomain(data)} log={logScale} yTick={precision2} value={fixed4} xLabel={epochLabel} />
+      <SvgChart
+        data={data}
+        x={epochOf}
+        series={LOSSES}
+        markers={markers}
+        xDomain={epochDomain(data)}
+        log={logScale}
+        yTick={precision2}
+        value={fixed4}
+        xLabel={epochLabel}
+      />
     </Chart>
   );
 });
 
 const MetricsChart = memo(function MetricsChart({ history, changes }: { history: EpochRecord[]; changes: ConfigChange[] }) {
   const data = useMemo(() => thin(history), [history]);
-  const markers = useMemo(() => changeMarkers(changes, 'epoch'), [changes]);
+  const markers = useMemo(() => [...changeMarkers(changes, 'epoch'), ...originMarkers(history)], [changes, history]);
   return (
     <Chart title="Validation metrics" testId="chart-metrics" empty={data.length === 0} keys={keysOf(METRICS)}>
-      <SvgChart data={data} x={epochOf} series={METRICS} markers={markers} xDomain={epochDomain(data)} yDomain={UNIT} yTick={fixed2} value={fixed4} xLabel={epochLabel} />
+      <SvgChart
+        data={data}
+        x={epochOf}
+        series={METRICS}
+        markers={markers}
+        xDomain={epochDomain(data)}
+        yDomain={UNIT}
+        yTick={fixed2}
+        value={fixed4}
+        xLabel={epochLabel}
+      />
     </Chart>
   );
 });

@@ -99,8 +99,14 @@ export function RunsPanel() {
                     {run.config.optimizer.name}, lr {run.config.optimizer.learningRate}
                   </td>
                   <td data-testid="run-batch">{run.config.batchSize}</td>
-                  <td data-testid="run-epochs">
+                  <td data-testid="run-epochs" data-origins={run.history.map((e) => e.origin ?? 'studio').join(',')}>
                     {run.history.length} / {run.config.epochs}
+                    {run.history.some((e) => e.origin === 'torch') && (
+                      <span className="muted" title="epochs trained on PyTorch from an exported job">
+                        {' '}
+                        ({run.history.filter((e) => e.origin === 'torch').length} on PyTorch)
+                      </span>
+                    )}
                   </td>
                   <td>{run.best ? run.best.dice.toFixed(4) : '—'}</td>
                   <td>{run.test ? run.test.dice.toFixed(4) : '—'}</td>
@@ -131,9 +137,7 @@ export function RunsPanel() {
       {compared.length > 0 && (
         <figure className="chart-card" data-testid="compare-chart">
           <figcaption className="row spread">
-            <span>
-              {metric.label[0].toUpperCase() + metric.label.slice(1)} of the selected runs
-            </span>
+            <span>{metric.label[0].toUpperCase() + metric.label.slice(1)} of the selected runs</span>
             <label className="inline">
               metric
               <select value={metricKey} onChange={(e) => setMetricKey(e.target.value as CompareKey)} data-testid="compare-metric">

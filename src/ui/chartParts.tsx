@@ -1,5 +1,5 @@
 /** Pieces the studio's live charts share: the card, an HTML key, and the vertical markers. */
-import type { ConfigChange } from '../ml/train/config';
+import type { ConfigChange, EpochRecord } from '../ml/train/config';
 import type { Rollback } from '../store/steps';
 import type { Marker } from './SvgChart';
 
@@ -23,6 +23,25 @@ export function changeMarkers(changes: readonly ConfigChange[], axis: 'step' | '
   }));
 }
 
+/** Where the run went to PyTorch: a "cluster" marker before each stretch of epochs trained there (origin 'torch'). */
+export function originMarkers(history: readonly EpochRecord[]): Marker[] {
+  const markers: Marker[] = [];
+  history.forEach((e, i) => {
+    if (e.origin !== 'torch' || history[i - 1]?.origin === 'torch') return;
+    let last = i;
+    while (history[last + 1]?.origin === 'torch') last++;
+    const [from, to] = [e.epoch, history[last]!.epoch];
+    markers.push({
+      x: i > 0 ? from - 0.5 : from,
+      short: 'cluster',
+      full: `${from === to ? `epoch ${from}` : `epochs ${from}–${to}`} trained on PyTorch (the cluster); the others in the studio`,
+      colour: '#6d28d9',
+      dash: '6 2',
+    });
+  });
+  return markers;
+}
+
 /** Where a NaN sent the run back to a checkpoint: the line continues from there. */
 export function rollbackMarkers(rollbacks: readonly Rollback[]): Marker[] {
   return rollbacks.map((r) => ({ x: r.step, short: 'NaN', full: describeRollback(r), colour: '#b91c1c', dash: '2 2' }));
@@ -40,7 +59,19 @@ function Key({ items }: { items: Array<[string, string]> }) {
   );
 }
 
-export function Chart({ title, testId, keys, empty, children }: { title: string; testId: string; keys?: Array<[string, string]>; empty: boolean; children: React.ReactNode }) {
+export function Chart({
+  title,
+  testId,
+  keys,
+  empty,
+  children,
+}: {
+  title: string;
+  testId: string;
+  keys?: Array<[string, string]>;
+  empty: boolean;
+  children: React.ReactNode;
+}) {
   return (
     <figure className="chart-card" data-testid={testId}>
       <figcaption>

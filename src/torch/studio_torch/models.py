@@ -31,7 +31,8 @@ def preset_config(name, **overrides):
     if name not in PRESETS:
         raise ValueError(f'Unknown model preset "{name}". Choose one of: {", ".join(PRESETS)}.')
     config = dict(PRESETS[name], preset=name)
-    config.update({k: v for k, v in overrides.items() if v is not None})
+    # An explicit transformer None makes a plain U-Net of a transunet, as presets.ts's overrides do.
+    config.update({k: v for k, v in overrides.items() if v is not None or k == "transformer"})
     for side in ("height", "width"):
         if config[side] < 16 or config[side] % 16:
             raise ValueError(f"Input {side} {config[side]} is not a positive multiple of 16 (the encoder halves it four times).")

@@ -35,7 +35,10 @@ def load_run(path):
 
 def model_overrides(run):
     """The build overrides of a run: its size and ModelConfig overrides (base, dilationRate, transformer)."""
-    overrides = {k: v for k, v in (run.get("model") or {}).items() if k in ("base", "dilationRate", "transformer")}
+    keys = ("base", "dilationRate", "transformer")
+    # TrainConfig.base (the bench's narrow seed-unet) counts too when the model block does not say.
+    overrides = {k: v for k, v in (run.get("config") or {}).items() if k == "base"}
+    overrides.update({k: v for k, v in (run.get("model") or {}).items() if k in keys})
     return {"height": int(run["height"]), "width": int(run["width"]), **overrides}
 
 
