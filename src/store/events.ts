@@ -2,7 +2,7 @@
 import type { DatasetSummary, IngestProgress } from '../data/ingest';
 import type { Skipped } from '../data/pairing';
 import type { BackendChoice } from '../ml/backend';
-import type { ConfigChange, EpochRecord, StepRecord } from '../ml/train/config';
+import type { ConfigChange, EpochRecord, StepRecord, StepReport } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
 import type { RunReason, RunStatus, TestResult } from '../ml/train/trainer';
 import type { OverlaySource, PredictionResult, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
@@ -14,12 +14,6 @@ export type EnginePhase = 'starting' | 'ready' | 'failed';
 /** The Quick check's own phases (a timing run of a few steps, not a saved run). */
 export type QuickCheckPhase = 'idle' | 'building' | 'compiling' | 'training' | 'done' | 'failed';
 export type DatasetPhase = 'empty' | 'loading' | 'ready' | 'failed';
-
-export interface StepPoint {
-  step: number;
-  loss: number;
-  ms: number;
-}
 
 export interface DatasetState {
   phase: DatasetPhase;
@@ -85,7 +79,7 @@ export interface StudioState {
     phase: QuickCheckPhase;
     requestId: number | null;
     message: string;
-    steps: StepPoint[];
+    steps: StepReport[];
     numTensors: number | null;
     medianMs: number | null;
     params: number | null;
@@ -169,7 +163,7 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
         run: {
           ...state.run,
           phase: 'training',
-          steps: [...state.run.steps, { step: event.step, loss: event.loss, ms: event.ms }],
+          steps: [...state.run.steps, { step: event.step, loss: event.loss, learningRate: event.learningRate, ms: event.ms }],
           numTensors: event.numTensors,
         },
       };

@@ -1,17 +1,17 @@
 import { useMemo } from 'react';
-import type { StepPoint } from '../store/events';
+import type { StepReport } from '../ml/train/config';
 import { thinMinMax } from './chartData';
 import { SvgChart, type SeriesDef } from './SvgChart';
 
-const LOSS: ReadonlyArray<SeriesDef<StepPoint>> = [{ name: 'loss', colour: '#0284c7', value: (p) => p.loss }];
+const LOSS: ReadonlyArray<SeriesDef<StepReport>> = [{ name: 'loss', colour: '#0284c7', value: (p) => p.loss }];
 const NO_MARKERS: never[] = [];
-const stepOf = (p: StepPoint) => p.step;
+const stepOf = (p: StepReport) => p.step;
 const fixed3 = (v: number) => v.toFixed(3);
 const fixed4 = (v: number) => v.toFixed(4);
 const stepLabel = (s: number) => `step ${s}`;
 
 /** The quick check's step loss: thinned and drawn like the live charts, so a long check stays cheap to redraw. */
-export function LossChart({ points }: { points: StepPoint[] }) {
+export function LossChart({ points }: { points: StepReport[] }) {
   const data = useMemo(() => thinMinMax(points, LOSS[0].value), [points]);
   return (
     <div className="chart">

@@ -4,7 +4,7 @@ import type { Skipped } from '../data/pairing';
 import type { SplitRatios } from '../data/split';
 import type { BackendChoice, BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
-import type { ConfigChange, EpochRecord, LiveSettings, TrainConfig } from '../ml/train/config';
+import type { ConfigChange, EpochRecord, LiveSettings, StepReport, TrainConfig } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
 import type { RunState, TestResult } from '../ml/train/contract';
 import type { RunRecord } from './persistence';
@@ -132,7 +132,7 @@ export type WorkerEvent =
   | { type: 'ready'; id: number; choice: BackendChoice }
   | { type: 'engine-progress'; id: number; message: string }
   | { type: 'progress'; id: number; phase: 'building' | 'compiling' | 'training'; message: string }
-  | { type: 'step'; id: number; step: number; loss: number; ms: number; numTensors: number }
+  | ({ type: 'step'; id: number; numTensors: number } & StepReport)
   | { type: 'done'; id: number; steps: number; medianMs: number; params: number }
   | { type: 'ingest-progress'; id: number; progress: IngestProgress }
   | {
@@ -155,7 +155,7 @@ export type WorkerEvent =
       resumed: boolean;
     }
   | ({ type: 'run-status'; id: number; runId: string } & RunState)
-  | { type: 'train-step'; id: number; runId: string; step: number; epoch: number; loss: number; learningRate: number; ms: number; numTensors: number; numBytes: number }
+  | ({ type: 'train-step'; id: number; runId: string; epoch: number; numTensors: number; numBytes: number } & StepReport)
   | { type: 'epoch'; id: number; runId: string; record: EpochRecord; etaSeconds: number; numTensors: number; numBytes: number }
   | { type: 'overlays'; id: number; runId: string; epoch: number; step: number; maps: ProbabilityMap[] }
   | { type: 'config-change'; id: number; runId: string; change: ConfigChange }

@@ -52,9 +52,9 @@ export class QuickCheck {
             pairs,
             Array.from({ length: batchSize }, (_, k) => ((step - 1) * batchSize + k) % pairs.count),
           ),
-        onStep: ({ step, loss, ms }) => {
-          if (step === 1) post({ type: 'progress', id, phase: 'training', message: 'Training' });
-          post({ type: 'step', id, step, loss, ms, numTensors: tf.memory().numTensors });
+        onStep: (report) => {
+          if (report.step === 1) post({ type: 'progress', id, phase: 'training', message: 'Training' });
+          post({ type: 'step', id, ...report, numTensors: tf.memory().numTensors });
         },
         shouldStop: () => this.stopRequested,
       });

@@ -99,10 +99,16 @@ export interface ConfigChange {
   to: unknown;
 }
 
+/** One training step as it is kept: what runs save and the step charts draw. */
 export interface StepRecord {
   step: number;
   loss: number;
   learningRate: number;
+}
+
+/** A step as it happens: its record plus its wall time, including the read-back of its loss. */
+export interface StepReport extends StepRecord {
+  ms: number;
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Pairs } from '../../data/dataset';
 import type { Checkpoint } from '../io/checkpoint';
 import type { Metrics } from '../metrics';
-import type { ConfigChange, EpochRecord, TrainConfig } from './config';
+import type { ConfigChange, EpochRecord, StepReport, TrainConfig } from './config';
 import type { ProbabilityMap } from './predict';
 
 /** A run's split: views of one decoded set in the worker (never copies of it). */
@@ -42,7 +42,7 @@ export interface RunState {
 
 export interface TrainerHooks {
   /** `learningRate` is read back from the optimizer: the rate the step really used. */
-  onStep(report: { step: number; epoch: number; loss: number; learningRate: number; ms: number }): void;
+  onStep(report: StepReport & { epoch: number }): void;
   onEpoch(record: EpochRecord, extra: { etaSeconds: number; numTensors: number; numBytes: number }): void;
   onOverlays(overlays: { epoch: number; step: number; maps: ProbabilityMap[] }): void;
   onChange(change: ConfigChange): void;

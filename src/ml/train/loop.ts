@@ -1,16 +1,12 @@
 /** Runs training steps and reports each one; the caller decides where batches come from and when to stop. */
 import * as tf from '@tensorflow/tfjs';
 import type { LossWeights } from '../loss';
+import type { StepReport } from './config';
 import { disposeModel } from './disposeModel';
+import { getLearningRate } from './optimizer';
 import { trainStep, trainableVariables, type Batch } from './step';
 import { median } from '../../data/stats';
 
-export interface StepReport {
-  step: number;
-  loss: number;
-  /** Wall time of the step, including the read-back of its loss. */
-  ms: number;
-}
 
 export interface StepRunOptions {
   steps: number;
@@ -32,7 +28,7 @@ export async function runSteps(model: tf.LayersModel, optimizer: tf.Optimizer, o
     try {
       lossTensor = trainStep(model, optimizer, batch, options.loss, variables);
       const loss = (await lossTensor.data())[0];
-      const report = { step, loss, ms: performance.now() - started };
+      const report: StepReport = { step, loss, learningRate: getLearningRate(optimizer), ms: performance.now() - started };
       reports.push(report);
       options.onStep(report);
     } finally {
