@@ -11,6 +11,7 @@ import { DEFAULT_LOSS } from '../ml/loss';
 import { buildPreset, countTrainableParams } from '../ml/model';
 import { median } from '../data/stats';
 import { runSteps } from '../ml/train/loop';
+import { disposeModel } from '../ml/train/disposeModel';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import type { DemoTrainRequest, Post } from './protocol';
 import type { Session } from './session';
@@ -61,8 +62,7 @@ export class QuickCheck {
       // The first step compiles shaders; the median of the rest is the steady-state cost.
       post({ type: 'done', id, steps: reports.length, medianMs: median(reports.slice(1).map((r) => r.ms)), params: countTrainableParams(model) });
     } finally {
-      optimizer.dispose();
-      model.dispose();
+      disposeModel(model, optimizer);
     }
   }
 }
