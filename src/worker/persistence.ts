@@ -5,6 +5,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { Metrics } from '../ml/metrics';
+import type { PixelSet } from '../data/dataset';
 import type { ConfigChange, EpochRecord, Rollback, StepRecord, TrainConfig } from '../ml/train/config';
 import type { RunReason, RunStatus } from '../ml/train/contract';
 import type { SplitSummary } from './protocol';
@@ -36,7 +37,7 @@ export interface RunRecord {
   changes: ConfigChange[];
   best: { epoch: number; dice: number } | null;
   test: Metrics | null;
-  dataset: { fingerprint: string; pairs: number; height: number; width: number; source: string } | null;
+  dataset: DatasetRef | null;
   message: string | null;
 }
 
@@ -61,16 +62,22 @@ export interface StoredCheckpoint<T = unknown> {
   checkpoint: T;
 }
 
-export interface StoredDataset {
-  fingerprint: string;
-  savedAt: number;
-  height: number;
-  width: number;
-  count: number;
-  names: string[];
+/** A loaded set as IndexedDB keeps it: the PixelSet's own fields (bytes as ArrayBuffers), its identity and its pairs. */
+export type StoredDataset = Omit<PixelSet, 'images' | 'masks'> & {
   images: ArrayBuffer;
   masks: ArrayBuffer;
+  fingerprint: string;
+  savedAt: number;
   pairs: unknown;
+};
+
+/** What a run knows of the data it trained on: enough to find it again (by content) and to say what to load. */
+export interface DatasetRef {
+  fingerprint: string;
+  pairs: number;
+  height: number;
+  width: number;
+  source: string;
 }
 
 interface StudioSchema extends DBSchema {

@@ -2,12 +2,12 @@
  * A run and the decoded data it trains on: saved together so a reload can resume without the files,
  * and found again, split as the run recorded it, when it resumes.
  */
-import { isNamesFingerprint, namesFingerprint, type RunRecord, type StudioDb } from './persistence';
+import { isNamesFingerprint, namesFingerprint, type DatasetRef, type RunRecord, type StudioDb } from './persistence';
 import { requireDataset, type RunContext } from './runState';
 import { splitAs, type LoadedDataset } from './session';
 
 /** What the record says about its data: enough to find it again, or to ask for the same files. */
-export function datasetOf({ result: { set }, fingerprint }: LoadedDataset, source: string): NonNullable<RunRecord['dataset']> {
+export function datasetOf({ result: { set }, fingerprint }: LoadedDataset, source: string): DatasetRef {
   return { fingerprint, pairs: set.count, height: set.height, width: set.width, source };
 }
 
@@ -43,7 +43,7 @@ function isRunData(loaded: LoadedDataset, fingerprint: string): boolean {
 }
 
 /** An imported run has no data of its own: it continues on the data loaded now, at its size, and its split. */
-async function adoptLoadedData(ctx: RunContext, id: number, run: RunRecord): Promise<NonNullable<RunRecord['dataset']>> {
+async function adoptLoadedData(ctx: RunContext, id: number, run: RunRecord): Promise<DatasetRef> {
   const loaded = requireDataset(ctx);
   const { height, width } = loaded.result.set;
   if (height !== run.config.height || width !== run.config.width) {
