@@ -1,4 +1,4 @@
-/** The PyTorch peer: bench/reference/train_torch.py on this CPU, and ours / PyTorch per model and size. */
+/** The PyTorch peer: bench/reference/train_torch.py (a thin entry over src/torch/studio_torch, the one PyTorch mirror) on this CPU, and ours / PyTorch per model and size. */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { estimateParams } from '../src/ml/model/estimate';
@@ -46,7 +46,9 @@ export function runPeer(train: TrainFigure[], budgetSeconds: number, log: (line:
   if (run.status !== 0) return { skipped: `the PyTorch reference failed (exit ${run.status})` };
   const parsed = JSON.parse(run.stdout) as { torch: string; threads: number; blas: string; results: TorchFigure[] };
   if (/\/blas\/libblas/.test(parsed.blas)) {
-    log(`peer: torch's matmuls use netlib's reference BLAS (${parsed.blas}): its transformer layers run several times slower than with an optimised BLAS; for a fair peer: apt-get install -y libopenblas0-pthread`);
+    log(
+      `peer: torch's matmuls use netlib's reference BLAS (${parsed.blas}): its transformer layers run several times slower than with an optimised BLAS; for a fair peer: apt-get install -y libopenblas0-pthread`,
+    );
   }
   const results = parsed.results.map((r) => {
     const ourParams = estimateParams(benchModelConfig(r.preset, r.size[0], r.size[1]));
@@ -55,7 +57,16 @@ export function runPeer(train: TrainFigure[], budgetSeconds: number, log: (line:
   const ratios = train.flatMap((ours) => {
     const peer = results.find((r) => r.preset === ours.preset && r.size[0] === ours.size[0] && r.size[1] === ours.size[1] && r.batch === ours.batch);
     if (!peer || ours.msPerStep === null) return [];
-    return [{ preset: ours.preset, size: ours.size, backend: engineLabel(ours.backend, ours.threads), oursMs: ours.msPerStep, torchMs: peer.msPerStep, ratio: ours.msPerStep / peer.msPerStep }];
+    return [
+      {
+        preset: ours.preset,
+        size: ours.size,
+        backend: engineLabel(ours.backend, ours.threads),
+        oursMs: ours.msPerStep,
+        torchMs: peer.msPerStep,
+        ratio: ours.msPerStep / peer.msPerStep,
+      },
+    ];
   });
   return { torch: parsed.torch, threads: parsed.threads, blas: parsed.blas, command, results, ratios };
 }
