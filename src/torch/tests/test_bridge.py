@@ -113,6 +113,19 @@ class Safetensors(unittest.TestCase):
                 if not k.endswith("num_batches_tracked"):
                     np.testing.assert_array_equal(back[k], v.numpy())
 
+    def test_the_studios_reader_reads_the_numpy_writers_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "model.safetensors")
+            tensors = {k: v for k, v in read_safetensors(_weights_of(build_model("tiny"), tmp)).items()}
+            write_safetensors(path, tensors, {"preset": "tiny"}, use_package=False)
+            done = run(["npx", "tsx", "src/torch/tests/tfjs_reference.ts", "--read", path])
+            self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+            seen = json.loads(done.stdout.strip().splitlines()[-1])
+            self.assertEqual(sorted(seen), sorted(tensors))
+            for name, value in tensors.items():
+                self.assertEqual(seen[name]["shape"], list(value.shape))
+                self.assertAlmostEqual(seen[name]["sum"], float(value.astype(np.float64).sum()), delta=1e-3 * (1 + abs(value).sum()))
+
     def test_train_refuses_a_bad_weights_file_or_run_file_with_exit_2(self):
         with tempfile.TemporaryDirectory() as tmp:
             make_run(tmp)
@@ -174,6 +187,12 @@ class LossMetricsData(unittest.TestCase):
             self.assertEqual(int(data.masks[0].sum()), 16 * 10)
             with self.assertRaisesRegex(DataError, "car zz"):
                 split_pairs(tmp, {**split, "val": {"groups": ["zz"]}})
+
+
+def _weights_of(model, folder):
+    path = os.path.join(folder, "start.safetensors")
+    save_weights(model, path)
+    return path
 
 
 def _read(path):
