@@ -132,7 +132,11 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
 }
 
 /** The run panel's Export menu: one of its choices, downloaded (the menu is opened first when closed). */
-export async function exportFromMenu(page: Page, which: 'Current model' | 'Best checkpoint', format: 'tfjs zip (with model.onnx)' | 'ONNX file'): Promise<Download> {
+export async function exportFromMenu(
+  page: Page,
+  which: 'Current model' | 'Best checkpoint',
+  format: 'tfjs zip (with model.onnx)' | 'ONNX file' | 'PyTorch job (.zip)',
+): Promise<Download> {
   const menu = page.getByTestId('export-menu');
   if (!(await menu.isVisible())) await page.getByTestId('run-panel').getByRole('button', { name: 'Export', exact: true }).click();
   const download = page.waitForEvent('download');

@@ -102,7 +102,7 @@ export function TestResults() {
             </tr>
           </thead>
           <tbody>
-            <tr className="test-mean" data-testid="test-mean">
+            <tr className="test-mean" data-testid="test-mean" data-dice={test.mean.dice}>
               <th scope="row">Mean</th>
               {METRIC_COLUMNS.map((c) => (
                 <td key={c.key}>{formatScore(test.mean[c.key])}</td>
