@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -25,6 +26,13 @@ from studio_torch.weights import load_weights, save_weights
 
 TRAIN = os.path.join(TORCH_DIR, "train.py")
 TORCHRUN = ["/usr/bin/torchrun", "--redirects", "1", "--tee", "1"]  # Debian's torchrun needs both (DESIGN 5b)
+
+
+def free_port():
+    """A free port for torchrun's rendezvous: its default 29500 may be another run's on this machine."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 # From `npx tsx` on buildPreset + countTrainableParams (src/ml/model/build.ts), 2026-12-01.
 STUDIO_PARAMS = [("tiny", 32, 48, 72_813), ("tiny", 64, 96, 73_101), ("transunet", 128, 192, 1_920_689),
@@ -208,7 +216,7 @@ class Ddp(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             make_run(tmp, batch=4, optimizer="sgd", lr=0.05)
             out = os.path.join(tmp, "run")
-            done = run(TORCHRUN + ["--nproc_per_node", "2", TRAIN, "--data", SAMPLE, "--epochs", "1", "--max-steps", "1",
+            done = run(TORCHRUN + ["--master_addr", "127.0.0.1", "--master_port", str(free_port()), "--nproc_per_node", "2", TRAIN, "--data", SAMPLE, "--epochs", "1", "--max-steps", "1",
                                    "--out", out, "--run", os.path.join(tmp, "studio.json"), "--weights", os.path.join(tmp, "model.safetensors")])
             self.assertEqual(done.returncode, 0, done.stdout[-3000:] + done.stderr[-3000:])
             seen = {int(r): (int(b), json.loads(first)) for r, b, first in
