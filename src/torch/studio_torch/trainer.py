@@ -96,10 +96,11 @@ class Trainer:
         self.model.train()
         seed = int(self.config.get("seed", 1))
         batches = shard_batches(len(data), self.batch, self.d, seed, epoch)
+        shard = len(batches)
         if self.max_steps:
             batches = batches[: self.max_steps]
-        log(f"rank {self.d.rank}/{self.d.world}: epoch {epoch}: {len(batches)} batches, {sum(map(len, batches))} images "
-            f"(first {batches[0] if batches else []})")
+        log(f"rank {self.d.rank}/{self.d.world}: epoch {epoch}: {len(batches)} batches (of its shard's {shard}, "
+            f"{len(data)} images in all), {sum(map(len, batches))} images (first {batches[0] if batches else []})")
         augment = self.config.get("augment", {})
         started, loss_sum, lr = time.perf_counter(), 0.0, None
         for i, indices in enumerate(batches):

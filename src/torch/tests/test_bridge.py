@@ -216,16 +216,17 @@ class Ddp(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             make_run(tmp, batch=4, optimizer="sgd", lr=0.05)
             out = os.path.join(tmp, "run")
-            done = run(TORCHRUN + ["--master_addr", "127.0.0.1", "--master_port", str(free_port()), "--nproc_per_node", "2", TRAIN, "--data", SAMPLE, "--epochs", "1", "--max-steps", "1",
-                                   "--out", out, "--run", os.path.join(tmp, "studio.json"), "--weights", os.path.join(tmp, "model.safetensors")])
+            launch = TORCHRUN + ["--master_addr", "127.0.0.1", "--master_port", str(free_port()), "--nproc_per_node", "2"]
+            done = run(launch + [TRAIN, "--data", SAMPLE, "--epochs", "1", "--max-steps", "1", "--out", out,
+                                 "--run", os.path.join(tmp, "studio.json"), "--weights", os.path.join(tmp, "model.safetensors")])
             self.assertEqual(done.returncode, 0, done.stdout[-3000:] + done.stderr[-3000:])
-            seen = {int(r): (int(b), json.loads(first)) for r, b, first in
-                    re.findall(r"rank (\d)/2: epoch 2: (\d+) batches, \d+ images \(first (\[[^\]]*\])\)", done.stdout)}
+            pattern = r"rank (\d)/2: epoch 2: (\d+) batches \(of its shard's (\d+), (\d+) images in all\), \d+ images \(first (\[[^\]]*\])\)"
+            seen = {int(r): (int(b), json.loads(first)) for r, b, _, _, first in re.findall(pattern, done.stdout)}
             self.assertEqual(sorted(seen), [0, 1], done.stdout)
-            self.assertEqual(seen[0][0], 1)
-            self.assertEqual(seen[1][0], 1)
+            for _, taken, shard, total, _ in re.findall(pattern, done.stdout):
+                # Each rank's shard is half the epoch's batches: 32 train images, 4 a batch -> 8 batches, 4 a rank.
+                self.assertEqual((int(taken), int(shard), int(total)), (1, 4, 32))
             self.assertFalse(set(seen[0][1]) & set(seen[1][1]), "the ranks took the same images")
-            # Without --max-steps each rank would take half of the 32 train images' 8 batches of 4.
             full = _json(os.path.join(out, "studio.json"))
             self.assertEqual(full["history"][-1]["step"], 9)  # the studio's 8 steps + one global step
 
