@@ -114,7 +114,9 @@ export async function importTorchRun(ctx: RunContext, id: number, chosen: readon
       note += ` It cannot open on the data loaded now: ${(error as Error).message}`;
     }
   } else if (saved) {
-    note += ` Load its data at ${h}x${w} and open it from the runs list to test it.`;
+    note += ctx.current?.active
+      ? ' It opens when imported again after the run now training ends.'
+      : ` To test it on its own split, load its data at ${h}x${w} and import it again; the runs list continues it here.`;
   }
   ctx.post({
     type: 'imported',
