@@ -12,7 +12,20 @@ import { runMain } from '../src/cli/main';
 import { ensureBuilt } from '../src/cli/headlessStudio';
 import { CHROMIUM_PATH } from '../src/cli/chromium';
 import { CARVANA_SAMPLE, generatedLarge, trainingSubset } from './data';
-import { BATCH, engineLabel, measureIngest, measureMemory, measureSoak, measureTraining, type BackendStart, type Combo, type IngestFigure, type InferenceFigure, type MemoryFigure, type TrainFigure } from './measure';
+import {
+  BATCH,
+  engineLabel,
+  measureIngest,
+  measureMemory,
+  measureSoak,
+  measureTraining,
+  type BackendStart,
+  type Combo,
+  type IngestFigure,
+  type InferenceFigure,
+  type MemoryFigure,
+  type TrainFigure,
+} from './measure';
 import { runPeer, type PeerResult } from './peer';
 import { renderReport } from './table';
 import type { SoakFigure } from '../e2e/harness/soak';
@@ -38,10 +51,12 @@ export interface BenchReport {
 /** Each preset from the smaller size up, so a larger size can be skipped on the smaller one's figure. */
 function combos(args: BenchArgs): Combo[] {
   return args.presets.flatMap((preset) =>
-    [...args.sizes].sort((a, b) => a.length - b.length || a.localeCompare(b)).map((size) => {
-      const [height, width] = size.split('x').map(Number) as [number, number];
-      return { preset, height, width };
-    }),
+    [...args.sizes]
+      .sort((a, b) => a.length - b.length || a.localeCompare(b))
+      .map((size) => {
+        const [height, width] = size.split('x').map(Number) as [number, number];
+        return { preset, height, width };
+      }),
   );
 }
 const WARMUP_AND_ONE = 4;
@@ -59,7 +74,9 @@ function estimateMs(done: TrainFigure[], combo: Combo): number | null {
 /** Every backend once, wasm once per thread count. */
 type Engine = { backend: BenchArgs['backends'][number]; threads: number };
 function engines(args: BenchArgs): Engine[] {
-  return args.backends.flatMap((backend): Engine[] => (backend === 'wasm' ? args.wasmThreads.map((threads) => ({ backend, threads })) : [{ backend, threads: 1 }]));
+  return args.backends.flatMap((backend): Engine[] =>
+    backend === 'wasm' ? args.wasmThreads.map((threads) => ({ backend, threads })) : [{ backend, threads: 1 }],
+  );
 }
 
 async function benchTraining(args: BenchArgs, report: BenchReport, dir: string): Promise<void> {
@@ -69,7 +86,18 @@ async function benchTraining(args: BenchArgs, report: BenchReport, dir: string):
     const engine = engineLabel(backend, threads);
     for (const combo of combos(args)) {
       const label = `${engine} ${combo.preset} ${combo.height}x${combo.width}`;
-      const base = { preset: combo.preset, size: [combo.height, combo.width] as [number, number], batch: BATCH, backend, threads, msPerStep: null, imagesPerSecond: null, steps: 0, stepMs: [], longestTaskMs: 0 };
+      const base = {
+        preset: combo.preset,
+        size: [combo.height, combo.width] as [number, number],
+        batch: BATCH,
+        backend,
+        threads,
+        msPerStep: null,
+        imagesPerSecond: null,
+        steps: 0,
+        stepMs: [],
+        longestTaskMs: 0,
+      };
       const overBudget = done.find((t) => t.preset === combo.preset && t.skipped);
       const estimate = estimateMs(done, combo);
       let skipped: string | null = null;
@@ -87,7 +115,12 @@ async function benchTraining(args: BenchArgs, report: BenchReport, dir: string):
       log(`${label}: measuring...`);
       let result: Awaited<ReturnType<typeof measureTraining>>;
       try {
-        result = await measureTraining(dir, backend, combo, { budgetSeconds: args.budgetSeconds, measured: wantTrain ? 5 : 1, inference: args.sections.includes('inference'), threads });
+        result = await measureTraining(dir, backend, combo, {
+          budgetSeconds: args.budgetSeconds,
+          measured: wantTrain ? 5 : 1,
+          inference: args.sections.includes('inference'),
+          threads,
+        });
       } catch (error) {
         // One broken measurement is a figure ("failed: why"), not the end of a half-hour bench.
         const failed = `failed: ${(error as Error).message.split('\n')[0]}`;
@@ -103,7 +136,9 @@ async function benchTraining(args: BenchArgs, report: BenchReport, dir: string):
       if (result.train) {
         done.push(result.train);
         if (wantTrain) report.train.push(result.train);
-        log(`${label}: ${result.train.msPerStep === null ? result.train.skipped : `${result.train.msPerStep.toFixed(0)} ms/step over ${result.train.steps} steps`}`);
+        log(
+          `${label}: ${result.train.msPerStep === null ? result.train.skipped : `${result.train.msPerStep.toFixed(0)} ms/step over ${result.train.steps} steps`}`,
+        );
       }
       if (result.inference) {
         report.inference.push(result.inference);

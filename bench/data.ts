@@ -30,7 +30,10 @@ export function trainingSubset(cars = 5): { dir: string; source: string } {
   for (const folder of ['train', 'train_masks']) mkdirSync(path.join(dir, folder), { recursive: true });
   for (const name of images.filter((n) => chosen.includes(n.slice(0, 12)))) {
     const stem = name.replace(/\.jpg$/, '');
-    for (const [folder, file] of [['train', name], ['train_masks', `${stem}_mask.gif`]] as const) {
+    for (const [folder, file] of [
+      ['train', name],
+      ['train_masks', `${stem}_mask.gif`],
+    ] as const) {
       const target = path.join(dir, folder, file);
       if (!existsSync(target)) copyFileSync(path.join(CARVANA_SAMPLE, folder, file), target);
     }

@@ -27,7 +27,6 @@ async function session<T>(dir: string, work: (studio: Studio, listen: (listener:
   });
 }
 
-
 function benchConfig(model: BenchModel, height: number, width: number): TrainConfig {
   const { preset, base } = benchModel(model);
   const config = settingsToConfig({ ...DEFAULT_SETTINGS, preset, size: `${height}x${width}`, batchSize: BATCH, epochs: 1000, seed: 1 });
@@ -124,7 +123,13 @@ export async function measureTraining(
     const seen = stepMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || 'none finished';
     const train: TrainFigure = measured.length
       ? { ...base, msPerStep: median(measured), imagesPerSecond: (BATCH * 1000) / median(measured), steps: measured.length }
-      : { ...base, msPerStep: null, imagesPerSecond: null, steps: 0, skipped: `over the ${options.budgetSeconds} s budget (after the first step) before the warm-up ended (steps: ${seen})` };
+      : {
+          ...base,
+          msPerStep: null,
+          imagesPerSecond: null,
+          steps: 0,
+          skipped: `over the ${options.budgetSeconds} s budget (after the first step) before the warm-up ended (steps: ${seen})`,
+        };
     if (!options.inference || stepMs.length === 0) return { start, train };
     const images = 8;
     const msPerImage = await studio.call('timeInference', images);
@@ -250,5 +255,14 @@ export async function measureIngest(dataset: string, dir: string, runs: number, 
       if (high > peak) [peak, baseline] = [high, before];
     });
   }
-  return { dataset, pairs, sourceSize, loadSize: [height, width], pairsPerSecond: median(rates), runs: rates, peakRssMB: peak / 2 ** 20, baselineRssMB: baseline / 2 ** 20 };
+  return {
+    dataset,
+    pairs,
+    sourceSize,
+    loadSize: [height, width],
+    pairsPerSecond: median(rates),
+    runs: rates,
+    peakRssMB: peak / 2 ** 20,
+    baselineRssMB: baseline / 2 ** 20,
+  };
 }

@@ -9,7 +9,8 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-const fixed = (value: number | null | undefined, digits = 0) => (value == null || !Number.isFinite(value) ? '-' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fixed = (value: number | null | undefined, digits = 0) =>
+  value == null || !Number.isFinite(value) ? '-' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 /** The longtask API reports only tasks over 50 ms: 0 means none was seen. */
 const task = (ms: number) => (ms > 0 ? fixed(ms) : '<50');
 const size = ([h, w]: [number, number]) => `${h}x${w}`;
@@ -17,26 +18,57 @@ const size = ([h, w]: [number, number]) => `${h}x${w}`;
 export function renderReport(report: BenchReport): string {
   const parts: string[] = [];
   parts.push(`${report.machine.cpu}, ${report.machine.cores} cores, ${fixed(report.machine.memoryGiB, 1)} GiB; ${report.machine.chromium}; ${report.date}`);
-  parts.push(`load average at start ${report.machine.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}, at end ${report.machine.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}`);
+  parts.push(
+    `load average at start ${report.machine.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}, at end ${report.machine.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   if (report.backends.length) {
-    parts.push(table(['backend', 'started', 'why'], report.backends.map((b) => [b.backend, b.started ? 'yes' : 'no', b.reason])));
+    parts.push(
+      table(
+        ['backend', 'started', 'why'],
+        report.backends.map((b) => [b.backend, b.started ? 'yes' : 'no', b.reason]),
+      ),
+    );
   }
   if (report.train.length) {
     parts.push(
       table(
         ['preset', 'size', 'batch', 'backend', 'ms/step', 'images/s', 'steps', 'longest task ms', 'note'],
-        report.train.map((t) => [t.preset, size(t.size), String(t.batch), engineLabel(t.backend, t.threads ?? 1), fixed(t.msPerStep), fixed(t.imagesPerSecond, 2), String(t.steps), task(t.longestTaskMs), t.skipped ?? '']),
+        report.train.map((t) => [
+          t.preset,
+          size(t.size),
+          String(t.batch),
+          engineLabel(t.backend, t.threads ?? 1),
+          fixed(t.msPerStep),
+          fixed(t.imagesPerSecond, 2),
+          String(t.steps),
+          task(t.longestTaskMs),
+          t.skipped ?? '',
+        ]),
       ),
     );
   }
   if (report.inference.length) {
-    parts.push(table(['preset', 'size', 'backend', 'ms/image', 'images'], report.inference.map((i) => [i.preset, size(i.size), engineLabel(i.backend, i.threads ?? 1), fixed(i.msPerImage, 1), String(i.images)])));
+    parts.push(
+      table(
+        ['preset', 'size', 'backend', 'ms/image', 'images'],
+        report.inference.map((i) => [i.preset, size(i.size), engineLabel(i.backend, i.threads ?? 1), fixed(i.msPerImage, 1), String(i.images)]),
+      ),
+    );
   }
   if (report.ingest.length) {
     parts.push(
       table(
         ['dataset', 'pairs', 'source', 'loaded at', 'pairs/s (median)', 'runs', 'peak RSS MiB', 'before MiB'],
-        report.ingest.map((i) => [i.dataset, String(i.pairs), i.sourceSize, size(i.loadSize), fixed(i.pairsPerSecond, 1), i.runs.map((r) => r.toFixed(1)).join(', '), fixed(i.peakRssMB), fixed(i.baselineRssMB)]),
+        report.ingest.map((i) => [
+          i.dataset,
+          String(i.pairs),
+          i.sourceSize,
+          size(i.loadSize),
+          fixed(i.pairsPerSecond, 1),
+          i.runs.map((r) => r.toFixed(1)).join(', '),
+          fixed(i.peakRssMB),
+          fixed(i.baselineRssMB),
+        ]),
       ),
     );
   }
@@ -44,8 +76,30 @@ export function renderReport(report: BenchReport): string {
     const m = report.memory;
     parts.push(
       table(
-        ['memory run', 'steps', 'epochs', 'tensors first -> last', 'tensors at step 10 -> 200', 'tensor growth', 'byte growth', 'growth after epoch 1 (tensors / bytes)', 'longest task ms'],
-        [[`${m.preset} ${size(m.size)} ${m.backend}`, String(m.steps), String(m.epochs), `${m.first.numTensors} -> ${m.last.numTensors}`, `${m.tensorsAtStep10 ?? '-'} -> ${m.tensorsAtStep200 ?? '-'}`, String(m.tensorGrowth), String(m.byteGrowth), `${m.steadyTensorGrowth} / ${m.steadyByteGrowth}`, task(m.longestTaskMs)]],
+        [
+          'memory run',
+          'steps',
+          'epochs',
+          'tensors first -> last',
+          'tensors at step 10 -> 200',
+          'tensor growth',
+          'byte growth',
+          'growth after epoch 1 (tensors / bytes)',
+          'longest task ms',
+        ],
+        [
+          [
+            `${m.preset} ${size(m.size)} ${m.backend}`,
+            String(m.steps),
+            String(m.epochs),
+            `${m.first.numTensors} -> ${m.last.numTensors}`,
+            `${m.tensorsAtStep10 ?? '-'} -> ${m.tensorsAtStep200 ?? '-'}`,
+            String(m.tensorGrowth),
+            String(m.byteGrowth),
+            `${m.steadyTensorGrowth} / ${m.steadyByteGrowth}`,
+            task(m.longestTaskMs),
+          ],
+        ],
       ),
     );
   }
@@ -56,7 +110,17 @@ export function renderReport(report: BenchReport): string {
     const rest = k.afterRuns.map((m) => `${m.numTensors} / ${m.numBytes} / ${mib(m.heapBytes)}`).join(' -> ');
     parts.push(
       table(
-        ['soak (worker, after GC)', 'steps', 'epochs', `heap MiB at step ${k.atBaseline.step} -> ${k.atEnd.step}`, 'heap growth', 'tensors', 'tf bytes growth', 'at rest after each run (tensors / bytes / heap MiB)', 's'],
+        [
+          'soak (worker, after GC)',
+          'steps',
+          'epochs',
+          `heap MiB at step ${k.atBaseline.step} -> ${k.atEnd.step}`,
+          'heap growth',
+          'tensors',
+          'tf bytes growth',
+          'at rest after each run (tensors / bytes / heap MiB)',
+          's',
+        ],
         [
           [
             `${k.preset} ${size(k.size)} ${k.backend}`,
@@ -80,11 +144,22 @@ export function renderReport(report: BenchReport): string {
     parts.push(
       table(
         [`PyTorch ${peer.torch} (${peer.threads} threads, BLAS ${peer.blas ?? 'unknown'})`, 'size', 'params (torch / ours)', 'ms/step', 'images/s'],
-        peer.results.map((r) => [r.preset, size(r.size), `${r.params.toLocaleString('en-US')} / ${r.ourParams.toLocaleString('en-US')}${r.paramsMatch ? '' : ' MISMATCH'}`, fixed(r.msPerStep), fixed(r.imagesPerSecond, 2)]),
+        peer.results.map((r) => [
+          r.preset,
+          size(r.size),
+          `${r.params.toLocaleString('en-US')} / ${r.ourParams.toLocaleString('en-US')}${r.paramsMatch ? '' : ' MISMATCH'}`,
+          fixed(r.msPerStep),
+          fixed(r.imagesPerSecond, 2),
+        ]),
       ),
     );
     if (peer.ratios.length) {
-      parts.push(table(['ours / PyTorch', 'size', 'backend', 'ours ms', 'PyTorch ms', 'ratio'], peer.ratios.map((r) => [r.preset, size(r.size), r.backend, fixed(r.oursMs), fixed(r.torchMs), `${r.ratio.toFixed(1)}x`])));
+      parts.push(
+        table(
+          ['ours / PyTorch', 'size', 'backend', 'ours ms', 'PyTorch ms', 'ratio'],
+          peer.ratios.map((r) => [r.preset, size(r.size), r.backend, fixed(r.oursMs), fixed(r.torchMs), `${r.ratio.toFixed(1)}x`]),
+        ),
+      );
     }
   }
   return parts.join('\n\n');

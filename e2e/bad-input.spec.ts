@@ -105,7 +105,14 @@ test('a corpus of bad input: every bad file is named with its reason, the good p
   }
   // One mask, seven files: the whole GIF is the reference for the others.
   const reference = read.get(manifest.cases.find((c) => c.problem === 'jpeg-with-trailing-bytes')!.partner!)!;
-  for (const problem of ['gif-mask-without-trailer', 'png-mask-grey', 'png-mask-rgba-alpha', 'png-mask-rgba-opaque', 'png-mask-palette', 'png-mask-grey-16bit']) {
+  for (const problem of [
+    'gif-mask-without-trailer',
+    'png-mask-grey',
+    'png-mask-rgba-alpha',
+    'png-mask-rgba-opaque',
+    'png-mask-palette',
+    'png-mask-grey-16bit',
+  ]) {
     const file = manifest.cases.find((c) => c.problem === problem)!.file;
     expect(Math.abs(read.get(file)! - reference), `${problem}: ${read.get(file)} against the GIF's ${reference}`).toBeLessThanOrEqual(PIXEL);
   }

@@ -17,7 +17,12 @@ const CARS = 3;
 const ANGLES = 16;
 
 function npm(script: string, args: string[]) {
-  const result = spawnSync('npm', ['run', '--silent', script, '--', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 480_000, env: { ...process.env, FORCE_COLOR: '0' } });
+  const result = spawnSync('npm', ['run', '--silent', script, '--', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 480_000,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -44,7 +49,11 @@ test.describe('headless tools', () => {
       ['train', ['--data', notes, '--out', path.join(work, 'x'), '--size', '30x40'], /multiple of 16/],
       ['train', ['--data', notes, '--out', path.join(work, 'x'), '--preset', 'resnet'], /--preset/],
       ['train', ['--data', notes], /--out OUT .* is required/],
-      ['train', ['--data', notes, '--out', path.join(work, 'x'), '--epochs', '0', '--minutes', '1'], /--epochs 0 only loads and splits the data: drop --minutes/],
+      [
+        'train',
+        ['--data', notes, '--out', path.join(work, 'x'), '--epochs', '0', '--minutes', '1'],
+        /--epochs 0 only loads and splits the data: drop --minutes/,
+      ],
       ['train', ['--data', notes, '--out', path.join(work, 'x'), '--lr', '-1'], /--lr -1: /],
       ['train', ['--frobnicate'], /unknown argument "--frobnicate"/],
       // A folder with no image/mask pair is refused after loading, saying what was expected.
@@ -163,7 +172,9 @@ test.describe('headless tools', () => {
     // Photos without masks: only masks and cut-outs, one each.
     const photos = path.join(work, 'photos');
     mkdirSync(photos);
-    const jpgs = readdirSync(path.join(data, 'train')).filter((name) => name.endsWith('.jpg')).slice(0, 3);
+    const jpgs = readdirSync(path.join(data, 'train'))
+      .filter((name) => name.endsWith('.jpg'))
+      .slice(0, 3);
     for (const name of jpgs) copyFileSync(path.join(data, 'train', name), path.join(photos, name));
     const photoCutouts = path.join(work, 'photo-cutouts');
     const unlabelled = npm('predict', ['--model', out, '--data', photos, '--cutouts', photoCutouts]);

@@ -15,7 +15,11 @@ async function splitGroups(page: Page): Promise<{ train: string[]; val: string[]
 
 /** 32 cars of 16 angles at 80/10/10 by car: val = test = round(3.2) = 3 cars, train the other 26. */
 async function expectCarvanaSplit(page: Page) {
-  for (const [part, cars] of [['train', 26], ['val', 3], ['test', 3]] as const) {
+  for (const [part, cars] of [
+    ['train', 26],
+    ['val', 3],
+    ['test', 3],
+  ] as const) {
     await expect(page.getByTestId(`split-${part}-groups`)).toHaveText(String(cars));
     await expect(page.getByTestId(`split-${part}-pairs`)).toHaveText(String(cars * 16));
   }

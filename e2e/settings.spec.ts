@@ -10,7 +10,11 @@ import { dropFiles } from './studio-helpers';
 const SAMPLE = path.resolve(process.cwd(), 'public/sample');
 const sampleFiles = () =>
   ['train', 'train_masks'].flatMap((folder) =>
-    readdirSync(path.join(SAMPLE, folder)).map((name) => ({ name, mimeType: name.endsWith('.gif') ? 'image/gif' : 'image/jpeg', buffer: readFileSync(path.join(SAMPLE, folder, name)) })),
+    readdirSync(path.join(SAMPLE, folder)).map((name) => ({
+      name,
+      mimeType: name.endsWith('.gif') ? 'image/gif' : 'image/jpeg',
+      buffer: readFileSync(path.join(SAMPLE, folder, name)),
+    })),
   );
 const query = (page: Page) => new URL(page.url()).searchParams;
 

@@ -3,7 +3,9 @@ import { expect, test, type Page } from '@playwright/test';
 /** The WebGPU adapter the page itself is given (null without one): what the engine panel must report. */
 async function pageAdapter(page: Page): Promise<{ isFallbackAdapter: boolean } | null> {
   return page.evaluate(async () => {
-    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean } | null> } }).gpu;
+    const gpu = (
+      navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean } | null> } }
+    ).gpu;
     const adapter = await gpu?.requestAdapter();
     return adapter ? { isFallbackAdapter: Boolean(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter) } : null;
   });

@@ -27,7 +27,10 @@ export function fnv1a(bytes: ArrayLike<number>): string {
 /** Decodes a PNG with the browser, without premultiplying, so alpha and opaque colours are exact. */
 export async function decodePng(page: Page, png: Buffer): Promise<{ width: number; height: number; rgba: number[] }> {
   return page.evaluate(async (bytes) => {
-    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), {
+      premultiplyAlpha: 'none',
+      colorSpaceConversion: 'none',
+    });
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const ctx = canvas.getContext('2d')!;
     ctx.drawImage(bitmap, 0, 0);
@@ -68,9 +71,11 @@ export async function maskCanvasCounts(page: Page, selector: string): Promise<Ar
 
 /** A fingerprint of every canvas the selector matches, to see whether any of them changed. */
 export async function canvasesFingerprint(page: Page, selector: string): Promise<string> {
-  const all = await page.locator(selector).evaluateAll((canvases) =>
-    (canvases as HTMLCanvasElement[]).flatMap((canvas) => Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data)),
-  );
+  const all = await page
+    .locator(selector)
+    .evaluateAll((canvases) =>
+      (canvases as HTMLCanvasElement[]).flatMap((canvas) => Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data)),
+    );
   return fnv1a(all);
 }
 
@@ -94,7 +99,8 @@ export async function expectLabelledControls(page: Page): Promise<void> {
     elements
       .filter((el) => {
         const e = el as HTMLInputElement;
-        const label = e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.tagName === 'BUTTON' && e.textContent?.trim());
+        const label =
+          e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.tagName === 'BUTTON' && e.textContent?.trim());
         return !label;
       })
       .map((el) => el.outerHTML.slice(0, 80)),
@@ -119,7 +125,11 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
     innerWidth: window.innerWidth,
     // The elements sticking out on the right, innermost first, to say what to fix.
     culprits: Array.from(document.querySelectorAll('body *'))
-      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+      .filter(
+        (el) =>
+          el.getBoundingClientRect().right > window.innerWidth + 0.5 &&
+          !Array.from(el.children).some((c) => c.getBoundingClientRect().right > window.innerWidth + 0.5),
+      )
       // Inside a scrolling (or clipping) box, sticking out is that box's business, not the page's.
       .filter((el) => {
         for (let up = el.parentElement; up; up = up.parentElement) if (getComputedStyle(up).overflowX !== 'visible') return false;

@@ -47,7 +47,9 @@ export async function cutCarsOut(page: Page): Promise<void> {
   await expect(page.getByTestId('background-drop')).toContainText('image: teal.png');
   expect(new Set(await compositeBackground())).toEqual(new Set(['12,150,140,255']));
   // An image dropped on the background control replaces it, and goes no further (no dataset load).
-  expect(await dropFiles(page, '[data-testid="background-drop"]', [{ name: 'plum.png', mimeType: 'image/png', buffer: solidPng(8, 8, [90, 40, 120]) }])).toBe(true);
+  expect(await dropFiles(page, '[data-testid="background-drop"]', [{ name: 'plum.png', mimeType: 'image/png', buffer: solidPng(8, 8, [90, 40, 120]) }])).toBe(
+    true,
+  );
   await expect(page.getByTestId('background-drop')).toContainText('image: plum.png');
   expect(new Set(await compositeBackground())).toEqual(new Set(['90,40,120,255']));
 

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { cutCarsOut } from './studio-inference';
-import { canvasesFingerprint, canvasVariance, expectKeyboardReaches, expectLabelledControls, expectNoHorizontalOverflow, exportFromMenu, maskCanvasCounts } from './studio-helpers';
+import {
+  canvasesFingerprint,
+  canvasVariance,
+  expectKeyboardReaches,
+  expectLabelledControls,
+  expectNoHorizontalOverflow,
+  exportFromMenu,
+  maskCanvasCounts,
+} from './studio-helpers';
 
 // The flow checks that no main-thread task passes 50 ms while training, in one try: the live charts
 // are a small SVG render each (SvgChart.tsx; recharts took 30-100 ms a redraw on 2 busy cores).
@@ -15,7 +23,8 @@ declare global {
 }
 
 // The live charts are drawn by SvgChart; the runs comparison is still recharts.
-const yTicks = (page: Page, chart: string) => page.getByTestId(chart).locator('.chart-y-tick, .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+const yTicks = (page: Page, chart: string) =>
+  page.getByTestId(chart).locator('.chart-y-tick, .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
 const diceColumn = (page: Page) => page.getByTestId('test-row').evaluateAll((rows) => rows.map((r) => Number(r.querySelectorAll('td')[0]!.textContent)));
 
 test('the whole studio flow on the sample: load, train, steer, inspect, export, import, cut a car out', async ({ page, baseURL }, testInfo) => {
@@ -30,11 +39,15 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
     new PerformanceObserver((list) =>
       list.getEntries().forEach((e) => {
         const frame = e as PerformanceEntry & { scripts?: Array<{ invoker: string; duration: number; sourceURL: string; sourceCharPosition: number }> };
-        if (e.duration > 50) window.longFrames.push(`${e.duration.toFixed(0)} ms: ${(frame.scripts ?? []).map((x) => `${x.invoker} ${x.duration.toFixed(0)} ms ${x.sourceURL.split('/').pop()}:${x.sourceCharPosition}`).join(', ')}`);
+        if (e.duration > 50)
+          window.longFrames.push(
+            `${e.duration.toFixed(0)} ms: ${(frame.scripts ?? []).map((x) => `${x.invoker} ${x.duration.toFixed(0)} ms ${x.sourceURL.split('/').pop()}:${x.sourceCharPosition}`).join(', ')}`,
+          );
       }),
     ).observe({ type: 'long-animation-frame', buffered: true });
   });
-  const shot = (name: string) => page.getByRole('region', { name }).screenshot({ path: testInfo.outputPath(`panel-${name.toLowerCase().replace(/\W+/g, '-')}.png`) });
+  const shot = (name: string) =>
+    page.getByRole('region', { name }).screenshot({ path: testInfo.outputPath(`panel-${name.toLowerCase().replace(/\W+/g, '-')}.png`) });
 
   await page.goto('/?backend=wasm&model=tiny&size=32x48&batch=8&epochs=3&lr=0.003');
   await expect(page.getByTestId('backend-name')).toHaveText('wasm');
@@ -177,7 +190,10 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(dialog).toBeHidden();
 
   // Re-scored at another threshold: the caption says which, and no image's recall can rise at a higher one.
-  const recalls = () => page.getByTestId('test-row').evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.querySelector('th')!.textContent, Number(r.querySelectorAll('td')[3]!.textContent)])));
+  const recalls = () =>
+    page
+      .getByTestId('test-row')
+      .evaluateAll((rows) => Object.fromEntries(rows.map((r) => [r.querySelector('th')!.textContent, Number(r.querySelectorAll('td')[3]!.textContent)])));
   const recallAtHalf = await recalls();
   await page.getByTestId('threshold-slider').fill('0.9');
   await page.getByTestId('rescore-test').click();
@@ -212,7 +228,10 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   // The runs table also lists the imported export ("first run (imported)"); the two trained runs are compared.
   const runRow = (name: string) => page.getByTestId('run-row').filter({ has: page.getByRole('cell', { name, exact: true }) });
   await expect(runRow('second run')).toHaveCount(1);
-  for (const [name, epochs] of [['first run', '3 / 3'], ['second run', '2 / 2']]) {
+  for (const [name, epochs] of [
+    ['first run', '3 / 3'],
+    ['second run', '2 / 2'],
+  ]) {
     await expect(runRow(name).getByTestId('run-optimizer')).toHaveText('adam, lr 0.002'); // the first run's rate was changed to 0.002 mid-run
     await expect(runRow(name).getByTestId('run-batch')).toHaveText('8');
     await expect(runRow(name).getByTestId('run-epochs')).toHaveText(epochs);
@@ -233,7 +252,19 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
 
   // A screenshot of every panel, all populated (look at them), without the keyboard's focus ring.
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  for (const name of ['Engine', 'Quick check: train a tiny TransUNet', 'Dataset', 'Training', 'Curves', 'Predictions on tracked validation images', 'Test results', 'Cut cars out of new photos', 'Settings', 'Runs in this browser']) await shot(name);
+  for (const name of [
+    'Engine',
+    'Quick check: train a tiny TransUNet',
+    'Dataset',
+    'Training',
+    'Curves',
+    'Predictions on tracked validation images',
+    'Test results',
+    'Cut cars out of new photos',
+    'Settings',
+    'Runs in this browser',
+  ])
+    await shot(name);
   await expectNoHorizontalOverflow(page);
   await page.screenshot({ path: testInfo.outputPath('studio-1280x800.png'), fullPage: true });
   await page.setViewportSize({ width: 1920, height: 1080 });

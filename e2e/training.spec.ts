@@ -28,7 +28,11 @@ async function shownHistory(page: Page) {
     return {
       epochs: list('data-epochs'),
       dice: list('data-val-dice'),
-      checkpoint: checkpoint && { kind: checkpoint.getAttribute('data-kind'), epoch: Number(checkpoint.getAttribute('data-epoch')), saved: checkpoint.getAttribute('data-saved') === 'true' },
+      checkpoint: checkpoint && {
+        kind: checkpoint.getAttribute('data-kind'),
+        epoch: Number(checkpoint.getAttribute('data-epoch')),
+        saved: checkpoint.getAttribute('data-saved') === 'true',
+      },
     };
   });
 }
@@ -40,7 +44,10 @@ test('start, pause, change the learning rate, resume, stop: the new rate is the 
     const status = document.querySelector('[data-testid="train-status"]')!;
     const observer = new MutationObserver(() => {
       if (!status.hasAttribute('data-eta-seconds')) return;
-      (window as unknown as { firstEta: unknown }).firstEta = { epochs: status.getAttribute('data-epochs'), eta: Number(status.getAttribute('data-eta-seconds')) };
+      (window as unknown as { firstEta: unknown }).firstEta = {
+        epochs: status.getAttribute('data-epochs'),
+        eta: Number(status.getAttribute('data-eta-seconds')),
+      };
       observer.disconnect();
     });
     observer.observe(status, { attributes: true });
@@ -151,11 +158,14 @@ test('reload the page mid-run and resume from IndexedDB with the history intact'
   // Reload once two or more epochs show and the latest checkpoint (saved with the record) covers them all.
   let before = await shownHistory(page);
   await expect
-    .poll(async () => {
-      before = await shownHistory(page);
-      const { checkpoint, epochs } = before;
-      return epochs.length >= 2 && checkpoint?.kind === 'latest' && checkpoint.epoch === epochs.length && checkpoint.saved;
-    }, { timeout: 90_000, intervals: [100] })
+    .poll(
+      async () => {
+        before = await shownHistory(page);
+        const { checkpoint, epochs } = before;
+        return epochs.length >= 2 && checkpoint?.kind === 'latest' && checkpoint.epoch === epochs.length && checkpoint.saved;
+      },
+      { timeout: 90_000, intervals: [100] },
+    )
     .toBe(true);
   expect(before.dice.every((d) => d >= 0 && d <= 1)).toBe(true);
   await page.reload();
@@ -198,7 +208,9 @@ test('tf.memory().numTensors stays flat over 200 training steps in the worker', 
       { timeout: 360_000, intervals: [250] },
     )
     .toBeGreaterThanOrEqual(200);
-  console.log(`numTensors at step ${samples[0].step}: ${samples[0].count}; at step ${samples[samples.length - 1].step}: ${samples[samples.length - 1].count} (${samples.length} samples)`);
+  console.log(
+    `numTensors at step ${samples[0].step}: ${samples[0].count}; at step ${samples[samples.length - 1].step}: ${samples[samples.length - 1].count} (${samples.length} samples)`,
+  );
   // Sampled every 250 ms as the page shows them: enough readings, spread over the whole run.
   expect(samples.length).toBeGreaterThanOrEqual(10);
   expect(samples[0].step).toBeLessThanOrEqual(50);

@@ -90,7 +90,10 @@ for (const threads of [1, 'default', 2] as const) {
     const setup = await call(page, 'startWasm', threads);
     console.log(`wasm setup: ${JSON.stringify(setup)}`);
     expect(setup.threads).toBe(threads === 'default' ? Math.min(4, Math.max(1, Math.floor(setup.hardwareConcurrency / 2))) : threads);
-    for (const [height, width] of [[64, 96], [128, 192]]) {
+    for (const [height, width] of [
+      [64, 96],
+      [128, 192],
+    ]) {
       const options = { preset: 'transunet', height, width, batch: 4 };
       const result = await call(page, 'timeTraining', 'wasm', options, 3, 1);
       console.log(`transunet ${height}x${width} batch 4: wasm ${threads} thread(s) ${result.ms.toFixed(0)} ms/step`);

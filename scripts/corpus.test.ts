@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzlibSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANGLES_PER_GOOD_CAR, GOOD_CARS, HUGE_SIDE, JUNK_FILES, maskExpectation, writeBadCorpus, writeEmptyFolder, type CorpusManifest } from '../e2e/harness/corpus';
+import {
+  ANGLES_PER_GOOD_CAR,
+  GOOD_CARS,
+  HUGE_SIDE,
+  JUNK_FILES,
+  maskExpectation,
+  writeBadCorpus,
+  writeEmptyFolder,
+  type CorpusManifest,
+} from '../e2e/harness/corpus';
 import { crc32, encodePng } from '../e2e/harness/png';
 import { encodeJpeg, encodeMaskGif } from '../src/data/encode';
 import { checkComplete } from '../src/data/complete';
@@ -41,7 +50,7 @@ const bytesOf = (file: string) => new Uint8Array(readFileSync(join(dir, file)));
 function pngChunks(png: Uint8Array): Map<string, Uint8Array> {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const chunks = new Map<string, Uint8Array>();
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
     const data = png.subarray(at + 8, at + 8 + length);
@@ -168,7 +177,14 @@ describe('writeBadCorpus', () => {
     expect(source.min).toBeLessThan(source.written);
     expect(source.max).toBeGreaterThan(source.written);
     expect(source.max - source.min).toBeLessThan(0.1); // the outline band is narrow: a misread mask falls outside
-    for (const problem of ['png-mask-grey', 'png-mask-rgba-alpha', 'png-mask-rgba-opaque', 'png-mask-palette', 'png-mask-grey-16bit', 'gif-mask-without-trailer']) {
+    for (const problem of [
+      'png-mask-grey',
+      'png-mask-rgba-alpha',
+      'png-mask-rgba-opaque',
+      'png-mask-palette',
+      'png-mask-grey-16bit',
+      'gif-mask-without-trailer',
+    ]) {
       expect(manifest.masks[caseOf(problem).file], problem).toEqual(source);
     }
     expect(manifest.masks[caseOf('jpeg-with-trailing-bytes').partner!]).toEqual(source);
@@ -182,12 +198,7 @@ describe('writeBadCorpus', () => {
 
   it('bounds a mask by its cells: all-car cells and cells with any car', () => {
     // 4x4 mask read at 2x2: cell (0,0) all car, (0,1) one car pixel, (1,0) none, (1,1) all car.
-    const mask = Uint8Array.from([
-      255, 255, 0, 0,
-      255, 255, 0, 255,
-      0, 0, 255, 255,
-      0, 0, 255, 255,
-    ]);
+    const mask = Uint8Array.from([255, 255, 0, 0, 255, 255, 0, 255, 0, 0, 255, 255, 0, 0, 255, 255]);
     expect(maskExpectation(mask, 4, 4, { height: 2, width: 2 })).toEqual({ written: 9 / 16, min: 2 / 4, max: 3 / 4 });
     // 3 columns read at 2: the middle column belongs to both cells.
     expect(maskExpectation(Uint8Array.from([255, 0, 0]), 3, 1, { height: 1, width: 2 })).toEqual({ written: 1 / 3, min: 0, max: 1 / 2 });
@@ -241,7 +252,22 @@ describe('writeBadCorpus', () => {
 
   it('marks the all-background mask as loading with a note, and everything broken as skipped', () => {
     expect(caseOf('empty-mask-content').expect).toBe('loaded-with-note');
-    for (const problem of ['corrupt-jpeg', 'truncated-jpeg', 'corrupt-gif-mask', 'truncated-gif-mask', 'undecodable-jpeg', 'undecodable-gif-mask', 'empty-image', 'empty-mask', 'aspect-mismatch', 'image-without-mask', 'mask-without-image', 'not-an-image', 'system-file', 'many-junk-files']) {
+    for (const problem of [
+      'corrupt-jpeg',
+      'truncated-jpeg',
+      'corrupt-gif-mask',
+      'truncated-gif-mask',
+      'undecodable-jpeg',
+      'undecodable-gif-mask',
+      'empty-image',
+      'empty-mask',
+      'aspect-mismatch',
+      'image-without-mask',
+      'mask-without-image',
+      'not-an-image',
+      'system-file',
+      'many-junk-files',
+    ]) {
       expect(caseOf(problem).expect, problem).toBe('skipped');
     }
   });
@@ -272,7 +298,7 @@ describe('encodePng', () => {
     const png = encodePng({ width: 2, height: 2, colorType: 'grey', bitDepth: 16, data: Uint16Array.from([0x0102, 0xfffe, 0, 0x8000]) });
     const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
     const chunks = new Map<string, Uint8Array>();
-    for (let at = 8; at < png.length; ) {
+    for (let at = 8; at < png.length;) {
       const length = view.getUint32(at);
       const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
       expect(view.getUint32(at + 8 + length), type).toBe(crc32(png.subarray(at + 4, at + 8 + length)));
@@ -285,6 +311,8 @@ describe('encodePng', () => {
 
   it('refuses data that does not fit the size, and palette indices past the palette', () => {
     expect(() => encodePng({ width: 2, height: 2, colorType: 'rgb', bitDepth: 8, data: new Uint8Array(4) })).toThrow('needs 12 samples');
-    expect(() => encodePng({ width: 1, height: 1, colorType: 'palette', bitDepth: 8, data: Uint8Array.from([2]), palette: [[0, 0, 0]] })).toThrow('past the 1-entry palette');
+    expect(() => encodePng({ width: 1, height: 1, colorType: 'palette', bitDepth: 8, data: Uint8Array.from([2]), palette: [[0, 0, 0]] })).toThrow(
+      'past the 1-entry palette',
+    );
   });
 });

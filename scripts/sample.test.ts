@@ -12,7 +12,11 @@ describe('parseSampleArgs', () => {
 
   it('reads every flag', () => {
     expect(parseSampleArgs(['--size', '1918x1280', '--cars', '2', '--seed', '7', '--out', 'd'])).toEqual({
-      out: 'd', cars: 2, width: 1918, height: 1280, seed: 7,
+      out: 'd',
+      cars: 2,
+      width: 1918,
+      height: 1280,
+      seed: 7,
     });
   });
 

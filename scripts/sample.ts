@@ -113,7 +113,9 @@ function main(): void {
     const started = Date.now();
     const index = writeSample(options);
     const pairs = index.files.length / 2;
-    console.log(`wrote ${pairs} pairs (${options.cars} cars x ${ANGLES_PER_CAR} angles, ${options.width}x${options.height}) to ${resolve(options.out)} in ${Date.now() - started} ms`);
+    console.log(
+      `wrote ${pairs} pairs (${options.cars} cars x ${ANGLES_PER_CAR} angles, ${options.width}x${options.height}) to ${resolve(options.out)} in ${Date.now() - started} ms`,
+    );
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(error instanceof UsageError ? 2 : 1);

@@ -21,8 +21,7 @@ async function compute(backend: string) {
   const choice = await selectBackend(backend as 'webgl' | 'webgpu' | 'cpu');
   const x = tf.randomNormal([2, 10, 14, 3], 0, 1, 'float32', 1);
   const w = tf.randomNormal([3, 3, 3, 4], 0, 0.5, 'float32', 2);
-  const loss = (input: tf.Tensor, filter: tf.Tensor) =>
-    tf.sum(tf.square(atrousConv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 2))) as tf.Scalar;
+  const loss = (input: tf.Tensor, filter: tf.Tensor) => tf.sum(tf.square(atrousConv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 2))) as tf.Scalar;
   const ours = atrousConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2);
   const reference = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2);
   const [dx, dw] = tf.grads(loss)([x, w]);

@@ -36,7 +36,14 @@ export async function scoresInBrowser(page: Page, predictedPng: Buffer, truthGif
       }
       const bothEmpty = tp + fp + fn === 0;
       const ratio = (a: number, b: number) => (b === 0 ? (bothEmpty ? 1 : 0) : a / b);
-      return { dice: ratio(2 * tp, 2 * tp + fp + fn), iou: ratio(tp, tp + fp + fn), precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), accuracy: ratio(tp + tn, tp + fp + fn + tn), ...size };
+      return {
+        dice: ratio(2 * tp, 2 * tp + fp + fn),
+        iou: ratio(tp, tp + fp + fn),
+        precision: ratio(tp, tp + fp),
+        recall: ratio(tp, tp + fn),
+        accuracy: ratio(tp + tn, tp + fp + fn + tn),
+        ...size,
+      };
     },
     [Array.from(predictedPng), Array.from(truthGif)] as const,
   );
@@ -48,7 +55,11 @@ export async function adapterInBrowser(page: Page): Promise<{ vendor: string; is
   await page.route('http://127.0.0.1/adapter-probe', (route) => route.fulfill({ body: '<!doctype html><title>probe</title>', contentType: 'text/html' }));
   await page.goto('http://127.0.0.1/adapter-probe');
   return page.evaluate(async () => {
-    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean } | null> } }).gpu;
+    const gpu = (
+      navigator as unknown as {
+        gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean } | null> };
+      }
+    ).gpu;
     const adapter = await gpu?.requestAdapter();
     if (!adapter) return null;
     return { vendor: adapter.info?.vendor || 'unknown', isFallbackAdapter: Boolean(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter) };
@@ -75,7 +86,14 @@ export function expectReportFields(report: Record<string, unknown>): void {
   expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(report.backend);
   expect(report).toHaveProperty('adapter');
   if (report.adapter !== null) {
-    expect(report.adapter).toEqual(expect.objectContaining({ vendor: expect.any(String), architecture: expect.any(String), description: expect.any(String), isFallbackAdapter: expect.any(Boolean) }));
+    expect(report.adapter).toEqual(
+      expect.objectContaining({
+        vendor: expect.any(String),
+        architecture: expect.any(String),
+        description: expect.any(String),
+        isFallbackAdapter: expect.any(Boolean),
+      }),
+    );
   }
   expect(typeof report.seed).toBe('number');
   expect(Number.isInteger(report.pairs)).toBe(true);
@@ -131,7 +149,7 @@ export async function alphaAgainstMask(page: Page, cutoutPng: Buffer, maskPng: B
       let transparent = 0;
       for (let i = 0; i < c.length; i += 4) {
         if (c[i + 3] === 0) transparent++;
-        if ((c[i + 3]! > 0) !== (m[i]! > 127)) mismatches++;
+        if (c[i + 3]! > 0 !== m[i]! > 127) mismatches++;
       }
       return { mismatches, transparent, pixels: c.length / 4 };
     },

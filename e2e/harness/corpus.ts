@@ -59,7 +59,12 @@ export const TRUNCATE_TO = 0.4;
 const { width: W, height: H } = CORPUS_SIZE;
 
 /** What reading a width x height mask (car > 127) at `size` may give; see MaskExpectation. */
-export function maskExpectation(mask: Uint8Array, width: number, height: number, size: { height: number; width: number } = CORPUS_TRAINING_SIZE): MaskExpectation {
+export function maskExpectation(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  size: { height: number; width: number } = CORPUS_TRAINING_SIZE,
+): MaskExpectation {
   let car = 0;
   for (const v of mask) if (v > 127) car++;
   let allCar = 0;
@@ -105,7 +110,10 @@ function pngMasks(mask: Uint8Array, photo: Uint8Array): Record<'grey' | 'rgbaCut
       colorType: 'palette',
       bitDepth: 8,
       data: mask.map((v) => (v > 127 ? 1 : 0)),
-      palette: [[0, 0, 0], [255, 255, 255]],
+      palette: [
+        [0, 0, 0],
+        [255, 255, 255],
+      ],
     }),
     grey16: encodePng({ width: W, height: H, colorType: 'grey', bitDepth: 16, data: Uint16Array.from(mask, (v) => (v > 127 ? 65535 : 0)) }),
   };
@@ -161,7 +169,16 @@ export function writeBadCorpus(dir: string): CorpusManifest {
   const goodGif = encodeMaskGif(source.mask, W, H);
   const sourceMask = maskExpectation(source.mask, W, H);
   /** Writes a pair and lists its `bad` half; a pair that loads records what its mask may read as (the source's unless given). */
-  const pair = (stem: string, bad: 'image' | 'mask', problem: string, expect: CorpusCase['expect'], img: Uint8Array, msk: Uint8Array, maskExt = 'gif', reading = sourceMask) => {
+  const pair = (
+    stem: string,
+    bad: 'image' | 'mask',
+    problem: string,
+    expect: CorpusCase['expect'],
+    img: Uint8Array,
+    msk: Uint8Array,
+    maskExt = 'gif',
+    reading = sourceMask,
+  ) => {
     const imageFile = image(stem);
     const maskFile = maskOf(stem, maskExt);
     write(imageFile, img);
@@ -212,7 +229,16 @@ export function writeBadCorpus(dir: string): CorpusManifest {
 
   // An empty studio (no car): a valid negative example whose mask is all background.
   const empty = scene(13, 5, true);
-  pair('all_background', 'mask', 'empty-mask-content', 'loaded-with-note', encodeJpeg(empty.rgb, W, H, 85), encodeMaskGif(empty.mask, W, H), 'gif', maskExpectation(empty.mask, W, H));
+  pair(
+    'all_background',
+    'mask',
+    'empty-mask-content',
+    'loaded-with-note',
+    encodeJpeg(empty.rgb, W, H, 85),
+    encodeMaskGif(empty.mask, W, H),
+    'gif',
+    maskExpectation(empty.mask, W, H),
+  );
 
   // Far larger than the training size: the studio must resize on decode, not hold it whole twice.
   const huge = hugePair();

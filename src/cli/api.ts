@@ -88,7 +88,15 @@ export interface StudioCliApi {
   /** Scores the imported (or current) model on every pair of the loaded input, at the model's size. */
   evaluateInput(options: { model: 'run' | 'imported'; height: number; width: number; flipTta: boolean; threshold: number }): Promise<EvaluateOutcome>;
   /** Predicts every photo of the input (paired or not) at its own size and encodes mask and cut-out PNGs. */
-  renderInput(options: { model: 'run' | 'imported'; masks: boolean; cutouts: boolean; flipTta: boolean; threshold: number; from: number; count: number }): Promise<{ images: RenderedImage[]; total: number }>;
+  renderInput(options: {
+    model: 'run' | 'imported';
+    masks: boolean;
+    cutouts: boolean;
+    flipTta: boolean;
+    threshold: number;
+    from: number;
+    count: number;
+  }): Promise<{ images: RenderedImage[]; total: number }>;
   /** Milliseconds per image of `predict` on `count` loaded pairs, after one warm-up image. */
   timeInference(count: number): Promise<number>;
   /** The longest main-thread task seen since the last call (PerformanceObserver 'longtask'), or 0. */

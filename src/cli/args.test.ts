@@ -21,13 +21,37 @@ function message(run: () => unknown): string {
 describe('parseTrainArgs', () => {
   it('takes the studio defaults when only --data and --out are given', () => {
     expect(parseTrainArgs(base)).toEqual({
-      data: 'cars', out: 'out', preset: 'tiny', height: 64, width: 96, epochs: 10, minutes: null,
-      batchSize: 4, learningRate: 3e-3, backend: 'auto', seed: 1,
+      data: 'cars',
+      out: 'out',
+      preset: 'tiny',
+      height: 64,
+      width: 96,
+      epochs: 10,
+      minutes: null,
+      batchSize: 4,
+      learningRate: 3e-3,
+      backend: 'auto',
+      seed: 1,
     });
   });
 
   it('reads every flag, in both --flag value and --flag=value forms', () => {
-    const args = parseTrainArgs([...base, '--preset', 'transunet', '--size=256x384', '--epochs', '3', '--batch', '8', '--lr', '1e-4', '--backend', 'cpu', '--seed', '7']);
+    const args = parseTrainArgs([
+      ...base,
+      '--preset',
+      'transunet',
+      '--size=256x384',
+      '--epochs',
+      '3',
+      '--batch',
+      '8',
+      '--lr',
+      '1e-4',
+      '--backend',
+      'cpu',
+      '--seed',
+      '7',
+    ]);
     expect(args).toMatchObject({ preset: 'transunet', height: 256, width: 384, epochs: 3, batchSize: 8, learningRate: 1e-4, backend: 'cpu', seed: 7 });
   });
 
@@ -72,8 +96,17 @@ describe('parseTrainArgs', () => {
 
 describe('parsePredictArgs', () => {
   it('reads the model, data and outputs', () => {
-    expect(parsePredictArgs(['--model', 'out', '--data', 'cars', '--masks', 'm', '--cutouts', 'c', '--report', 'r.json', '--tta', '--threshold', '0.4'])).toEqual({
-      model: 'out', data: 'cars', report: 'r.json', masks: 'm', cutouts: 'c', backend: 'auto', threshold: 0.4, flipTta: true,
+    expect(
+      parsePredictArgs(['--model', 'out', '--data', 'cars', '--masks', 'm', '--cutouts', 'c', '--report', 'r.json', '--tta', '--threshold', '0.4']),
+    ).toEqual({
+      model: 'out',
+      data: 'cars',
+      report: 'r.json',
+      masks: 'm',
+      cutouts: 'c',
+      backend: 'auto',
+      threshold: 0.4,
+      flipTta: true,
     });
   });
 
@@ -90,14 +123,45 @@ describe('parsePredictArgs', () => {
 describe('parseBenchArgs', () => {
   it('measures everything on every backend by default', () => {
     expect(parseBenchArgs([])).toEqual({
-      json: null, peer: false, backends: [...BACKEND_NAMES], budgetSeconds: 60, sections: ['train', 'inference', 'ingest', 'memory'],
-      presets: ['tiny', 'transunet', 'seed-unet16'], sizes: ['64x96', '128x192'], wasmThreads: [1, 2],
+      json: null,
+      peer: false,
+      backends: [...BACKEND_NAMES],
+      budgetSeconds: 60,
+      sections: ['train', 'inference', 'ingest', 'memory'],
+      presets: ['tiny', 'transunet', 'seed-unet16'],
+      sizes: ['64x96', '128x192'],
+      wasmThreads: [1, 2],
     });
   });
 
   it('narrows backends and sections', () => {
-    expect(parseBenchArgs(['--json', 'b.json', '--peer', '--backends', 'webgl,cpu', '--only', 'train', '--budget', '30', '--presets', 'tiny', '--sizes', '128x192', '--wasm-threads', '2'])).toMatchObject({
-      json: 'b.json', peer: true, backends: ['webgl', 'cpu'], sections: ['train'], budgetSeconds: 30, presets: ['tiny'], sizes: ['128x192'], wasmThreads: [2],
+    expect(
+      parseBenchArgs([
+        '--json',
+        'b.json',
+        '--peer',
+        '--backends',
+        'webgl,cpu',
+        '--only',
+        'train',
+        '--budget',
+        '30',
+        '--presets',
+        'tiny',
+        '--sizes',
+        '128x192',
+        '--wasm-threads',
+        '2',
+      ]),
+    ).toMatchObject({
+      json: 'b.json',
+      peer: true,
+      backends: ['webgl', 'cpu'],
+      sections: ['train'],
+      budgetSeconds: 30,
+      presets: ['tiny'],
+      sizes: ['128x192'],
+      wasmThreads: [2],
     });
   });
 

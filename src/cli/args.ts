@@ -15,7 +15,8 @@ type Spec = Record<string, Kind>;
 export const TRAIN_USAGE =
   'usage: npm run train -- --data DIR --out OUT [--preset tiny|transunet|seed-unet|unet] [--size HxW] [--epochs N | --minutes M]\n' +
   `                        [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S]`;
-export const PREDICT_USAGE = 'usage: npm run predict -- --model OUT --data DIR [--report FILE] [--masks MASKDIR] [--cutouts CUTDIR] [--backend B] [--threshold T] [--tta]';
+export const PREDICT_USAGE =
+  'usage: npm run predict -- --model OUT --data DIR [--report FILE] [--masks MASKDIR] [--cutouts CUTDIR] [--backend B] [--threshold T] [--tta]';
 export const BENCH_USAGE =
   `usage: npm run bench -- [--json FILE] [--peer] [--backends ${BACKEND_NAMES.join(',')}] [--wasm-threads 1,2] [--budget SECONDS] [--only train,inference,ingest,memory]\n` +
   '                        [--presets tiny,transunet,seed-unet16] [--sizes 64x96,128x192]';
@@ -104,7 +105,18 @@ export function parseSize(raw: string, preset: PresetName): { height: number; wi
 const MAX_EPOCHS = 1000;
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const spec: Spec = { '--data': 'value', '--out': 'value', '--preset': 'value', '--size': 'value', '--epochs': 'value', '--minutes': 'value', '--batch': 'value', '--lr': 'value', '--backend': 'value', '--seed': 'value' };
+  const spec: Spec = {
+    '--data': 'value',
+    '--out': 'value',
+    '--preset': 'value',
+    '--size': 'value',
+    '--epochs': 'value',
+    '--minutes': 'value',
+    '--batch': 'value',
+    '--lr': 'value',
+    '--backend': 'value',
+    '--seed': 'value',
+  };
   const values = readFlags(argv, spec, TRAIN_USAGE);
   const data = required(values, '--data', 'DIR (the folder of images and masks)', TRAIN_USAGE);
   const out = required(values, '--out', 'OUT (where model.json, weights.bin and report.json go)', TRAIN_USAGE);
@@ -119,7 +131,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   const rawEpochs = values.get('--epochs');
   if (rawEpochs !== undefined) {
     epochs = Number(rawEpochs);
-    if (!Number.isInteger(epochs) || epochs < 0 || epochs > MAX_EPOCHS) throw new UsageError(`--epochs must be a whole number from 0 to ${MAX_EPOCHS}; got "${rawEpochs}"`);
+    if (!Number.isInteger(epochs) || epochs < 0 || epochs > MAX_EPOCHS)
+      throw new UsageError(`--epochs must be a whole number from 0 to ${MAX_EPOCHS}; got "${rawEpochs}"`);
   }
   if (epochs === 0 && minutes !== null) throw new UsageError('--epochs 0 only loads and splits the data: drop --minutes');
   return {
@@ -149,7 +162,16 @@ export interface PredictArgs {
 }
 
 export function parsePredictArgs(argv: string[]): PredictArgs {
-  const spec: Spec = { '--model': 'value', '--data': 'value', '--report': 'value', '--masks': 'value', '--cutouts': 'value', '--backend': 'value', '--threshold': 'value', '--tta': 'switch' };
+  const spec: Spec = {
+    '--model': 'value',
+    '--data': 'value',
+    '--report': 'value',
+    '--masks': 'value',
+    '--cutouts': 'value',
+    '--backend': 'value',
+    '--threshold': 'value',
+    '--tta': 'switch',
+  };
   const values = readFlags(argv, spec, PREDICT_USAGE);
   return {
     model: required(values, '--model', 'OUT (the folder `npm run train` wrote, or its model.json)', PREDICT_USAGE),
@@ -186,7 +208,10 @@ export interface BenchArgs {
 function list<T extends string>(values: Map<string, string>, flag: string, allowed: readonly T[]): T[] {
   const raw = values.get(flag);
   if (raw === undefined) return [...allowed];
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.filter((item) => !(allowed as readonly string[]).includes(item));
   if (items.length === 0 || bad.length) throw new UsageError(`${flag} takes a comma-separated list of ${allowed.join(', ')}; got "${raw}"`);
   return [...new Set(items)] as T[];
@@ -194,12 +219,22 @@ function list<T extends string>(values: Map<string, string>, flag: string, allow
 
 function threadCounts(raw: string): number[] {
   const counts = raw.split(',').map((s) => Number(s.trim()));
-  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new UsageError(`--wasm-threads takes a comma-separated list of whole numbers from 1 to 64; got "${raw}"`);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64))
+    throw new UsageError(`--wasm-threads takes a comma-separated list of whole numbers from 1 to 64; got "${raw}"`);
   return [...new Set(counts)];
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const spec: Spec = { '--json': 'value', '--peer': 'switch', '--backends': 'value', '--wasm-threads': 'value', '--budget': 'value', '--only': 'value', '--presets': 'value', '--sizes': 'value' };
+  const spec: Spec = {
+    '--json': 'value',
+    '--peer': 'switch',
+    '--backends': 'value',
+    '--wasm-threads': 'value',
+    '--budget': 'value',
+    '--only': 'value',
+    '--presets': 'value',
+    '--sizes': 'value',
+  };
   const values = readFlags(argv, spec, BENCH_USAGE);
   return {
     json: values.get('--json') ?? null,

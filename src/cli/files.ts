@@ -79,7 +79,10 @@ export function loadModelFiles(model: string): ModelFiles {
   const dir = path.dirname(jsonPath);
   const weightNames = (json.weightsManifest ?? []).flatMap((group) => group.paths);
   const missing = weightNames.filter((name) => !existsSync(path.join(dir, name)));
-  if (missing.length) throw new UsageError(`--model ${model}: the weight file${missing.length > 1 ? 's' : ''} ${missing.join(', ')} named by model.json ${missing.length > 1 ? 'are' : 'is'} missing`);
+  if (missing.length)
+    throw new UsageError(
+      `--model ${model}: the weight file${missing.length > 1 ? 's' : ''} ${missing.join(', ')} named by model.json ${missing.length > 1 ? 'are' : 'is'} missing`,
+    );
   const shape = inputShape(json.modelTopology);
   if (!shape) throw new UsageError(`--model ${model}: model.json does not say the model's input size`);
   const names = ['model.json', ...weightNames];
@@ -97,7 +100,8 @@ function inputShape(topology: unknown): { height: number; width: number } | null
   const config = (outer?.model_config ?? outer)?.config;
   for (const layer of config?.layers ?? []) {
     const shape = layer.config?.batch_input_shape;
-    if (Array.isArray(shape) && shape.length === 4 && typeof shape[1] === 'number' && typeof shape[2] === 'number') return { height: shape[1], width: shape[2] };
+    if (Array.isArray(shape) && shape.length === 4 && typeof shape[1] === 'number' && typeof shape[2] === 'number')
+      return { height: shape[1], width: shape[2] };
   }
   return null;
 }

@@ -98,9 +98,11 @@ export async function openStudio(options: OpenOptions = {}): Promise<Studio> {
     page.on('pageerror', (error) => errors.push(error.message));
     await page.exposeFunction('studioCliEvent', async (event: ForwardedEvent) => options.onEvent?.(event));
     await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 }).catch(() => {
-      throw new Error(`The driver page did not start${errors.length ? `: ${errors.join('; ')}` : ''}.`);
-    });
+    await page
+      .waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: 60_000 })
+      .catch(() => {
+        throw new Error(`The driver page did not start${errors.length ? `: ${errors.join('; ')}` : ''}.`);
+      });
     const opened = browser;
     return {
       page,
@@ -108,10 +110,7 @@ export async function openStudio(options: OpenOptions = {}): Promise<Studio> {
       url,
       browserPid: browserProcessPid(),
       call: (name, ...args) =>
-        page.evaluate(
-          ({ name, args }) => (window.studioCli![name] as (...a: unknown[]) => unknown)(...args),
-          { name, args: args as unknown[] },
-        ) as never,
+        page.evaluate(({ name, args }) => (window.studioCli![name] as (...a: unknown[]) => unknown)(...args), { name, args: args as unknown[] }) as never,
       async close() {
         await opened.close().catch(() => undefined);
         await server.close().catch(() => undefined);

@@ -13,7 +13,7 @@ export function runMain(main: () => Promise<void>): void {
         process.stderr.write(`\nerror: ${error.message}\n`);
         process.exit(2);
       }
-      const message = error instanceof Error ? (error instanceof RunFailure ? error.message : error.stack ?? error.message) : String(error);
+      const message = error instanceof Error ? (error instanceof RunFailure ? error.message : (error.stack ?? error.message)) : String(error);
       process.stderr.write(`\nerror: ${message}\n`);
       process.exit(1);
     },

@@ -140,7 +140,14 @@ const api: StudioCliApi = {
     );
     const loaded = dataset as Extract<WorkerEvent, { type: 'dataset' }> | null;
     if (!loaded) throw new Error('The worker sent a split without a dataset.');
-    lastIngest = { summary: loaded.summary, skipped: loaded.skipped, notes: loaded.notes, split, files: sources.length, seconds: (performance.now() - started) / 1000 };
+    lastIngest = {
+      summary: loaded.summary,
+      skipped: loaded.skipped,
+      notes: loaded.notes,
+      split,
+      files: sources.length,
+      seconds: (performance.now() - started) / 1000,
+    };
     return lastIngest;
   },
 
@@ -161,7 +168,11 @@ const api: StudioCliApi = {
 
   async importFiles(files) {
     const decoded = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await bytesOf(f.base64) })));
-    return request({ type: 'import', files: decoded }, (event) => (event.type === 'imported' ? event.message : undefined), decoded.map((f) => f.bytes));
+    return request(
+      { type: 'import', files: decoded },
+      (event) => (event.type === 'imported' ? event.message : undefined),
+      decoded.map((f) => f.bytes),
+    );
   },
 
   evaluateInput: (options) => evaluateInput(context, options),
@@ -172,7 +183,9 @@ const api: StudioCliApi = {
     const available = lastIngest?.split.test.pairs ?? 0;
     if (available === 0) throw new Error('Inference timing needs a loaded dataset with a test split.');
     const predict = (pairs: number[]) =>
-      request({ type: 'predict', model: 'run', images: [], testPairs: pairs, flipTta: false }, (event) => (event.type === 'prediction' ? event.results : undefined));
+      request({ type: 'predict', model: 'run', images: [], testPairs: pairs, flipTta: false }, (event) =>
+        event.type === 'prediction' ? event.results : undefined,
+      );
     await predict([0]); // compiles the batch-1 graph
     const pairs = Array.from({ length: Math.min(count, available) }, (_, i) => i);
     const started = performance.now();

@@ -9,7 +9,11 @@ function capture() {
   return { line: new ProgressLine(stream), lines };
 }
 
-const ingest = (done: number, total: number): ForwardedEvent => ({ type: 'ingest-progress', id: 1, progress: { done, total, pairsPerSecond: 12.4, etaSeconds: 75 } });
+const ingest = (done: number, total: number): ForwardedEvent => ({
+  type: 'ingest-progress',
+  id: 1,
+  progress: { done, total, pairsPerSecond: 12.4, etaSeconds: 75 },
+});
 
 describe('showIngestProgress', () => {
   it('draws loading progress with its rate and ETA, and always draws the last one', () => {

@@ -16,7 +16,6 @@ import { runMain, RunFailure } from './main';
 import { formatDuration, ProgressLine, showIngestProgress } from './progress';
 import { withStudio } from './headlessStudio';
 
-
 /** Turns the worker's step and epoch events into the bar's fraction, text and ETA. */
 class TrainProgress {
   private firstStepAt = 0;
@@ -49,7 +48,9 @@ class TrainProgress {
     } else if (event.type === 'epoch') {
       const r = event.record;
       this.epochText = ` | val dice ${r.dice.toFixed(4)}`;
-      this.line.log(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, dice ${r.dice.toFixed(4)}, iou ${r.iou.toFixed(4)} (${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} img/s)`);
+      this.line.log(
+        `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, dice ${r.dice.toFixed(4)}, iou ${r.iou.toFixed(4)} (${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} img/s)`,
+      );
     } else if (event.type === 'run-status' && (event.status === 'compiling' || event.status === 'evaluating')) {
       this.line.update(this.fraction, event.message, NaN, true);
     }
@@ -80,7 +81,10 @@ function reportBase(args: TrainArgs, choice: { backend: string; adapter: unknown
 function testFields(test: TestResult | null) {
   if (!test) return { test: null, testPerImage: [] };
   const { dice, iou, precision, recall, accuracy } = test.mean;
-  return { test: { dice, iou, precision, recall, accuracy, loss: test.loss }, testPerImage: test.perImage.map((m) => ({ file: m.name, dice: m.dice, iou: m.iou })) };
+  return {
+    test: { dice, iou, precision, recall, accuracy, loss: test.loss },
+    testPerImage: test.perImage.map((m) => ({ file: m.name, dice: m.dice, iou: m.iou })),
+  };
 }
 
 async function main(): Promise<void> {
@@ -112,11 +116,21 @@ async function main(): Promise<void> {
     async (studio) => {
       await studio.page.setInputFiles('#data', dataDir);
       const choice = await studio.call('init', args.backend);
-      line.log(`backend: ${choice.reason}${choice.adapter ? ` (WebGPU adapter: ${choice.adapter.description || choice.adapter.vendor}${choice.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}`);
-      const ingest = await studio.call('ingestFromInput', { label: `folder ${path.basename(dataDir)}`, height: args.height, width: args.width, ratios: DEFAULT_SPLIT_RATIOS, seed: args.seed });
+      line.log(
+        `backend: ${choice.reason}${choice.adapter ? ` (WebGPU adapter: ${choice.adapter.description || choice.adapter.vendor}${choice.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}`,
+      );
+      const ingest = await studio.call('ingestFromInput', {
+        label: `folder ${path.basename(dataDir)}`,
+        height: args.height,
+        width: args.width,
+        ratios: DEFAULT_SPLIT_RATIOS,
+        seed: args.seed,
+      });
       line.end();
       const { summary, split } = ingest;
-      line.log(`data: ${summary.pairs} pairs (${summary.groups} groups) from ${ingest.files} files in ${ingest.seconds.toFixed(1)} s; ${summary.skipped} files skipped; split ${split.train.pairs}/${split.val.pairs}/${split.test.pairs} pairs`);
+      line.log(
+        `data: ${summary.pairs} pairs (${summary.groups} groups) from ${ingest.files} files in ${ingest.seconds.toFixed(1)} s; ${summary.skipped} files skipped; split ${split.train.pairs}/${split.val.pairs}/${split.test.pairs} pairs`,
+      );
       const relative = relativeTo(path.basename(dataDir));
       for (const s of ingest.skipped.slice(0, 5)) line.log(`  skipped ${relative(s.file)}: ${s.reason}`);
       if (ingest.skipped.length > 5) line.log(`  ... and ${ingest.skipped.length - 5} more (all listed in report.json)`);
@@ -127,12 +141,29 @@ async function main(): Promise<void> {
       const base = reportBase(args, choice, ingest);
       if (args.epochs === 0) {
         // Every field of a trained run's report, honestly empty: nothing was trained or tested.
-        writeJson(path.join(outDir, 'report.json'), { ...base, status: 'ingested', steps: 0, history: [], ...testFields(null), files: [], wallSeconds: (Date.now() - started) / 1000, imagesPerSecond: 0 });
+        writeJson(path.join(outDir, 'report.json'), {
+          ...base,
+          status: 'ingested',
+          steps: 0,
+          history: [],
+          ...testFields(null),
+          files: [],
+          wallSeconds: (Date.now() - started) / 1000,
+          imagesPerSecond: 0,
+        });
         line.log(`--epochs 0: loaded and split only; wrote ${path.join(outDir, 'report.json')}`);
         return;
       }
 
-      const config = settingsToConfig({ ...DEFAULT_SETTINGS, preset: args.preset, size: `${args.height}x${args.width}`, batchSize: args.batchSize, epochs: args.epochs, learningRate: args.learningRate, seed: args.seed });
+      const config = settingsToConfig({
+        ...DEFAULT_SETTINGS,
+        preset: args.preset,
+        size: `${args.height}x${args.width}`,
+        batchSize: args.batchSize,
+        epochs: args.epochs,
+        learningRate: args.learningRate,
+        seed: args.seed,
+      });
       // Overlays are for the page's eyes; headless they only cost time.
       config.overlayCount = 0;
       const stepsPerEpoch = Math.ceil(split.train.pairs / config.batchSize);
@@ -171,14 +202,28 @@ async function main(): Promise<void> {
         learningRate: config.optimizer.learningRate,
         minutes: args.minutes,
         steps: outcome.steps,
-        history: outcome.history.map(({ epoch, trainLoss, valLoss, dice, iou, precision, recall, accuracy, seconds, imagesPerSecond }) => ({ epoch, trainLoss, valLoss, dice, iou, precision, recall, accuracy, seconds, imagesPerSecond })),
+        history: outcome.history.map(({ epoch, trainLoss, valLoss, dice, iou, precision, recall, accuracy, seconds, imagesPerSecond }) => ({
+          epoch,
+          trainLoss,
+          valLoss,
+          dice,
+          iou,
+          precision,
+          recall,
+          accuracy,
+          seconds,
+          imagesPerSecond,
+        })),
         ...testFields(test),
         files: exported,
         trainSeconds: outcome.trainSeconds,
         wallSeconds: (Date.now() - started) / 1000,
         imagesPerSecond: outcome.trainSeconds > 0 ? images / outcome.trainSeconds : 0,
       });
-      if (test) line.log(`test (${split.test.pairs} pairs): dice ${test.mean.dice.toFixed(4)}, iou ${test.mean.iou.toFixed(4)}, precision ${test.mean.precision.toFixed(4)}, recall ${test.mean.recall.toFixed(4)}, accuracy ${test.mean.accuracy.toFixed(4)}`);
+      if (test)
+        line.log(
+          `test (${split.test.pairs} pairs): dice ${test.mean.dice.toFixed(4)}, iou ${test.mean.iou.toFixed(4)}, precision ${test.mean.precision.toFixed(4)}, recall ${test.mean.recall.toFixed(4)}, accuracy ${test.mean.accuracy.toFixed(4)}`,
+        );
       line.log(`wrote ${[...exported, 'report.json'].join(', ')} to ${outDir} (${formatDuration((Date.now() - started) / 1000)} in all)`);
       if (outcome.status === 'failed') throw new RunFailure(`the run failed: ${outcome.message}`);
       if (state.nan) throw new RunFailure('the run stopped on a NaN loss: lower --lr');

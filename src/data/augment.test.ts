@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  augmentBatch,
-  cropBoxes,
-  DEFAULT_AUGMENT,
-  describeAugment,
-  drawAugmentParams,
-  NO_AUGMENT,
-  type AugmentOptions,
-} from './augment';
+import { augmentBatch, cropBoxes, DEFAULT_AUGMENT, describeAugment, drawAugmentParams, NO_AUGMENT, type AugmentOptions } from './augment';
 import { makeBatch, type Batch } from './batches';
 import { ellipseDataset } from './shapes';
 
@@ -26,7 +18,11 @@ const FLIP: AugmentOptions = { ...NO_AUGMENT, flip: true };
 const COLOUR: AugmentOptions = { ...NO_AUGMENT, colour: true };
 const SHIFT_SCALE: AugmentOptions = { ...NO_AUGMENT, shiftScale: true };
 
-interface Arrays { x: Float32Array; y: Float32Array; shape: number[] }
+interface Arrays {
+  x: Float32Array;
+  y: Float32Array;
+  shape: number[];
+}
 
 async function read(batch: Batch): Promise<Arrays> {
   return { x: (await batch.x.data()) as Float32Array, y: (await batch.y.data()) as Float32Array, shape: batch.x.shape };
@@ -72,8 +68,16 @@ function pairAgreement(a: Arrays, n: number): { agreement: number; offBoundary: 
   for (let i = 0; i < h; i++) {
     for (let j = 0; j < w; j++) {
       const p = i * w + j;
-      if ((xs[p * 3] > RED_THRESHOLD) === (ys[p] === 1)) { agree++; continue; }
-      const neighbours = [[i - 1, j], [i + 1, j], [i, j - 1], [i, j + 1]].filter(([r, c]) => r >= 0 && r < h && c >= 0 && c < w);
+      if (xs[p * 3] > RED_THRESHOLD === (ys[p] === 1)) {
+        agree++;
+        continue;
+      }
+      const neighbours = [
+        [i - 1, j],
+        [i + 1, j],
+        [i, j - 1],
+        [i, j + 1],
+      ].filter(([r, c]) => r >= 0 && r < h && c >= 0 && c < w);
       if (!neighbours.some(([r, c]) => ys[r * w + c] !== ys[p])) offBoundary++;
     }
   }
@@ -84,7 +88,10 @@ let small: Batch; // 16 images, 24x32: flip and determinism
 let large: Batch; // 4 images, 96x128: enough pixels that edge pixels stay well under 1%
 
 beforeAll(() => {
-  small = makeBatch(ellipseDataset(16, 24, 32, 7), Array.from({ length: 16 }, (_, i) => i));
+  small = makeBatch(
+    ellipseDataset(16, 24, 32, 7),
+    Array.from({ length: 16 }, (_, i) => i),
+  );
   large = makeBatch(ellipseDataset(4, 96, 128, 11), [0, 1, 2, 3]);
 });
 
@@ -170,7 +177,10 @@ describe('augmentBatch', () => {
       const bg = [0, 0, 0];
       let bgCount = 0;
       for (let p = 0; p < h * w; p++) {
-        if (yIn[p] === 0) { bgCount++; for (let c = 0; c < 3; c++) bg[c] += xIn[p * 3 + c]; }
+        if (yIn[p] === 0) {
+          bgCount++;
+          for (let c = 0; c < 3; c++) bg[c] += xIn[p * 3 + c];
+        }
       }
       let agree = 0;
       for (let i = 0; i < h; i++) {
@@ -253,7 +263,11 @@ describe('cropBoxes', () => {
       { ...base, zoom: 2, shiftY: 0.1, shiftX: -0.05 }, // magnified: half-size 0.25
       { ...base, zoom: 0.8, shiftY: 0, shiftX: 0 }, // shrunk: half-size 0.625, reaches outside
     ]);
-    const expected = [[0, 0, 1, 1], [0.35, 0.2, 0.85, 0.7], [-0.125, -0.125, 1.125, 1.125]];
+    const expected = [
+      [0, 0, 1, 1],
+      [0.35, 0.2, 0.85, 0.7],
+      [-0.125, -0.125, 1.125, 1.125],
+    ];
     boxes.forEach((box, i) => box.forEach((v, k) => expect(v).toBeCloseTo(expected[i][k], 12)));
   });
 });

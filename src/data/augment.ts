@@ -106,8 +106,7 @@ function backgroundColour(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
  */
 export function augmentBatch(batch: Batch, options: AugmentOptions, seed: number): Batch {
   const [count, height, width, channels] = batch.x.shape;
-  if (channels !== 3 || batch.y.shape[3] !== 1 || batch.y.shape[0] !== count
-    || batch.y.shape[1] !== height || batch.y.shape[2] !== width) {
+  if (channels !== 3 || batch.y.shape[3] !== 1 || batch.y.shape[0] !== count || batch.y.shape[1] !== height || batch.y.shape[2] !== width) {
     throw new Error(`augmentBatch needs x [B,H,W,3] and y [B,H,W,1] of the same B, H, W; got x [${batch.x.shape}] and y [${batch.y.shape}].`);
   }
   const params = drawAugmentParams(count, seed);
@@ -118,14 +117,21 @@ export function augmentBatch(batch: Batch, options: AugmentOptions, seed: number
     let y = tf.clone(batch.y);
 
     if (options.flip) {
-      const flags = tf.tensor4d(params.map((p) => p.flip), [count, 1, 1, 1], 'bool');
+      const flags = tf.tensor4d(
+        params.map((p) => p.flip),
+        [count, 1, 1, 1],
+        'bool',
+      );
       x = flipWhere(x, flags);
       y = flipWhere(y, flags);
     }
 
     if (options.shiftScale) {
       const boxes = tf.tensor2d(cropBoxes(params), [count, 4], 'float32');
-      const boxIndex = tf.tensor1d(params.map((_, i) => i), 'int32');
+      const boxIndex = tf.tensor1d(
+        params.map((_, i) => i),
+        'int32',
+      );
       const size: [number, number] = [height, width];
       // cropAndResize takes one scalar fill for all images, so crop (x - fill) with fill 0 and add
       // the per-image fill back: inside the image that is plain bilinear sampling of x.
@@ -137,8 +143,14 @@ export function augmentBatch(batch: Batch, options: AugmentOptions, seed: number
 
     if (options.colour) {
       // After the geometry, so the filled border gets the same jitter as the rest of the image.
-      const brightness = tf.tensor4d(params.map((p) => p.brightness), [count, 1, 1, 1]);
-      const contrast = tf.tensor4d(params.map((p) => p.contrast), [count, 1, 1, 1]);
+      const brightness = tf.tensor4d(
+        params.map((p) => p.brightness),
+        [count, 1, 1, 1],
+      );
+      const contrast = tf.tensor4d(
+        params.map((p) => p.contrast),
+        [count, 1, 1, 1],
+      );
       // Per image and channel mean, as TensorFlow's adjust_contrast.
       const mean = tf.mean(x, [1, 2], true);
       x = tf.clipByValue(tf.add(tf.add(tf.mul(tf.sub(x, mean), contrast), mean), brightness), 0, 1) as tf.Tensor4D;

@@ -12,9 +12,24 @@ const TINY: PixelSet = {
   width: 2,
   count: 3,
   images: Uint8Array.from([
-    0, 51, 102, /**/ 153, 204, 255, // pair 0
-    255, 255, 255, /**/ 0, 0, 0, // pair 1
-    204, 153, 102, /**/ 51, 0, 255, // pair 2
+    0,
+    51,
+    102,
+    /**/ 153,
+    204,
+    255, // pair 0
+    255,
+    255,
+    255,
+    /**/ 0,
+    0,
+    0, // pair 1
+    204,
+    153,
+    102,
+    /**/ 51,
+    0,
+    255, // pair 2
   ]),
   masks: Uint8Array.from([1, 0, /**/ 0, 0, /**/ 0, 1]),
   names: ['p0', 'p1', 'p2'],
@@ -48,8 +63,15 @@ describe('epochOrder', () => {
 
 describe('chunk', () => {
   it('cuts an order into full batches and one short last batch, keeping the order', () => {
-    expect(chunk([9, 3, 5, 1, 0, 8, 2, 7, 6, 4], 4)).toEqual([[9, 3, 5, 1], [0, 8, 2, 7], [6, 4]]);
-    expect(chunk([1, 2, 3, 4], 2)).toEqual([[1, 2], [3, 4]]); // no empty batch when it divides evenly
+    expect(chunk([9, 3, 5, 1, 0, 8, 2, 7, 6, 4], 4)).toEqual([
+      [9, 3, 5, 1],
+      [0, 8, 2, 7],
+      [6, 4],
+    ]);
+    expect(chunk([1, 2, 3, 4], 2)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]); // no empty batch when it divides evenly
     expect(chunk([5], 4)).toEqual([[5]]);
     expect(chunk([], 4)).toEqual([]);
   });
@@ -108,6 +130,9 @@ describe('makeBatch and sequentialBatches', () => {
       }
     }
     // [batch size, ...mask values]: pairs 0 and 1, then pair 2 alone.
-    expect(seen).toEqual([[2, 1, 0, 0, 0], [1, 0, 1]]);
+    expect(seen).toEqual([
+      [2, 1, 0, 0, 0],
+      [1, 0, 1],
+    ]);
   });
 });

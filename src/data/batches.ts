@@ -44,7 +44,10 @@ export function chunk(order: readonly number[], batchSize: number): number[][] {
 
 /** Lazily built batches over all pairs in order (for evaluation); each is disposed by its consumer. */
 export function* sequentialBatches(set: Pairs, batchSize: number): Generator<Batch> {
-  for (const indices of chunk(Array.from({ length: set.count }, (_, i) => i), batchSize)) {
+  for (const indices of chunk(
+    Array.from({ length: set.count }, (_, i) => i),
+    batchSize,
+  )) {
     yield makeBatch(set, indices);
   }
 }

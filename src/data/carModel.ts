@@ -45,8 +45,18 @@ const ROOF_CORNER: Corner = { rx: 0.22, rz: 0.07 };
 
 // Common car paints, weighted toward the greys and whites that dominate real listings.
 const PAINTS: Rgb[] = [
-  [236, 236, 234], [200, 202, 205], [150, 153, 158], [95, 98, 104], [28, 29, 32], [30, 34, 48],
-  [160, 22, 28], [25, 60, 140], [60, 110, 170], [40, 80, 50], [190, 170, 130], [220, 110, 30],
+  [236, 236, 234],
+  [200, 202, 205],
+  [150, 153, 158],
+  [95, 98, 104],
+  [28, 29, 32],
+  [30, 34, 48],
+  [160, 22, 28],
+  [25, 60, 140],
+  [60, 110, 170],
+  [40, 80, 50],
+  [190, 170, 130],
+  [220, 110, 30],
 ];
 
 type BodyStyle = 'sedan' | 'hatchback' | 'suv' | 'coupe' | 'wagon';
@@ -67,8 +77,7 @@ export function createCarModel(carSeed: number): CarModel {
   const roof = suv ? r(1.65, 1.8) : style === 'coupe' ? r(1.3, 1.38) : r(1.42, 1.5);
   const hood = style === 'coupe' ? r(1.2, 1.4) : style === 'hatchback' ? r(0.8, 1.0) : r(1.0, 1.25);
   const trunk = style === 'sedan' ? r(0.75, 1.0) : style === 'coupe' ? r(0.5, 0.75) : r(0.12, 0.25);
-  const rearRun =
-    style === 'sedan' ? r(0.45, 0.7) : style === 'coupe' ? r(0.8, 1.1) : style === 'hatchback' ? r(0.25, 0.4) : r(0.1, 0.22);
+  const rearRun = style === 'sedan' ? r(0.45, 0.7) : style === 'coupe' ? r(0.8, 1.1) : style === 'hatchback' ? r(0.25, 0.4) : r(0.1, 0.22);
 
   const windshieldBase = length / 2 - hood;
   const windshieldTop = windshieldBase - r(0.55, 0.8) * (roof - beltline) * 1.6;
@@ -235,7 +244,7 @@ export function endColour(car: CarModel, u: number, z: number, slice: Slice, isF
 /** Colour of an upward-facing surface: hood, trunk, shoulders and roof catch the studio ceiling light. */
 export function topColour(car: CarModel, x: number, z: number): number {
   // A soft sky reflection band running across the hood and roof.
-  const sheen = Math.abs(((x * 0.9) % 1 + 1) % 1 - 0.5) < 0.08 ? 16 : 0;
+  const sheen = Math.abs(((((x * 0.9) % 1) + 1) % 1) - 0.5) < 0.08 ? 16 : 0;
   return paintColour(car, z, 1.12, 14 + sheen);
 }
 

@@ -4,9 +4,7 @@
  * point on a pixel's ray is the nearest, so sweeping slices from the roof down and painting only
  * pixels not yet painted gives exact occlusion; the mask is exactly the painted pixels.
  */
-import {
-  endColour, isGlassHeight, mirrorColour, sideColour, sliceAt, topColour, TREAD_COLOUR, wheelFaceColour, type CarModel, type Slice,
-} from './carModel';
+import { endColour, isGlassHeight, mirrorColour, sideColour, sliceAt, topColour, TREAD_COLOUR, wheelFaceColour, type CarModel, type Slice } from './carModel';
 import type { CameraView } from './photoStudio';
 
 // Slice spacing in pixels of height. Fine, because a slice step moves the ray ~7x as far across the

@@ -28,7 +28,7 @@ describe('splitView', () => {
   const set = ellipseDataset(10, 8, 12, 5);
   const indices = [7, 2, 9, 0];
 
-  it('reads the set\'s own bytes: no copy of any pixel', () => {
+  it("reads the set's own bytes: no copy of any pixel", () => {
     const view = splitView(set, indices);
     expect(view.set).toBe(set);
     expect([view.count, view.height, view.width]).toEqual([4, 8, 12]);
@@ -49,7 +49,11 @@ describe('splitView', () => {
 
   it('batches from a view equal batches from the copied subset', async () => {
     const [view, copy] = [splitView(set, indices), subset(set, indices)];
-    for (const order of [[0, 1, 2, 3], [3, 1], [2, 2, 0]]) {
+    for (const order of [
+      [0, 1, 2, 3],
+      [3, 1],
+      [2, 2, 0],
+    ]) {
       const [a, b] = [makeBatch(view, order), makeBatch(copy, order)];
       expect(a.x.shape).toEqual([order.length, 8, 12, 3]);
       expect(await a.x.data()).toEqual(await b.x.data());

@@ -95,7 +95,10 @@ describe('encodeMaskGif', () => {
     const decoded = readGif(gif);
     expect(decoded.width).toBe(width);
     expect(decoded.height).toBe(height);
-    expect(decoded.palette.slice(0, 2)).toEqual([[0, 0, 0], [255, 255, 255]]);
+    expect(decoded.palette.slice(0, 2)).toEqual([
+      [0, 0, 0],
+      [255, 255, 255],
+    ]);
     let differences = 0;
     for (let i = 0; i < mask.length; i++) if (decoded.palette[decoded.indices[i]!]![0] !== mask[i]) differences++;
     expect(differences).toBe(0);

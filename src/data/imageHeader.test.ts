@@ -20,8 +20,7 @@ function webp(fourCC: string, payload: number[]): Uint8Array {
 const vp8 = (w: number, h: number, scale = 0) =>
   webp('VP8 ', [0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, ...u16le(w | (scale << 14)), ...u16le(h | (scale << 14)), 0, 0]);
 // VP8L: signature 0x2F, then (w-1) | (h-1) << 14 | alpha << 28 | version 0 << 29.
-const vp8l = (w: number, h: number, alpha: boolean) =>
-  webp('VP8L', [0x2f, ...u32le(((w - 1) | ((h - 1) << 14) | ((alpha ? 1 : 0) << 28)) >>> 0), 0, 0]);
+const vp8l = (w: number, h: number, alpha: boolean) => webp('VP8L', [0x2f, ...u32le(((w - 1) | ((h - 1) << 14) | ((alpha ? 1 : 0) << 28)) >>> 0), 0, 0]);
 // VP8X: flags (0x10 = alpha), 3 reserved bytes, 24-bit canvas width-1 and height-1.
 const vp8x = (w: number, h: number, alpha: boolean) => webp('VP8X', [alpha ? 0x10 : 0, 0, 0, 0, ...u24le(w - 1), ...u24le(h - 1)]);
 
@@ -38,21 +37,55 @@ function png(colorType: PngColorType, bitDepth: 8 | 16, w = 5, h = 3): Uint8Arra
   const channels = { grey: 1, rgb: 3, palette: 1, 'grey-alpha': 2, rgba: 4 }[colorType];
   const samples = w * h * channels;
   const data = bitDepth === 16 ? new Uint16Array(samples).map((_, i) => i * 997) : new Uint8Array(samples).map((_, i) => i % 2);
-  return encodePng({ width: w, height: h, colorType, bitDepth, data, palette: [[0, 0, 0], [255, 255, 255]] });
+  return encodePng({
+    width: w,
+    height: h,
+    colorType,
+    bitDepth,
+    data,
+    palette: [
+      [0, 0, 0],
+      [255, 255, 255],
+    ],
+  });
 }
 
 const rgb = (w: number, h: number) => new Uint8Array(w * h * 3).map((_, i) => (i * 37) % 256);
 const realJpeg = encodeJpeg(rgb(24, 16), 24, 16, 80);
-const realGif = encodeMaskGif(new Uint8Array(24 * 16).map((_, i) => (i % 7 === 0 ? 255 : 0)), 24, 16);
+const realGif = encodeMaskGif(
+  new Uint8Array(24 * 16).map((_, i) => (i % 7 === 0 ? 255 : 0)),
+  24,
+  16,
+);
 
 const good: Array<[string, Uint8Array, ImageHeader]> = [
   ['JPEG from jpeg-js', realJpeg, { format: 'jpeg', width: 24, height: 16, bitDepth: 8, colorType: 'rgb' }],
-  ['JPEG 1918x1280 (Carvana size), hand-built', jpeg(segment(0xe0, chars('JFIF\0')), sof(0xc0, 1918, 1280, 3)), { format: 'jpeg', width: 1918, height: 1280, bitDepth: 8, colorType: 'rgb' }],
-  ['JPEG progressive (SOF2) after DHT, grey', jpeg(segment(0xc4, [0, 1, 2]), sof(0xc2, 640, 480, 1)), { format: 'jpeg', width: 640, height: 480, bitDepth: 8, colorType: 'grey' }],
+  [
+    'JPEG 1918x1280 (Carvana size), hand-built',
+    jpeg(segment(0xe0, chars('JFIF\0')), sof(0xc0, 1918, 1280, 3)),
+    { format: 'jpeg', width: 1918, height: 1280, bitDepth: 8, colorType: 'rgb' },
+  ],
+  [
+    'JPEG progressive (SOF2) after DHT, grey',
+    jpeg(segment(0xc4, [0, 1, 2]), sof(0xc2, 640, 480, 1)),
+    { format: 'jpeg', width: 640, height: 480, bitDepth: 8, colorType: 'grey' },
+  ],
   ['JPEG 12-bit CMYK (SOF1): no colour type', jpeg(sof(0xc1, 10, 20, 4, 12)), { format: 'jpeg', width: 10, height: 20, bitDepth: 12 }],
-  ['JPEG skips DAC (CC) and JPG (C8)', jpeg(segment(0xcc, [1, 2]), segment(0xc8, [9, 9, 9, 9, 9, 9]), sof(0xcf, 33, 44, 3)), { format: 'jpeg', width: 33, height: 44, bitDepth: 8, colorType: 'rgb' }],
-  ['JPEG with fill bytes and RST before SOF', jpeg([0xff, 0xff, 0xff], segment(0xfe, chars('comment')), [0xff, 0xd0], sof(0xc0, 7, 9, 3)), { format: 'jpeg', width: 7, height: 9, bitDepth: 8, colorType: 'rgb' }],
-  ['JPEG whose SOF sits after ~196 KB of EXIF', jpeg(app1(65000), app1(65000), app1(65000), sof(0xc0, 1918, 1280, 3)), { format: 'jpeg', width: 1918, height: 1280, bitDepth: 8, colorType: 'rgb' }],
+  [
+    'JPEG skips DAC (CC) and JPG (C8)',
+    jpeg(segment(0xcc, [1, 2]), segment(0xc8, [9, 9, 9, 9, 9, 9]), sof(0xcf, 33, 44, 3)),
+    { format: 'jpeg', width: 33, height: 44, bitDepth: 8, colorType: 'rgb' },
+  ],
+  [
+    'JPEG with fill bytes and RST before SOF',
+    jpeg([0xff, 0xff, 0xff], segment(0xfe, chars('comment')), [0xff, 0xd0], sof(0xc0, 7, 9, 3)),
+    { format: 'jpeg', width: 7, height: 9, bitDepth: 8, colorType: 'rgb' },
+  ],
+  [
+    'JPEG whose SOF sits after ~196 KB of EXIF',
+    jpeg(app1(65000), app1(65000), app1(65000), sof(0xc0, 1918, 1280, 3)),
+    { format: 'jpeg', width: 1918, height: 1280, bitDepth: 8, colorType: 'rgb' },
+  ],
   ['GIF from gifenc', realGif, { format: 'gif', width: 24, height: 16, colorType: 'palette' }],
   ['GIF87a, hand-built', gifHeader('GIF87a', 1918, 1280), { format: 'gif', width: 1918, height: 1280, colorType: 'palette' }],
   ['WebP lossy (VP8)', vp8(1918, 1280), { format: 'webp', width: 1918, height: 1280, colorType: 'rgb' }],
@@ -102,15 +135,65 @@ const bad: Array<[string, Uint8Array, number, string]> = [
   ['WebP VP8L cut', vp8l(5, 5, false).slice(0, 23), 23, 'truncated WebP header'],
   ['WebP VP8X cut', vp8x(5, 5, false).slice(0, 28), 28, 'truncated WebP header'],
   ['GIF 0x0', gifHeader('GIF89a', 0, 0), 13, 'invalid size 0x0'],
-  ['PNG 0 wide', (() => { const b = png('grey', 8); b.set([0, 0, 0, 0], 16); return b; })(), PNG8.length, 'invalid size 0x3'],
+  [
+    'PNG 0 wide',
+    (() => {
+      const b = png('grey', 8);
+      b.set([0, 0, 0, 0], 16);
+      return b;
+    })(),
+    PNG8.length,
+    'invalid size 0x3',
+  ],
   ['JPEG 0x0', jpeg(sof(0xc0, 0, 0, 3)), 21, 'invalid size 0x0'],
   ['JPEG whose scan starts before any SOF', jpeg(segment(0xda, [1, 2, 3])), 9, 'JPEG has no size (no SOF marker before the image data)'],
-  ['JPEG with garbage where a marker should be', Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 4, 1, 2, 0x12, 0x34]), 10, 'corrupt JPEG header (no marker at byte 8)'],
+  [
+    'JPEG with garbage where a marker should be',
+    Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 4, 1, 2, 0x12, 0x34]),
+    10,
+    'corrupt JPEG header (no marker at byte 8)',
+  ],
   ['JPEG with a segment length below 2', Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 1, 0, 0]), 8, 'corrupt JPEG header (segment length 1 at byte 4)'],
-  ['PNG whose first chunk is not IHDR', (() => { const b = png('grey', 8); b.set(chars('IDAT'), 12); return b; })(), PNG8.length, 'corrupt PNG header (first chunk is not IHDR)'],
-  ['PNG with colour type 5', (() => { const b = png('grey', 8); b[25] = 5; return b; })(), PNG8.length, 'corrupt PNG header (unknown colour type 5)'],
-  ['WebP VP8 with a bad start code', (() => { const b = vp8(5, 5); b[24] = 0; return b; })(), VP8.length, 'corrupt WebP header (bad VP8 start code)'],
-  ['WebP VP8L with a bad signature', (() => { const b = vp8l(5, 5, false); b[20] = 0; return b; })(), 27, 'corrupt WebP header (bad VP8L signature)'],
+  [
+    'PNG whose first chunk is not IHDR',
+    (() => {
+      const b = png('grey', 8);
+      b.set(chars('IDAT'), 12);
+      return b;
+    })(),
+    PNG8.length,
+    'corrupt PNG header (first chunk is not IHDR)',
+  ],
+  [
+    'PNG with colour type 5',
+    (() => {
+      const b = png('grey', 8);
+      b[25] = 5;
+      return b;
+    })(),
+    PNG8.length,
+    'corrupt PNG header (unknown colour type 5)',
+  ],
+  [
+    'WebP VP8 with a bad start code',
+    (() => {
+      const b = vp8(5, 5);
+      b[24] = 0;
+      return b;
+    })(),
+    VP8.length,
+    'corrupt WebP header (bad VP8 start code)',
+  ],
+  [
+    'WebP VP8L with a bad signature',
+    (() => {
+      const b = vp8l(5, 5, false);
+      b[20] = 0;
+      return b;
+    })(),
+    27,
+    'corrupt WebP header (bad VP8L signature)',
+  ],
   ['WebP with an unknown chunk', webp('VP9 ', new Array<number>(12).fill(0)), 32, 'corrupt WebP header (unknown first chunk "VP9 ")'],
 ];
 

@@ -72,9 +72,7 @@ const isStandalone = (marker: number) => marker === 0x01 || (marker >= 0xd0 && m
 function readJpeg(bytes: Uint8Array, totalSize: number): HeaderResult {
   // Running off the bytes we were given means either the file ends there or we were not given enough.
   const ranOut = () =>
-    bytes.length >= totalSize
-      ? truncated('jpeg')
-      : fail(`JPEG has no size (no SOF marker in the first ${Math.round(bytes.length / 1024)} KB)`);
+    bytes.length >= totalSize ? truncated('jpeg') : fail(`JPEG has no size (no SOF marker in the first ${Math.round(bytes.length / 1024)} KB)`);
   let pos = 2;
   for (;;) {
     if (pos >= bytes.length) return ranOut();

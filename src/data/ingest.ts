@@ -114,7 +114,6 @@ function aspectMismatch(image: ImageHeader, mask: ImageHeader): boolean {
   return Math.abs(image.width / image.height - mask.width / mask.height) > 0.01 * (image.width / image.height);
 }
 
-
 /** min / median / max of per-mask coverages; NaN for none. */
 export function coverageRange(values: number[]): DatasetSummary['coverage'] {
   if (values.length === 0) return { min: NaN, median: NaN, max: NaN };
@@ -155,7 +154,10 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
 
   const loadPair = async (index: number): Promise<void> => {
     const pair = pairs[index];
-    const [image, mask] = [{ path: pair.image, blob: byPath.get(pair.image)! }, { path: pair.mask, blob: byPath.get(pair.mask)! }];
+    const [image, mask] = [
+      { path: pair.image, blob: byPath.get(pair.image)! },
+      { path: pair.mask, blob: byPath.get(pair.mask)! },
+    ];
     const [imageInfo, maskInfo] = await Promise.all([inspect(image), inspect(mask)]);
     if ('reason' in imageInfo || 'reason' in maskInfo) {
       if ('reason' in imageInfo) skipped.push({ file: pair.image, reason: imageInfo.reason });
@@ -175,13 +177,19 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
     try {
       rgba = await decoder.decode(image.blob, width, height);
     } catch (error) {
-      skipped.push({ file: pair.image, reason: `could not decode: ${(error as Error).message}` }, { file: pair.mask, reason: `its image ${pair.image} could not be decoded` });
+      skipped.push(
+        { file: pair.image, reason: `could not decode: ${(error as Error).message}` },
+        { file: pair.mask, reason: `its image ${pair.image} could not be decoded` },
+      );
       return;
     }
     try {
       maskRgba = await decoder.decode(mask.blob, width, height);
     } catch (error) {
-      skipped.push({ file: pair.mask, reason: `could not decode: ${(error as Error).message}` }, { file: pair.image, reason: `its mask ${pair.mask} could not be decoded` });
+      skipped.push(
+        { file: pair.mask, reason: `could not decode: ${(error as Error).message}` },
+        { file: pair.image, reason: `its mask ${pair.mask} could not be decoded` },
+      );
       return;
     }
     const reading = binariseMask(maskRgba, pixels);
@@ -220,7 +228,13 @@ export async function ingest(files: SourceFile[], options: IngestOptions): Promi
   }
   skipped.sort((a, b) => a.file.localeCompare(b.file));
   return {
-    set: loaded.length === pairs.length ? set : keepPairs(set, loaded.map((l) => l.index)),
+    set:
+      loaded.length === pairs.length
+        ? set
+        : keepPairs(
+            set,
+            loaded.map((l) => l.index),
+          ),
     pairs: loaded.map((l) => l.pair),
     skipped,
     notes,

@@ -140,9 +140,7 @@ describe('pairFiles: duplicates', () => {
 
 describe('pairFiles: output order and groups', () => {
   const carIds = ['0cdf5b5d0ce1', 'fff9b3a5373f', '11acdfc4f1e7'];
-  const paths = carIds.flatMap((id) =>
-    ['01', '02', '16'].flatMap((angle) => [`c/train/${id}_${angle}.jpg`, `c/train_masks/${id}_${angle}_mask.gif`]),
-  );
+  const paths = carIds.flatMap((id) => ['01', '02', '16'].flatMap((angle) => [`c/train/${id}_${angle}.jpg`, `c/train_masks/${id}_${angle}_mask.gif`]));
 
   it('sorts pairs by stem whatever the input order', () => {
     const expectedStems = carIds.flatMap((id) => ['01', '02', '16'].map((a) => `${id}_${a}`)).sort();

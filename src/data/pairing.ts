@@ -50,7 +50,10 @@ interface Candidate {
 type Classified = { kind: 'image' | 'mask'; candidate: Candidate } | { kind: 'skip'; reason: string };
 
 function classify(path: string): Classified | null {
-  const segments = path.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
+  const segments = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((s) => s !== '' && s !== '.');
   const name = segments.pop();
   // A trailing slash is a folder entry (zips list them): not a file, nothing to report.
   if (name === undefined || /[\\/]$/.test(path)) return null;
@@ -98,9 +101,7 @@ function matchByNearestParent(images: Candidate[], masks: Candidate[], result: P
   for (const image of images) {
     for (const mask of masks) links.push({ image, mask, depth: commonFolderDepth(image.folders, mask.folders) });
   }
-  links.sort(
-    (a, b) => b.depth - a.depth || compareStrings(a.image.path, b.image.path) || compareStrings(a.mask.path, b.mask.path),
-  );
+  links.sort((a, b) => b.depth - a.depth || compareStrings(a.image.path, b.image.path) || compareStrings(a.mask.path, b.mask.path));
 
   const maskOf = new Map<Candidate, Candidate>();
   const imageOf = new Map<Candidate, Candidate>();

@@ -48,7 +48,10 @@ function validate({ carSeed, angleIndex, width, height }: SceneOptions): void {
   if (!Number.isInteger(angleIndex) || angleIndex < 0 || angleIndex >= ANGLES_PER_CAR) {
     throw new Error(`angleIndex must be an integer in 0..${ANGLES_PER_CAR - 1}, got ${angleIndex}`);
   }
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 8 || value > 8192) throw new Error(`${name} must be an integer in 8..8192, got ${value}`);
   }
 }

@@ -33,9 +33,7 @@ describe('losses on logits', () => {
   });
 
   it('BCE is finite and exact for saturated logits (the stable form)', async () => {
-    const bce = await value(() =>
-      tf.tidy(() => bceWithLogits(tf.tensor4d([100, -100], [1, 1, 2, 1]), tf.tensor4d([0, 1], [1, 1, 2, 1]))),
-    );
+    const bce = await value(() => tf.tidy(() => bceWithLogits(tf.tensor4d([100, -100], [1, 1, 2, 1]), tf.tensor4d([0, 1], [1, 1, 2, 1]))));
     expect(bce).toBeCloseTo(100, 3);
   });
 
@@ -48,11 +46,7 @@ describe('losses on logits', () => {
   it('soft Dice is a per-image mean', async () => {
     // Image 1 is the example above (0.808990); image 2 is all background, predicted at p = 0.5:
     // (0 + 1) / (1.5 + 0 + 1) = 0.4. Mean = 0.604495.
-    const dice = await value(() =>
-      tf.tidy(() =>
-        softDice(tf.tensor4d([0, 2, -1, 0, 0, 0], [2, 1, 3, 1]), tf.tensor4d([1, 1, 0, 0, 0, 0], [2, 1, 3, 1])),
-      ),
-    );
+    const dice = await value(() => tf.tidy(() => softDice(tf.tensor4d([0, 2, -1, 0, 0, 0], [2, 1, 3, 1]), tf.tensor4d([1, 1, 0, 0, 0, 0], [2, 1, 3, 1]))));
     expect(dice).toBeCloseTo(0.604495, 5);
   });
 
@@ -61,9 +55,7 @@ describe('losses on logits', () => {
   });
 
   it('hybrid with only a focal weight equals the focal loss', async () => {
-    const hybrid = await value(() =>
-      tf.tidy(() => hybridLoss(logits(), targets(), { bce: 0, dice: 0, focal: 1, focalGamma: 2 })),
-    );
+    const hybrid = await value(() => tf.tidy(() => hybridLoss(logits(), targets(), { bce: 0, dice: 0, focal: 1, focalGamma: 2 })));
     expect(hybrid).toBeCloseTo(0.065916, 5);
   });
 

@@ -3,9 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { confusionCounts, logitThreshold, meanMetrics, metricsFromCounts, unpackCounts } from './metrics';
 
 async function counts(logits: number[], targets: number[], threshold = 0.5) {
-  const t = tf.tidy(() =>
-    confusionCounts(tf.tensor4d(logits, [1, 1, logits.length, 1]), tf.tensor4d(targets, [1, 1, targets.length, 1]), threshold),
-  );
+  const t = tf.tidy(() => confusionCounts(tf.tensor4d(logits, [1, 1, logits.length, 1]), tf.tensor4d(targets, [1, 1, targets.length, 1]), threshold));
   try {
     return unpackCounts(await t.data())[0];
   } finally {
@@ -41,7 +39,11 @@ describe('metrics from counts', () => {
 
   it('scores an empty prediction on an empty mask as 1', () => {
     expect(metricsFromCounts({ tp: 0, fp: 0, fn: 0, tn: 100 })).toEqual({
-      dice: 1, iou: 1, precision: 1, recall: 1, accuracy: 1,
+      dice: 1,
+      iou: 1,
+      precision: 1,
+      recall: 1,
+      accuracy: 1,
     });
   });
 

@@ -6,7 +6,9 @@ import { settingDef, type SettingKey, type Settings } from './schema';
 /** Rules across settings: the split's percentages must add up to 100. Null when all is well. */
 export function crossCheck(settings: Settings): string | null {
   const sum = settings.splitTrain + settings.splitVal + settings.splitTest;
-  return Math.abs(sum - 100) < 1e-9 ? null : `The split's percentages must add up to 100 (train ${settings.splitTrain} + val ${settings.splitVal} + test ${settings.splitTest} = ${sum}).`;
+  return Math.abs(sum - 100) < 1e-9
+    ? null
+    : `The split's percentages must add up to 100 (train ${settings.splitTrain} + val ${settings.splitVal} + test ${settings.splitTest} = ${sum}).`;
 }
 
 /** The split ratios (fractions) the percentages stand for. */

@@ -70,7 +70,16 @@ describe('settings schema', () => {
   });
 
   it('round-trips engine and data settings through the URL and the saved text, keeping the old ?backend=&threads= links', () => {
-    const changed: Settings = { ...DEFAULT_SETTINGS, backend: 'wasm', wasmThreads: 2, splitTrain: 70, splitVal: 15, splitTest: 15, splitSeed: 7, budgetMiB: 512 };
+    const changed: Settings = {
+      ...DEFAULT_SETTINGS,
+      backend: 'wasm',
+      wasmThreads: 2,
+      splitTrain: 70,
+      splitVal: 15,
+      splitTest: 15,
+      splitSeed: 7,
+      budgetMiB: 512,
+    };
     const query = settingsToQuery(changed);
     expect(query).toBe('backend=wasm&threads=2&train=70&val=15&test=15&splitSeed=7&budget=512');
     expect(settingsFromQuery(query)).toEqual({ settings: changed, errors: [] });
@@ -91,7 +100,17 @@ describe('settings schema', () => {
 describe('live settings', () => {
   it('sends a live run exactly the live setting the table names, as the new settings make it', () => {
     const liveDefs = SETTINGS.filter((def) => def.live !== false);
-    expect(liveDefs.map((def) => def.key)).toEqual(['learningRate', 'lossBce', 'lossDice', 'lossFocal', 'flip', 'colour', 'shiftScale', 'overlayEvery', 'threshold']);
+    expect(liveDefs.map((def) => def.key)).toEqual([
+      'learningRate',
+      'lossBce',
+      'lossDice',
+      'lossFocal',
+      'flip',
+      'colour',
+      'shiftScale',
+      'overlayEvery',
+      'threshold',
+    ]);
     // Each change checked against a value written out by hand, not derived from the code under test.
     const changed: Array<[SettingKey, Settings[SettingKey], Partial<LiveSettings>]> = [
       ['learningRate', 0.01, { learningRate: 0.01 }],

@@ -3,7 +3,8 @@ import type { Request } from '../worker/protocol';
 import { ERROR_OWNER } from './errors';
 import { initialState, reduceEvent, type StudioState } from './events';
 
-const fail = (state: StudioState, request: Request['type'] | undefined, message = 'It went wrong.') => reduceEvent(state, { type: 'error', id: 9, request, message });
+const fail = (state: StudioState, request: Request['type'] | undefined, message = 'It went wrong.') =>
+  reduceEvent(state, { type: 'error', id: 9, request, message });
 const ready: StudioState = { ...initialState, engine: { phase: 'ready', choice: null, error: null } };
 const training: StudioState = { ...ready, training: { ...ready.training, phase: 'training' } };
 
@@ -35,7 +36,9 @@ describe('error routing', () => {
   });
 
   it('leaves the quick check to its own requests', () => {
-    const owners = Object.entries(ERROR_OWNER).filter(([, owner]) => owner === 'quick-check').map(([request]) => request);
+    const owners = Object.entries(ERROR_OWNER)
+      .filter(([, owner]) => owner === 'quick-check')
+      .map(([request]) => request);
     expect(owners.sort()).toEqual(['demo-train', 'stop']);
     const state = fail(ready, 'demo-train', 'No dataset is loaded.');
     expect([state.run.phase, state.run.error]).toEqual(['failed', 'No dataset is loaded.']);

@@ -23,7 +23,18 @@ const run: RunRecord = {
 };
 
 const epoch = (n: number, dice: number): EpochRecord => ({
-  epoch: n, step: n * 10, trainLoss: 0.5, valLoss: 0.4, dice, iou: dice - 0.1, precision: 0.9, recall: 0.9, accuracy: 0.95, learningRate: 1e-3, seconds: 1, imagesPerSecond: 4,
+  epoch: n,
+  step: n * 10,
+  trainLoss: 0.5,
+  valLoss: 0.4,
+  dice,
+  iou: dice - 0.1,
+  precision: 0.9,
+  recall: 0.9,
+  accuracy: 0.95,
+  learningRate: 1e-3,
+  seconds: 1,
+  imagesPerSecond: 4,
 });
 
 function apply(events: WorkerEvent[], state: StudioState = initialState): StudioState {
@@ -81,9 +92,15 @@ describe('reduceEvent', () => {
   });
 
   it('routes errors to the part of the page that asked', () => {
-    const failedIngest = reduceEvent({ ...initialState, dataset: { ...initialState.dataset, phase: 'loading', requestId: 3 } }, { type: 'error', id: 3, request: 'ingest', message: 'No files found.' });
+    const failedIngest = reduceEvent(
+      { ...initialState, dataset: { ...initialState.dataset, phase: 'loading', requestId: 3 } },
+      { type: 'error', id: 3, request: 'ingest', message: 'No files found.' },
+    );
     expect([failedIngest.dataset.phase, failedIngest.dataset.error]).toEqual(['failed', 'No files found.']);
-    const failedStart = reduceEvent({ ...initialState, training: { ...initialState.training, phase: 'starting' } }, { type: 'error', id: 4, request: 'train-start', message: 'Load a dataset first.' });
+    const failedStart = reduceEvent(
+      { ...initialState, training: { ...initialState.training, phase: 'starting' } },
+      { type: 'error', id: 4, request: 'train-start', message: 'Load a dataset first.' },
+    );
     expect([failedStart.training.phase, failedStart.training.error]).toEqual(['idle', 'Load a dataset first.']);
     const failedInit = reduceEvent(initialState, { type: 'error', id: 1, request: 'init', message: 'No tfjs backend could start' });
     expect(failedInit.engine.phase).toBe('failed');

@@ -75,7 +75,10 @@ describe('event queue', () => {
     expect(applied).toEqual([[1, 2, 3]]);
     page.advance(100);
     page.paint();
-    expect(applied).toEqual([[1, 2, 3], [4, 5]]);
+    expect(applied).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('flushes a frame that was asked for just before the tab was hidden', () => {

@@ -6,10 +6,34 @@ import { initialState, reduceEvent } from './events';
 import { stepSeries } from './steps';
 
 const run: RunRecord = {
-  id: 'run-a', name: 'nan', createdAt: 1, updatedAt: 1, status: 'training', reason: null, config: DEFAULT_TRAIN_CONFIG, split: null,
-  history: [], steps: [], changes: [], best: null, test: null, dataset: null, message: null,
+  id: 'run-a',
+  name: 'nan',
+  createdAt: 1,
+  updatedAt: 1,
+  status: 'training',
+  reason: null,
+  config: DEFAULT_TRAIN_CONFIG,
+  split: null,
+  history: [],
+  steps: [],
+  changes: [],
+  best: null,
+  test: null,
+  dataset: null,
+  message: null,
 };
-const step = (n: number, loss = 1 / n): WorkerEvent => ({ type: 'train-step', id: 1, runId: 'run-a', step: n, epoch: 0, loss, learningRate: 1e-3, ms: 10, numTensors: 1, numBytes: 1 });
+const step = (n: number, loss = 1 / n): WorkerEvent => ({
+  type: 'train-step',
+  id: 1,
+  runId: 'run-a',
+  step: n,
+  epoch: 0,
+  loss,
+  learningRate: 1e-3,
+  ms: 10,
+  numTensors: 1,
+  numBytes: 1,
+});
 const increasing = (steps: number[]) => steps.every((s, i) => i === 0 || s > steps[i - 1]);
 
 describe('step series across a NaN rollback', () => {

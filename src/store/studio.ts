@@ -10,7 +10,20 @@ import type { WorkerEvent } from '../worker/protocol';
 import { initialDataset, initialState, initialTraining, isRunLive, type StudioState } from './events';
 import { reduceEvent } from './events';
 import { createEventQueue, pageClock, type EventQueue } from './flush';
-import { crossCheck, DEFAULT_SETTINGS, liveUpdateOf, parseSetting, parseSize, settingDef, settingsFromQuery, settingsToConfig, settingsToQuery, splitRatiosOf, type SettingKey, type Settings } from '../settings';
+import {
+  crossCheck,
+  DEFAULT_SETTINGS,
+  liveUpdateOf,
+  parseSetting,
+  parseSize,
+  settingDef,
+  settingsFromQuery,
+  settingsToConfig,
+  settingsToQuery,
+  splitRatiosOf,
+  type SettingKey,
+  type Settings,
+} from '../settings';
 
 const STORAGE_KEY = 'carvana-studio:settings';
 
@@ -145,7 +158,10 @@ export function exportRun(which: 'latest' | 'best' = 'latest', format: ExportFor
 
 export async function importModel(files: File[]): Promise<void> {
   const payload = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-  trainer().send({ type: 'import', files: payload }, payload.map((p) => p.bytes));
+  trainer().send(
+    { type: 'import', files: payload },
+    payload.map((p) => p.bytes),
+  );
 }
 
 export function listRuns(): void {

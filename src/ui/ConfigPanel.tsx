@@ -27,7 +27,11 @@ function SettingField({ def, locked }: { def: SettingDef; locked: boolean }) {
     <div className="field" title={help}>
       <label htmlFor={id}>
         {def.label}
-        {def.live && <span className="live-tag" aria-label="can change during a run">live</span>}
+        {def.live && (
+          <span className="live-tag" aria-label="can change during a run">
+            live
+          </span>
+        )}
       </label>
       {def.kind === 'boolean' ? (
         <input id={id} type="checkbox" checked={value as boolean} disabled={locked} aria-describedby={hintId} onChange={(e) => apply(e.target.checked)} />

@@ -133,13 +133,15 @@ export function DatasetPanel() {
         </p>
       )}
 
-      {fetchError && <p className="error" role="alert">{fetchError}</p>}
+      {fetchError && (
+        <p className="error" role="alert">
+          {fetchError}
+        </p>
+      )}
       {loading && (
         <div className="progress" role="status" aria-live="polite" data-testid="ingest-progress">
           <progress max={progress?.filesTotal ?? progress?.total ?? 1} value={progress?.filesDone ?? progress?.done ?? 0} />
-          <span>
-            {progress ? ingestProgressText(progress) : `Reading ${dataset.source}...`}
-          </span>
+          <span>{progress ? ingestProgressText(progress) : `Reading ${dataset.source}...`}</span>
           <button type="button" onClick={cancelLoading}>
             Cancel
           </button>
@@ -160,14 +162,20 @@ export function DatasetPanel() {
             <dt>Cars (groups)</dt>
             <dd data-testid="group-count">{summary.groups}</dd>
             <dt>Source sizes</dt>
-            <dd>{summary.sourceSizes.slice(0, 4).map((s) => `${s.width}x${s.height} (${s.count})`).join(', ') || '—'}</dd>
+            <dd>
+              {summary.sourceSizes
+                .slice(0, 4)
+                .map((s) => `${s.width}x${s.height} (${s.count})`)
+                .join(', ') || '—'}
+            </dd>
             <dt>Mask coverage</dt>
             <dd>
               min {percent(summary.coverage.min)}, median {percent(summary.coverage.median)}, max {percent(summary.coverage.max)}
             </dd>
             <dt>Held in memory</dt>
             <dd>
-              {dataset.size && formatBytes(summary.pairs * dataset.size.height * dataset.size.width * 4)} at {dataset.size?.height}x{dataset.size?.width} (Uint8)
+              {dataset.size && formatBytes(summary.pairs * dataset.size.height * dataset.size.width * 4)} at {dataset.size?.height}x{dataset.size?.width}{' '}
+              (Uint8)
             </dd>
             <dt>Loaded in</dt>
             <dd>

@@ -69,7 +69,11 @@ export function EnginePanel() {
           used by wasm; changing it reloads the page
         </span>
       </div>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       {engine.phase === 'starting' && (
         <p className="muted" role="status">
           {engine.message ?? 'Starting the engine...'}
@@ -97,9 +101,7 @@ export function EnginePanel() {
           <dd data-testid="backend-reason">{choice.reason}</dd>
           <dt>WebGPU adapter</dt>
           <dd data-testid="adapter">
-            {choice.adapter
-              ? `${choice.adapter.vendor} ${choice.adapter.architecture}`.trim()
-              : 'none'}
+            {choice.adapter ? `${choice.adapter.vendor} ${choice.adapter.architecture}`.trim() : 'none'}
             {choice.adapter && (
               <span className={choice.adapter.isFallbackAdapter ? 'badge warn' : 'badge ok'} data-testid="adapter-fallback">
                 {choice.adapter.isFallbackAdapter ? 'software fallback' : 'hardware'}

@@ -115,7 +115,12 @@ export function InferencePanel() {
 
   const predictPhotos = (files: File[]) => {
     setDropError(null);
-    predict(model, files.map((f) => ({ name: f.name, blob: f })), [], flipTta);
+    predict(
+      model,
+      files.map((f) => ({ name: f.name, blob: f })),
+      [],
+      flipTta,
+    );
   };
   // Photos dropped here are cut out; they must not reach the page-wide dataset drop.
   const onDrop = (event: DragEvent) => {
@@ -124,7 +129,8 @@ export function InferencePanel() {
     const files = Array.from(event.dataTransfer.files);
     const images = files.filter(isImage);
     if (!chosen) setDropError(`${needModel} (${files.map((f) => f.name).join(', ') || 'nothing'} not predicted.)`);
-    else if (images.length === 0) setDropError(`No photo in the drop: ${files.map((f) => f.name).join(', ') || 'no files'} (drop JPEG, PNG, GIF or WebP images).`);
+    else if (images.length === 0)
+      setDropError(`No photo in the drop: ${files.map((f) => f.name).join(', ') || 'no files'} (drop JPEG, PNG, GIF or WebP images).`);
     else predictPhotos(images);
   };
 

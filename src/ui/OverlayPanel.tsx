@@ -118,7 +118,15 @@ export function OverlayPanel() {
       <div className="overlay-controls">
         <label>
           <span>Threshold {threshold.toFixed(2)}</span>
-          <input type="range" min={0.01} max={0.99} step={0.01} value={threshold} data-testid="threshold-slider" onChange={(e) => onThreshold(Number(e.target.value))} />
+          <input
+            type="range"
+            min={0.01}
+            max={0.99}
+            step={0.01}
+            value={threshold}
+            data-testid="threshold-slider"
+            onChange={(e) => onThreshold(Number(e.target.value))}
+          />
         </label>
         <label>
           <span>Overlay opacity {Math.round(opacity * 100)}%</span>
@@ -166,7 +174,11 @@ export function OverlayPanel() {
           </span>
         </div>
       </div>
-      {settingError && <p className="error" role="alert">{settingError}</p>}
+      {settingError && (
+        <p className="error" role="alert">
+          {settingError}
+        </p>
+      )}
       <p className="muted" role="status" aria-live="polite">
         {snapshot
           ? `Mean Dice over these ${diceValues.length} images at threshold ${threshold.toFixed(2)}: ${formatScore(meanDice)} (the chart's val Dice covers the whole validation split).`
@@ -179,7 +191,14 @@ export function OverlayPanel() {
           <OverlayCard key={item.source.name} item={item} opacity={opacity} onOpen={(view) => setOpen({ name: item.source.name, view })} />
         ))}
       </ul>
-      <EnlargeDialog item={openItem} view={open?.view ?? 'photo'} opacity={opacity} onView={(view) => open && setOpen({ ...open, view })} onClose={() => setOpen(null)} testId="overlay-dialog" />
+      <EnlargeDialog
+        item={openItem}
+        view={open?.view ?? 'photo'}
+        opacity={opacity}
+        onView={(view) => open && setOpen({ ...open, view })}
+        onClose={() => setOpen(null)}
+        testId="overlay-dialog"
+      />
     </section>
   );
 }

@@ -114,7 +114,14 @@ export function EnlargeDialog({
     if (!item && dialog.open) dialog.close();
   }, [item]);
   return (
-    <dialog ref={ref} className="overlay-dialog" aria-labelledby={titleId} data-testid={testId} onClose={onClose} onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <dialog
+      ref={ref}
+      className="overlay-dialog"
+      aria-labelledby={titleId}
+      data-testid={testId}
+      onClose={onClose}
+      onClick={(e) => e.target === e.currentTarget && onClose()}
+    >
       {item && <DialogBody item={item} view={view} opacity={opacity} onView={onView} onClose={onClose} titleId={titleId} note={note} />}
     </dialog>
   );
@@ -162,10 +169,15 @@ function ErrorLegend() {
   const swatch = (c: readonly number[]) => ({ background: `rgb(${c.join(',')})` });
   return (
     <ul className="overlay-legend" aria-label="Error map colours">
-      <li><span className="swatch" style={swatch(ERROR_COLOURS.tp)} /> car found</li>
-      <li><span className="swatch" style={swatch(ERROR_COLOURS.fp)} /> background called car</li>
-      <li><span className="swatch" style={swatch(ERROR_COLOURS.fn)} /> car missed</li>
+      <li>
+        <span className="swatch" style={swatch(ERROR_COLOURS.tp)} /> car found
+      </li>
+      <li>
+        <span className="swatch" style={swatch(ERROR_COLOURS.fp)} /> background called car
+      </li>
+      <li>
+        <span className="swatch" style={swatch(ERROR_COLOURS.fn)} /> car missed
+      </li>
     </ul>
   );
 }
-

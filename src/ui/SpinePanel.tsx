@@ -17,13 +17,13 @@ export function SpinePanel() {
     <section className="panel wide" aria-labelledby="spine-title">
       <h2 id="spine-title">Quick check: train a tiny TransUNet</h2>
       <p className="muted">
-        Trains the <code>tiny</code> preset (TransUNet, base 4, one transformer block) for a few steps, to show that this browser
-        can train: on the loaded dataset's train split, or on generated ellipses.
+        Trains the <code>tiny</code> preset (TransUNet, base 4, one transformer block) for a few steps, to show that this browser can train: on the loaded
+        dataset's train split, or on generated ellipses.
       </p>
       {datasetReady && (
         <label className="inline">
-          <input type="checkbox" checked={onEllipses} onChange={(e) => setOnEllipses(e.target.checked)} disabled={busy} /> use
-          generated ellipses instead of the dataset
+          <input type="checkbox" checked={onEllipses} onChange={(e) => setOnEllipses(e.target.checked)} disabled={busy} /> use generated ellipses instead of the
+          dataset
         </label>
       )}
       <div className="row">
@@ -54,7 +54,11 @@ export function SpinePanel() {
         {last && ` — step ${last.step}, loss ${last.loss.toFixed(4)}`}
         {run.medianMs != null && ` — median ${run.medianMs.toFixed(0)} ms/step`}
       </p>
-      {run.error && <p className="error" role="alert">{run.error}</p>}
+      {run.error && (
+        <p className="error" role="alert">
+          {run.error}
+        </p>
+      )}
       {run.steps.length > 0 && <LossChart points={run.steps} />}
       {run.steps.length > 0 && (
         <table className="steps" aria-label="Loss of each step">

@@ -59,11 +59,20 @@ export function SplitControls() {
           Export group ids
         </button>
       </div>
-      {!valid && <p className="error" role="alert">The three percentages must be non-negative and add up to 100 (now {total}).</p>}
-      {error && <p className="error" role="alert">{error}</p>}
+      {!valid && (
+        <p className="error" role="alert">
+          The three percentages must be non-negative and add up to 100 (now {total}).
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <table className="split-table" data-testid="split-table">
         <caption className="muted">
-          seed {split.seed}: {Math.round(split.ratios.train * 100)}/{Math.round(split.ratios.val * 100)}/{Math.round(split.ratios.test * 100)}, no car in two splits
+          seed {split.seed}: {Math.round(split.ratios.train * 100)}/{Math.round(split.ratios.val * 100)}/{Math.round(split.ratios.test * 100)}, no car in two
+          splits
         </caption>
         <thead>
           <tr>

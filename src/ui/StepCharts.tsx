@@ -34,7 +34,18 @@ export const StepLossChart = memo(function StepLossChart({ steps, changes, rollb
   const markers = useMarkers(changes, rollbacks);
   return (
     <Chart title="Step loss" testId="chart-step-loss" empty={data.length === 0}>
-      <SvgChart data={data} x={stepOf} series={LOSS} markers={markers} xDomain={range} log={logScale} yTick={precision2} value={fixed4} xLabel={stepLabel} onZoom={onZoom} />
+      <SvgChart
+        data={data}
+        x={stepOf}
+        series={LOSS}
+        markers={markers}
+        xDomain={range}
+        log={logScale}
+        yTick={precision2}
+        value={fixed4}
+        xLabel={stepLabel}
+        onZoom={onZoom}
+      />
     </Chart>
   );
 });
@@ -44,7 +55,18 @@ export const LearningRateChart = memo(function LearningRateChart({ steps, change
   const markers = useMarkers(changes, rollbacks);
   return (
     <Chart title="Learning rate" testId="chart-lr" empty={data.length === 0}>
-      <SvgChart data={data} x={stepOf} series={RATE} markers={markers} xDomain={range} log yTick={exponent1} value={exponent3} xLabel={stepLabel} onZoom={onZoom} />
+      <SvgChart
+        data={data}
+        x={stepOf}
+        series={RATE}
+        markers={markers}
+        xDomain={range}
+        log
+        yTick={exponent1}
+        value={exponent3}
+        xLabel={stepLabel}
+        onZoom={onZoom}
+      />
     </Chart>
   );
 });

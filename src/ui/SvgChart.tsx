@@ -66,7 +66,13 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
   const scales = useMemo(() => {
     const xExtent = xDomain ?? extent(xs) ?? [0, 1];
     const xScale = linearScale(xExtent, false, 5, true);
-    const yExtent = yDomain ?? extent(series.flatMap((s) => data.map(s.value)), log) ?? (log ? [0.1, 1] : [0, 1]);
+    const yExtent =
+      yDomain ??
+      extent(
+        series.flatMap((s) => data.map(s.value)),
+        log,
+      ) ??
+      (log ? [0.1, 1] : [0, 1]);
     const yScale: Scale = log ? logScale(yExtent) : linearScale(yExtent, !yDomain);
     return { xScale, yScale };
   }, [xs, data, series, xDomain, yDomain, log]);
@@ -75,9 +81,14 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
   const py = (v: number) => PAD.top + plotH - yScale.at(v, plotH);
 
   const paths = useMemo(
-    () => series.map((s) => linePath(data.map((p, i): [number, number] => [px(xs[i]), log && s.value(p) <= 0 ? NaN : py(s.value(p))]), s.stepAfter)),
-    // px and py follow from the scales and the width.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    () =>
+      series.map((s) =>
+        linePath(
+          data.map((p, i): [number, number] => [px(xs[i]), log && s.value(p) <= 0 ? NaN : py(s.value(p))]),
+          s.stepAfter,
+        ),
+      ),
+    // px and py follow from the scales and the width, which are the dependencies.
     [series, data, xs, scales, plotW, log],
   );
 
@@ -143,19 +154,29 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
           </g>
           <g clipPath={`url(#clip-${width})`}>
             {paths.map((d, i) => (
-              <path key={series[i].name} className="chart-line" d={d} fill="none" stroke={series[i].colour} strokeWidth={1.5} strokeDasharray={series[i].dash} />
+              <path
+                key={series[i].name}
+                className="chart-line"
+                d={d}
+                fill="none"
+                stroke={series[i].colour}
+                strokeWidth={1.5}
+                strokeDasharray={series[i].dash}
+              />
             ))}
           </g>
-          {markers.filter((m) => inPlot(m.x)).map((m, i) => (
-            <g key={`${m.x}-${i}`} className="chart-marker marker-label">
-              <title>{m.full}</title>
-              <line x1={px(m.x)} x2={px(m.x)} y1={PAD.top} y2={PAD.top + plotH} stroke={m.colour} strokeDasharray={m.dash} />
-              <rect x={px(m.x) - 6} y={PAD.top} width={12} height={plotH} fill="transparent" />
-              <text x={px(m.x) + 4} y={PAD.top + 12} fill={m.colour} fontSize={11}>
-                {m.short}
-              </text>
-            </g>
-          ))}
+          {markers
+            .filter((m) => inPlot(m.x))
+            .map((m, i) => (
+              <g key={`${m.x}-${i}`} className="chart-marker marker-label">
+                <title>{m.full}</title>
+                <line x1={px(m.x)} x2={px(m.x)} y1={PAD.top} y2={PAD.top + plotH} stroke={m.colour} strokeDasharray={m.dash} />
+                <rect x={px(m.x) - 6} y={PAD.top} width={12} height={plotH} fill="transparent" />
+                <text x={px(m.x) + 4} y={PAD.top + 12} fill={m.colour} fontSize={11}>
+                  {m.short}
+                </text>
+              </g>
+            ))}
           {band && <rect x={px(band[0])} y={PAD.top} width={px(band[1]) - px(band[0])} height={plotH} fill="#0284c7" fillOpacity={0.12} />}
           {hovered !== null && <line x1={px(xs[hovered])} x2={px(xs[hovered])} y1={PAD.top} y2={PAD.top + plotH} stroke="#94a3b8" />}
         </svg>

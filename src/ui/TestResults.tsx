@@ -25,10 +25,7 @@ function TestImageDialog() {
   const inspection = useStudio((s) => s.inspection);
   const threshold = useStudio((s) => s.settings.threshold);
   const [view, setView] = useState<ViewKey>('overlay');
-  const item = useMemo(
-    () => (inspection?.source && inspection.map ? score(inspection.source, inspection.map, threshold) : null),
-    [inspection, threshold],
-  );
+  const item = useMemo(() => (inspection?.source && inspection.map ? score(inspection.source, inspection.map, threshold) : null), [inspection, threshold]);
   return (
     <EnlargeDialog
       item={item}
@@ -71,8 +68,8 @@ export function TestResults() {
     <section className="panel test-results" aria-labelledby="test-title" data-testid="test-results">
       <h2 id="test-title">Test results</h2>
       <p className="muted">
-        {test.perImage.length} test images, loss {Number.isFinite(test.loss) ? test.loss.toFixed(4) : '—'}. Click a column to sort it, an
-        image to see its prediction; the test split holds cars never seen in training or validation.
+        {test.perImage.length} test images, loss {Number.isFinite(test.loss) ? test.loss.toFixed(4) : '—'}. Click a column to sort it, an image to see its
+        prediction; the test split holds cars never seen in training or validation.
       </p>
       {test.threshold !== threshold && (
         <p className="muted">
@@ -82,8 +79,16 @@ export function TestResults() {
           </button>
         </p>
       )}
-      {inspection?.phase === 'loading' && <p className="muted" role="status">Predicting {inspection.name}...</p>}
-      {inspection?.phase === 'failed' && <p className="error" role="alert">{inspection.error}</p>}
+      {inspection?.phase === 'loading' && (
+        <p className="muted" role="status">
+          Predicting {inspection.name}...
+        </p>
+      )}
+      {inspection?.phase === 'failed' && (
+        <p className="error" role="alert">
+          {inspection.error}
+        </p>
+      )}
       <div className="test-table-wrap">
         <table className="test-table">
           <caption className="muted">Per-image metrics at threshold {test.threshold.toFixed(2)}, mean over images on top.</caption>

@@ -32,8 +32,24 @@ describe('svg chart scales', () => {
   });
 
   it('a path breaks at a missing value and holds steps for a step line', () => {
-    expect(linePath([[0, 1], [1, 2], [2, NaN], [3, 4], [4, 5]])).toBe('M0.0,1.0L1.0,2.0M3.0,4.0L4.0,5.0');
-    expect(linePath([[0, 1], [2, 3]], true)).toBe('M0.0,1.0H2.0V3.0');
+    expect(
+      linePath([
+        [0, 1],
+        [1, 2],
+        [2, NaN],
+        [3, 4],
+        [4, 5],
+      ]),
+    ).toBe('M0.0,1.0L1.0,2.0M3.0,4.0L4.0,5.0');
+    expect(
+      linePath(
+        [
+          [0, 1],
+          [2, 3],
+        ],
+        true,
+      ),
+    ).toBe('M0.0,1.0H2.0V3.0');
   });
 
   it('finds the nearest point by x', () => {

@@ -6,7 +6,18 @@ import { importedRun } from './importedRun';
 const model = buildPreset('tiny', { height: 16, width: 32 });
 const config = { ...DEFAULT_TRAIN_CONFIG, preset: 'tiny', height: 16, width: 32, epochs: 5 };
 const record = (epoch: number, dice: number | null) => ({
-  epoch, step: epoch * 3, trainLoss: 0.5, valLoss: 0.4, dice, iou: 0.5, precision: 0.5, recall: 0.5, accuracy: 0.9, learningRate: 1e-3, seconds: 1, imagesPerSecond: 9,
+  epoch,
+  step: epoch * 3,
+  trainLoss: 0.5,
+  valLoss: 0.4,
+  dice,
+  iou: 0.5,
+  precision: 0.5,
+  recall: 0.5,
+  accuracy: 0.9,
+  learningRate: 1e-3,
+  seconds: 1,
+  imagesPerSecond: 9,
 });
 
 describe('importedRun', () => {
@@ -26,7 +37,10 @@ describe('importedRun', () => {
     const json = { config, history: [record(1, null), record(2, 0.7), { epoch: 3, dice: 'high' }, record(4, 0.9)] };
     const result = importedRun(json, model, 1000);
     if (!result.ok) throw new Error(result.reason);
-    expect(result.run.history.map((e) => [e.epoch, e.dice])).toEqual([[1, NaN], [2, 0.7]]);
+    expect(result.run.history.map((e) => [e.epoch, e.dice])).toEqual([
+      [1, NaN],
+      [2, 0.7],
+    ]);
   });
 
   it('fills settings an older export lacks from the defaults', () => {
@@ -43,7 +57,11 @@ describe('importedRun', () => {
     ['another preset', { config: { ...config, preset: 'unet' } }, /preset "unet" is not the model's \(tiny\)/],
     ['another size', { config: { ...config, height: 32 } }, /size 32x32 is not the model's 16x32/],
     ['a fractional batch', { config: { ...config, batchSize: 2.5 } }, /batch size and epochs must be positive whole numbers/],
-    ['an unknown optimizer', { config: { ...config, optimizer: { name: 'adabound', learningRate: 1e-3, momentum: 0 } } }, /optimizer is not one the studio has/],
+    [
+      'an unknown optimizer',
+      { config: { ...config, optimizer: { name: 'adabound', learningRate: 1e-3, momentum: 0 } } },
+      /optimizer is not one the studio has/,
+    ],
   ])('refuses a run.json with %s, saying why', (_, json, reason) => {
     const result = importedRun(json, model, 1000);
     expect(result.ok).toBe(false);

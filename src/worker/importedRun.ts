@@ -27,14 +27,28 @@ function readConfig(value: unknown, model: LayersModel): TrainConfig | string {
   }
   const config = merged as unknown as TrainConfig;
   const [, height, width] = model.inputs[0].shape as number[];
-  if (typeof config.preset !== 'string' || !isPresetName(config.preset) || config.preset !== model.name) return `its preset "${String(config.preset)}" is not the model's (${model.name})`;
+  if (typeof config.preset !== 'string' || !isPresetName(config.preset) || config.preset !== model.name)
+    return `its preset "${String(config.preset)}" is not the model's (${model.name})`;
   if (config.height !== height || config.width !== width) return `its size ${config.height}x${config.width} is not the model's ${height}x${width}`;
   if (!isCount(config.batchSize) || !isCount(config.epochs)) return 'its batch size and epochs must be positive whole numbers';
   if (!OPTIMIZER_NAMES.includes(config.optimizer.name) || !(config.optimizer.learningRate > 0)) return 'its optimizer is not one the studio has';
   return config;
 }
 
-const RECORD_FIELDS = ['epoch', 'step', 'trainLoss', 'valLoss', 'dice', 'iou', 'precision', 'recall', 'accuracy', 'learningRate', 'seconds', 'imagesPerSecond'] as const;
+const RECORD_FIELDS = [
+  'epoch',
+  'step',
+  'trainLoss',
+  'valLoss',
+  'dice',
+  'iou',
+  'precision',
+  'recall',
+  'accuracy',
+  'learningRate',
+  'seconds',
+  'imagesPerSecond',
+] as const;
 
 /** JSON writes NaN as null: such a value reads back as NaN; anything else that is not a number drops the record. */
 function readHistory(value: unknown): EpochRecord[] {

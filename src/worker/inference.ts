@@ -58,7 +58,15 @@ export async function predictFiles(model: tf.LayersModel, images: Array<{ name: 
         error: null,
       });
     } catch (error) {
-      results.push({ name, width: 0, height: 0, rgba: new Uint8ClampedArray(0), probabilities: new Uint8Array(0), modelProbabilities: new Uint8Array(0), error: `${name}: ${(error as Error).message}` });
+      results.push({
+        name,
+        width: 0,
+        height: 0,
+        rgba: new Uint8ClampedArray(0),
+        probabilities: new Uint8Array(0),
+        modelProbabilities: new Uint8Array(0),
+        error: `${name}: ${(error as Error).message}`,
+      });
     }
   }
   return results;

@@ -42,8 +42,18 @@ function run(id: string, updatedAt: number): RunRecord {
     split: null,
     history: [
       {
-        epoch: 1, step: 10, trainLoss: 0.5, valLoss: 0.4, learningRate: 1e-3, seconds: 3, imagesPerSecond: 12,
-        dice: 0.9, iou: 0.82, precision: 0.91, recall: 0.89, accuracy: 0.97,
+        epoch: 1,
+        step: 10,
+        trainLoss: 0.5,
+        valLoss: 0.4,
+        learningRate: 1e-3,
+        seconds: 3,
+        imagesPerSecond: 12,
+        dice: 0.9,
+        iou: 0.82,
+        precision: 0.91,
+        recall: 0.89,
+        accuracy: 0.97,
       },
     ],
     steps: [{ step: 1, loss: 0.7, learningRate: 1e-3 }],
@@ -63,8 +73,15 @@ function bytes(n: number, seed: number): ArrayBuffer {
 
 function dataset(fingerprint: string, imageBytes = 96): StoredDataset {
   return {
-    fingerprint, savedAt: 1, height: 4, width: 8, count: 1, names: ['a'],
-    images: bytes(imageBytes, 1), masks: bytes(imageBytes / 3, 2), pairs: [{ name: 'a' }],
+    fingerprint,
+    savedAt: 1,
+    height: 4,
+    width: 8,
+    count: 1,
+    names: ['a'],
+    images: bytes(imageBytes, 1),
+    masks: bytes(imageBytes / 3, 2),
+    pairs: [{ name: 'a' }],
   };
 }
 
@@ -133,7 +150,9 @@ describe('checkpoints', () => {
       weightSpecs: [{ name: 'w', shape: [5], dtype: 'float32' }],
       weights,
       optimizer: { config: { name: 'adam' }, specs: [], data: bytes(1000, 7) },
-      epoch: 3, step: 30, savedAt: '2026-01-01T00:00:00Z',
+      epoch: 3,
+      step: 30,
+      savedAt: '2026-01-01T00:00:00Z',
     };
     await db.putCheckpoint('r', 'latest', checkpoint, weights.byteLength);
     await db.putCheckpoint('r', 'best', { ...checkpoint, epoch: 2 }, weights.byteLength);
@@ -211,9 +230,7 @@ describe('errors', () => {
     const target = { what: 'dataset', bytes: 10 };
     const failed = withErrors('save the dataset', () => Promise.reject(new DOMException('x', 'DataCloneError')), target);
     await expect(failed).rejects.toBeInstanceOf(StorageError);
-    await expect(withErrors('x', () => Promise.reject(quota()), target)).rejects.toThrow(
-      'Browser storage is full: could not save the dataset (10 B).',
-    );
+    await expect(withErrors('x', () => Promise.reject(quota()), target)).rejects.toThrow('Browser storage is full: could not save the dataset (10 B).');
     await expect(withErrors('x', () => Promise.resolve(7))).resolves.toBe(7);
   });
 

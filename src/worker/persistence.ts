@@ -167,11 +167,7 @@ type Stores = StoreNames<StudioSchema>[];
  * One readwrite transaction. On failure it waits for the transaction to settle so the quota reason,
  * which arrives on the transaction after the request fails, is not lost.
  */
-async function write<S extends Stores>(
-  db: Db,
-  stores: S,
-  body: (tx: IDBPTransaction<StudioSchema, S, 'readwrite'>) => Promise<unknown>[],
-): Promise<void> {
+async function write<S extends Stores>(db: Db, stores: S, body: (tx: IDBPTransaction<StudioSchema, S, 'readwrite'>) => Promise<unknown>[]): Promise<void> {
   const tx = db.transaction(stores, 'readwrite');
   try {
     await Promise.all([...body(tx), tx.done]);
@@ -221,10 +217,11 @@ export async function openStudioDb(name: string = DB_NAME, options: OpenOptions 
         runId: run.id,
         bytes: approxBytes(run),
       }),
-    getRun: (id) => withErrors(`read run ${id}`, async () => {
-      const record = await db.get('runs', id);
-      return record && upgradeRunRecord(record);
-    }),
+    getRun: (id) =>
+      withErrors(`read run ${id}`, async () => {
+        const record = await db.get('runs', id);
+        return record && upgradeRunRecord(record);
+      }),
     listRuns: () => withErrors('list runs', async () => (await db.getAllFromIndex('runs', 'updatedAt')).reverse().map(upgradeRunRecord)),
     deleteRun: (id) =>
       withErrors(`delete run ${id}`, () =>
@@ -235,16 +232,14 @@ export async function openStudioDb(name: string = DB_NAME, options: OpenOptions 
       ),
     putCheckpoint: (runId, kind, checkpoint, bytes) => {
       const record: StoredCheckpoint = { runId, kind, bytes, savedAt: Date.now(), checkpoint };
-      return withErrors(
-        `save the ${kind} checkpoint of run ${runId}`,
-        () => write(db, ['checkpoints'], (tx) => [tx.objectStore('checkpoints').put(record)]),
-        { what: `${kind} checkpoint`, runId, bytes },
-      );
+      return withErrors(`save the ${kind} checkpoint of run ${runId}`, () => write(db, ['checkpoints'], (tx) => [tx.objectStore('checkpoints').put(record)]), {
+        what: `${kind} checkpoint`,
+        runId,
+        bytes,
+      });
     },
     getCheckpoint: async <T>(runId: string, kind: CheckpointKind) => {
-      const stored = await withErrors(`read the ${kind} checkpoint of run ${runId}`, () =>
-        db.get('checkpoints', [runId, kind]),
-      );
+      const stored = await withErrors(`read the ${kind} checkpoint of run ${runId}`, () => db.get('checkpoints', [runId, kind]));
       return stored?.checkpoint as T | undefined;
     },
     putDataset: async (record) => {

@@ -9,7 +9,6 @@ import type { ProbabilityMap } from '../ml/train/predict';
 import type { RunState, TestResult } from '../ml/train/contract';
 import type { RunRecord } from './persistence';
 
-
 export interface DemoTrainRequest {
   type: 'demo-train';
   id: number;
@@ -100,7 +99,6 @@ export interface OverlaySource {
   /** 0/1, one byte a pixel. */
   mask: Uint8Array<ArrayBuffer>;
 }
-
 
 /** A run as the page lists it: the record without its step series. */
 export type RunSummary = Omit<RunRecord, 'steps'>;

@@ -61,7 +61,7 @@ export function splitAs(data: LoadedData, recorded: SplitSummary | null): Loaded
   const dataset = summariseSplit(data, recorded?.ratios ?? DEFAULT_SPLIT_RATIOS, recorded?.seed ?? 1);
   const parts = ['train', 'val', 'test'] as const;
   if (recorded && parts.some((part) => dataset.splitSummary[part].groups.join('\0') !== recorded[part].groups.join('\0'))) {
-    throw new Error('This run\'s split cannot be rebuilt on the data loaded now (its cars differ): load the data it was trained on.');
+    throw new Error("This run's split cannot be rebuilt on the data loaded now (its cars differ): load the data it was trained on.");
   }
   return dataset;
 }
@@ -122,7 +122,12 @@ export class Session {
   }
 
   /** Takes back a dataset saved in IndexedDB with a run, so the run resumes after a reload. */
-  async adopt(id: number, stored: StoredDataset, split: SplitSummary | null, post: (event: WorkerEvent, transfer?: Transferable[]) => void): Promise<LoadedDataset> {
+  async adopt(
+    id: number,
+    stored: StoredDataset,
+    split: SplitSummary | null,
+    post: (event: WorkerEvent, transfer?: Transferable[]) => void,
+  ): Promise<LoadedDataset> {
     const { pairs, source } = stored.pairs as { pairs: Pair[]; source: string };
     const set: PixelSet = {
       height: stored.height,

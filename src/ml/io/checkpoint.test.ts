@@ -39,8 +39,7 @@ async function train(model: tf.LayersModel, optimizer: tf.Optimizer, order: numb
 /** The engine's name of the model's first variable (unique per process, unlike the layer's name). */
 const variableName = (model: tf.LayersModel): string => (model.trainableWeights[0].read() as tf.Variable).name;
 
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
-  Array.from(a).reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i])), 0);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i])), 0);
 
 describe('captureCheckpoint / restore', () => {
   it('resumes exactly: a fresh model with the restored Adam state repeats the recorded losses', async () => {
@@ -175,9 +174,7 @@ describe('mismatches', () => {
   it('names the first weight whose shape differs', async () => {
     const wider = buildPreset('tiny', { base: 8 });
     models.push(wider);
-    await expect(restoreWeights(wider, checkpoint)).rejects.toThrow(
-      'eight 0 (inc_conv1/kernel) is [3,3,3,4] in the checkpoint but [3,3,3,8] in the model',
-    );
+    await expect(restoreWeights(wider, checkpoint)).rejects.toThrow('eight 0 (inc_conv1/kernel) is [3,3,3,4] in the checkpoint but [3,3,3,8] in the model');
   });
 
   it('refuses a damaged buffer', async () => {

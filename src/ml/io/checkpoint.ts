@@ -97,9 +97,7 @@ export async function captureCheckpoint(
   step: number,
 ): Promise<Checkpoint> {
   const modelTopology = model.toJSON(null, false) as object;
-  const { specs: weightSpecs, data: weights } = await packTensors(
-    model.weights.map((w) => ({ name: w.originalName, tensor: w.read() })),
-  );
+  const { specs: weightSpecs, data: weights } = await packTensors(model.weights.map((w) => ({ name: w.originalName, tensor: w.read() })));
   let optimizerState: Checkpoint['optimizer'] = null;
   if (optimizer) {
     const state = await optimizer.getWeights();
@@ -124,9 +122,7 @@ export function checkWeightsFit(model: tf.LayersModel, checkpoint: Checkpoint): 
   weightSpecs.forEach((spec, i) => {
     const shape = weights[i].shape as number[];
     if (spec.shape.length !== shape.length || spec.shape.some((d, k) => d !== shape[k])) {
-      throw new Error(
-        `Weight ${i} (${weights[i].originalName}) is ${formatShape(spec.shape)} in the checkpoint but ${formatShape(shape)} in the model.`,
-      );
+      throw new Error(`Weight ${i} (${weights[i].originalName}) is ${formatShape(spec.shape)} in the checkpoint but ${formatShape(shape)} in the model.`);
     }
   });
 }
@@ -181,7 +177,7 @@ export async function restoreOptimizer(checkpoint: Checkpoint, model?: tf.Layers
 function checkOptimizerState(state: NonNullable<Checkpoint['optimizer']>, model: tf.LayersModel | undefined): void {
   const [iter, ...slots] = state.specs;
   if (!iter || iter.dtype !== 'int32' || iter.shape.length !== 0) {
-    throw new Error('The checkpoint\'s optimizer state does not start with its iteration count: it is damaged.');
+    throw new Error("The checkpoint's optimizer state does not start with its iteration count: it is damaged.");
   }
   const perVariable = SLOTS_PER_VARIABLE[state.config.name];
   if (perVariable === undefined) throw new Error(`The checkpoint's optimizer "${state.config.name}" is not one this studio offers.`);
@@ -207,9 +203,5 @@ function checkOptimizerState(state: NonNullable<Checkpoint['optimizer']>, model:
 
 /** Approximate stored size: the binary buffers plus the topology as JSON. */
 export function checkpointBytes(checkpoint: Checkpoint): number {
-  return (
-    checkpoint.weights.byteLength +
-    (checkpoint.optimizer?.data.byteLength ?? 0) +
-    JSON.stringify(checkpoint.modelTopology).length
-  );
+  return checkpoint.weights.byteLength + (checkpoint.optimizer?.data.byteLength ?? 0) + JSON.stringify(checkpoint.modelTopology).length;
 }

@@ -22,7 +22,8 @@ afterAll(() => model.dispose());
 /** A fresh, editable copy of the exported model.json. */
 const modelJson = (): ModelJson & Record<string, unknown> => JSON.parse(strFromU8(exported['model.json']));
 const encode = (value: unknown): Uint8Array => strToU8(JSON.stringify(value));
-const layersOf = (json: ModelJson) => (json.modelTopology as { config: { layers: Array<{ class_name: string; name: string; config: Record<string, unknown> }> } }).config.layers;
+const layersOf = (json: ModelJson) =>
+  (json.modelTopology as { config: { layers: Array<{ class_name: string; name: string; config: Record<string, unknown> }> } }).config.layers;
 
 /** The exported pair as chosen files, with some replaced (or removed with null). */
 function loose(overrides: Record<string, Uint8Array | null> = {}): ImportFile[] {
@@ -100,8 +101,16 @@ const CORPUS: BadCase[] = [
     limits: { maxBytes: MiB },
     reason: 'bomb.zip unpacks to 2.0 MiB, over the 1 MiB import limit',
   },
-  { what: 'a .zip that is not a zip', files: () => [{ name: 'model.zip', bytes: strToU8('no zip here, only text') }], reason: /^model\.zip could not be unzipped: .+/ },
-  { what: 'a zip without model.json', files: () => [{ name: 'model.zip', bytes: zipSync({ 'weights.bin': exported['weights.bin'] }) }], reason: /^model\.json is missing from model\.zip/ },
+  {
+    what: 'a .zip that is not a zip',
+    files: () => [{ name: 'model.zip', bytes: strToU8('no zip here, only text') }],
+    reason: /^model\.zip could not be unzipped: .+/,
+  },
+  {
+    what: 'a zip without model.json',
+    files: () => [{ name: 'model.zip', bytes: zipSync({ 'weights.bin': exported['weights.bin'] }) }],
+    reason: /^model\.json is missing from model\.zip/,
+  },
   { what: 'weights without model.json', files: () => loose({ 'model.json': null }), reason: /^model\.json is missing/ },
   { what: 'a zip and loose files', files: () => [{ name: 'model.zip', bytes: zip }, ...loose()], reason: /^choose either one \.zip or model\.json/ },
   {
@@ -109,11 +118,19 @@ const CORPUS: BadCase[] = [
     files: () => [{ name: 'm.zip', bytes: zipSync({ 'a/model.json': exported['model.json'], 'b/model.json': exported['model.json'] }) }],
     reason: 'two files are named model.json (a/model.json and b/model.json): keep one',
   },
-  { what: 'model.json not JSON', files: () => loose({ 'model.json': strToU8('this is not json') }), reason: /^model\.json is not valid JSON: Unexpected token/ },
+  {
+    what: 'model.json not JSON',
+    files: () => loose({ 'model.json': strToU8('this is not json') }),
+    reason: /^model\.json is not valid JSON: Unexpected token/,
+  },
   { what: 'model.json an array', files: () => loose({ 'model.json': encode([1, 2]) }), reason: 'model.json is not a tfjs model: it holds no JSON object' },
   { what: 'a graph model', files: () => edited((j) => (j.format = 'graph-model')), reason: /^model\.json is a "graph-model", not a "layers-model"/ },
   { what: 'no modelTopology', files: () => edited((j) => delete (j as Record<string, unknown>).modelTopology), reason: /^model\.json has no modelTopology/ },
-  { what: 'no weightsManifest', files: () => edited((j) => delete (j as Record<string, unknown>).weightsManifest), reason: /^model\.json has no weightsManifest/ },
+  {
+    what: 'no weightsManifest',
+    files: () => edited((j) => delete (j as Record<string, unknown>).weightsManifest),
+    reason: /^model\.json has no weightsManifest/,
+  },
   {
     what: 'a malformed manifest',
     files: () => edited((j) => ((j.weightsManifest[0].weights[2] as unknown as { shape: unknown }).shape = 'big')),
@@ -121,10 +138,11 @@ const CORPUS: BadCase[] = [
   },
   {
     what: 'an unknown layer class',
-    files: () => edited((j) => {
-      const layer = layersOf(j).find((l) => l.name === 'down1_conv1')!;
-      layer.class_name = 'FancyLayer';
-    }),
+    files: () =>
+      edited((j) => {
+        const layer = layersOf(j).find((l) => l.name === 'down1_conv1')!;
+        layer.class_name = 'FancyLayer';
+      }),
     reason: /^model\.json: unknown layer class "FancyLayer" \(layer "down1_conv1"\)/,
   },
   { what: 'missing weights', files: () => loose({ 'weights.bin': null }), reason: 'weights.bin listed in model.json is missing' },

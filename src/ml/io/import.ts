@@ -99,9 +99,17 @@ function checkManifest(manifest: unknown): tf.io.WeightsManifestConfig {
   if (!Array.isArray(manifest)) throw new Refusal('model.json has no weightsManifest: it is not a tfjs Layers model');
   manifest.forEach((group, g) => {
     const paths = isObject(group) && Array.isArray(group.paths) && group.paths.every((p) => typeof p === 'string');
-    const weights = isObject(group) && Array.isArray(group.weights) && group.weights.every((w) =>
-      isObject(w) && typeof w.name === 'string' && typeof w.dtype === 'string' &&
-      Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0));
+    const weights =
+      isObject(group) &&
+      Array.isArray(group.weights) &&
+      group.weights.every(
+        (w) =>
+          isObject(w) &&
+          typeof w.name === 'string' &&
+          typeof w.dtype === 'string' &&
+          Array.isArray(w.shape) &&
+          w.shape.every((d) => Number.isInteger(d) && d >= 0),
+      );
     if (!paths || !weights) throw new Refusal(`model.json: weightsManifest group ${g} is malformed (it needs paths and weights with name, shape and dtype)`);
   });
   return manifest as tf.io.WeightsManifestConfig;
@@ -138,7 +146,8 @@ function read(chosen: readonly ImportFile[], limits: ImportLimits): { artifacts:
   // An exported model.json may have been renamed; accept a lone other .json that is not run.json.
   const jsons = [...files.keys()].filter((n) => /\.json$/i.test(n) && n !== 'run.json');
   const modelName = files.has('model.json') ? 'model.json' : jsons.length === 1 ? jsons[0] : null;
-  if (!modelName) throw new Refusal(`model.json is missing${zips.length ? ` from ${zips[0].name}` : ''}: choose the exported .zip, or model.json with its weights file`);
+  if (!modelName)
+    throw new Refusal(`model.json is missing${zips.length ? ` from ${zips[0].name}` : ''}: choose the exported .zip, or model.json with its weights file`);
   const json = parseJson(modelName, files.get(modelName)!.bytes);
   if (!isObject(json)) throw new Refusal(`${modelName} is not a tfjs model: it holds no JSON object`);
   // Absent in models saved by early tfjs versions, which were Layers models.

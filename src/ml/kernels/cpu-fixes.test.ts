@@ -33,7 +33,7 @@ describe('cpu Conv2DBackpropFilter replacement', () => {
     { x: [3, 6, 6, 2], filter: [3, 3, 2, 4], stride: 1, pad: 'valid' },
     { x: [2, 5, 5, 6], filter: [1, 1, 6, 3], stride: 1, pad: 'valid' },
   ];
-  it.each(cases)('equals tfjs\'s own kernel within 1e-5 relative for %j', async ({ x: xs, filter, stride, pad }) => {
+  it.each(cases)("equals tfjs's own kernel within 1e-5 relative for %j", async ({ x: xs, filter, stride, pad }) => {
     const x = tf.randomNormal(xs, 0, 1, 'float32', 5);
     const w = tf.randomNormal(filter, 0, 1, 'float32', 6);
     const dy = tf.tidy(() => tf.randomNormal(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad).shape, 0, 1, 'float32', 7));

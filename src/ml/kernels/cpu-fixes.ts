@@ -35,7 +35,12 @@ function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return originalFilterGrad!(args) as tf.TensorInfo;
   const backend = args.backend as unknown as CpuBackendLike;
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
@@ -91,4 +96,3 @@ export function registerCpuKernelFixes(): void {
     return conv2dBackpropFilter;
   });
 }
-

@@ -38,7 +38,10 @@ export function prepareSteps(options: StepRunOptions): StepRun {
   }
   const optimizer = createOptimizer({ name: 'adam', learningRate: 1e-3, momentum: 0.9 });
   const variables = trainableVariables(model);
-  const data = makeBatch(ellipseDataset(batch, height, width, 7), Array.from({ length: batch }, (_, i) => i));
+  const data = makeBatch(
+    ellipseDataset(batch, height, width, 7),
+    Array.from({ length: batch }, (_, i) => i),
+  );
   return {
     model,
     async step() {
@@ -60,7 +63,6 @@ export async function readWeights(model: tf.LayersModel): Promise<Float32Array[]
   for (const w of model.getWeights()) out.push((await w.data()) as Float32Array);
   return out;
 }
-
 
 /** Median ms per training step after `warmup` steps. */
 export async function timeSteps(options: StepRunOptions, steps: number, warmup = 2): Promise<number> {

@@ -42,12 +42,18 @@ function convCases(c: ConvShape): KernelCase[] {
   return [
     {
       name: `Conv2DBackpropFilter ${label}`,
-      inputs: [{ shape: xShape, seed: 1 }, { shape: dyShape, seed: 2 }],
+      inputs: [
+        { shape: xShape, seed: 1 },
+        { shape: dyShape, seed: 2 },
+      ],
       run: (x, dy) => run('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape }),
     },
     {
       name: `Conv2DBackpropInput ${label}`,
-      inputs: [{ shape: dyShape, seed: 3 }, { shape: filterShape, seed: 4 }],
+      inputs: [
+        { shape: dyShape, seed: 3 },
+        { shape: filterShape, seed: 4 },
+      ],
       run: (dy, filter) => run('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape }),
     },
   ];
@@ -81,7 +87,10 @@ export const CONV_SHAPES: ConvShape[] = [
 function matMulCase(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): KernelCase {
   return {
     name: `BatchMatMul ${aShape} x ${bShape}${transposeA ? ' transposeA' : ''}${transposeB ? ' transposeB' : ''}`,
-    inputs: [{ shape: aShape, seed: 30 }, { shape: bShape, seed: 31 }],
+    inputs: [
+      { shape: aShape, seed: 30 },
+      { shape: bShape, seed: 31 },
+    ],
     run: (a, b) => tf.matMul(a, b, transposeA, transposeB),
   };
 }
@@ -99,26 +108,59 @@ const LAYOUT_CASES: KernelCase[] = [
   matMulCase([1, 12, 8], [3, 8, 10], false, false), // a shared left operand (cpu mishandles 2-D batch broadcasts)
   {
     name: 'Tile of a per-channel vector and of a general block',
-    inputs: [{ shape: [1, 1, 1, 5], seed: 32 }, { shape: [2, 3, 4], seed: 33 }],
+    inputs: [
+      { shape: [1, 1, 1, 5], seed: 32 },
+      { shape: [2, 3, 4], seed: 33 },
+    ],
     run: (v, x) => [tf.tile(v, [2, 3, 4, 1]), tf.tile(x, [3, 1, 2])],
   },
   {
     name: 'Transpose of rank 5 and 6 (the attention head split)',
-    inputs: [{ shape: [2, 5, 3, 2, 4], seed: 34 }, { shape: [2, 3, 1, 4, 2, 3], seed: 35 }],
+    inputs: [
+      { shape: [2, 5, 3, 2, 4], seed: 34 },
+      { shape: [2, 3, 1, 4, 2, 3], seed: 35 },
+    ],
     run: (a, b) => [tf.transpose(a, [2, 0, 3, 1, 4]), tf.transpose(b, [5, 3, 1, 0, 2, 4])],
   },
   {
     name: 'SpaceToBatchND and BatchToSpaceND with uneven paddings and crops',
-    inputs: [{ shape: [2, 7, 9, 3], seed: 36 }, { shape: [8, 5, 6, 2], seed: 37 }],
+    inputs: [
+      { shape: [2, 7, 9, 3], seed: 36 },
+      { shape: [8, 5, 6, 2], seed: 37 },
+    ],
     run: (x, y) => [
-      tf.spaceToBatchND(x, [2, 2], [[2, 3], [1, 2]]),
-      tf.batchToSpaceND(y, [2, 2], [[1, 2], [0, 3]]),
-      tf.spaceToBatchND(x, [3, 2], [[1, 1], [0, 1]]),
+      tf.spaceToBatchND(
+        x,
+        [2, 2],
+        [
+          [2, 3],
+          [1, 2],
+        ],
+      ),
+      tf.batchToSpaceND(
+        y,
+        [2, 2],
+        [
+          [1, 2],
+          [0, 3],
+        ],
+      ),
+      tf.spaceToBatchND(
+        x,
+        [3, 2],
+        [
+          [1, 1],
+          [0, 1],
+        ],
+      ),
     ],
   },
   {
     name: 'Concat and Slice on every axis',
-    inputs: [{ shape: [2, 3, 4, 5], seed: 38 }, { shape: [2, 3, 4, 2], seed: 39 }],
+    inputs: [
+      { shape: [2, 3, 4, 5], seed: 38 },
+      { shape: [2, 3, 4, 2], seed: 39 },
+    ],
     run: (a, b) => [
       tf.concat([a, b], 3),
       tf.concat([a, a], 0),
@@ -173,7 +215,10 @@ const GRADIENT_CASES: KernelCase[] = [
   {
     // LayerNormalization tiles a per-channel vector over [batch, tokens].
     name: 'gradient of Tile (a per-channel vector over leading axes, and a general block)',
-    inputs: [{ shape: [1, 1, 6], seed: 44 }, { shape: [2, 3, 4], seed: 45 }],
+    inputs: [
+      { shape: [1, 1, 6], seed: 44 },
+      { shape: [2, 3, 4], seed: 45 },
+    ],
     run: gradsOf((v, x) => tf.add(tf.tile(v, [2, 4, 1]), tf.slice(tf.tile(x, [1, 3, 2]), [0, 0, 0], [2, 4, 6]))),
   },
   {
@@ -190,7 +235,10 @@ export const KERNEL_CASES: KernelCase[] = [
   ...GRADIENT_CASES,
   {
     name: 'MaxPoolGrad 2x2 stride 2 (ReLU-like ties)',
-    inputs: [{ shape: [2, 8, 12, 5], seed: 5, coarse: true }, { shape: [2, 4, 6, 5], seed: 6 }],
+    inputs: [
+      { shape: [2, 8, 12, 5], seed: 5, coarse: true },
+      { shape: [2, 4, 6, 5], seed: 6 },
+    ],
     run: (x, dy) => {
       const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
       const dx = run('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' });
@@ -200,7 +248,10 @@ export const KERNEL_CASES: KernelCase[] = [
   },
   {
     name: 'ResizeBilinearGrad x2 align corners, non-square',
-    inputs: [{ shape: [2, 4, 6, 3], seed: 7 }, { shape: [2, 8, 12, 3], seed: 8 }],
+    inputs: [
+      { shape: [2, 4, 6, 3], seed: 7 },
+      { shape: [2, 8, 12, 3], seed: 8 },
+    ],
     run: (images, dy) => run('ResizeBilinearGrad', { images, dy }, { alignCorners: true }),
   },
   {
@@ -210,7 +261,11 @@ export const KERNEL_CASES: KernelCase[] = [
   },
   {
     name: 'gradient of batchNorm (training statistics)',
-    inputs: [{ shape: [2, 6, 8, 5], seed: 10 }, { shape: [5], seed: 11 }, { shape: [5], seed: 12 }],
+    inputs: [
+      { shape: [2, 6, 8, 5], seed: 10 },
+      { shape: [5], seed: 11 },
+      { shape: [5], seed: 12 },
+    ],
     run: gradsOf((x, gamma, beta) => {
       const { mean, variance } = tf.moments(x, [0, 1, 2]);
       return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
@@ -223,7 +278,10 @@ export const KERNEL_CASES: KernelCase[] = [
   },
   {
     name: 'gradient of the atrous conv (rate 2, space-to-batch)',
-    inputs: [{ shape: [2, 10, 14, 3], seed: 14 }, { shape: [3, 3, 3, 4], seed: 15 }],
+    inputs: [
+      { shape: [2, 10, 14, 3], seed: 14 },
+      { shape: [3, 3, 3, 4], seed: 15 },
+    ],
     run: gradsOf((x, w) => atrousConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2)),
   },
   {

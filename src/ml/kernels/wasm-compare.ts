@@ -47,11 +47,7 @@ function makeInput(spec: InputSpec): tf.Tensor {
 }
 
 /** Runs `fn` on `backend` with fresh inputs, reads every output, and frees everything. */
-export async function runOn(
-  backend: string,
-  specs: InputSpec[],
-  fn: (...inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
-): Promise<Float32Array[]> {
+export async function runOn(backend: string, specs: InputSpec[], fn: (...inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
   if (!(await tf.setBackend(backend)) || tf.getBackend() !== backend) throw new Error(`backend ${backend} did not start`);
   const inputs = specs.map(makeInput);
   // tidy frees whatever fn makes on the way (a case that leaks would otherwise grow memory per run).

@@ -3,18 +3,7 @@
  * 10-20x faster than anything a scalar loop can do.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  asWasm,
-  at,
-  explicitPad,
-  free,
-  runWasm,
-  transposeInfo,
-  type ConvAttrs,
-  type KernelArgs,
-  type WasmBackendLike,
-  words,
-} from './wasm-util';
+import { asWasm, at, explicitPad, free, runWasm, transposeInfo, type ConvAttrs, type KernelArgs, type WasmBackendLike, words } from './wasm-util';
 import { copyStrided, stridesOf } from './wasm-copy';
 import { filterGradByTaps } from './wasm-filter-grad';
 
@@ -42,7 +31,12 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { top, left } = info.padInfo;
   if (strideHeight === 1 && strideWidth === 1) {
     return filterGradByTaps(backend, x, dy, {
-      filterHeight, filterWidth, top, left, paddedHeight: outHeight + filterHeight - 1, paddedWidth: outWidth + filterWidth - 1,
+      filterHeight,
+      filterWidth,
+      top,
+      left,
+      paddedHeight: outHeight + filterHeight - 1,
+      paddedWidth: outWidth + filterWidth - 1,
     });
   }
   // Rows/columns of x the forward conv never reached (stride > 1 with a remainder) make the
@@ -51,20 +45,30 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const right = filterWidth + (outWidth - 1) * strideWidth - inWidth - left;
   let source = x;
   if (bottom < 0 || right < 0) {
-    source = runWasm('Slice', backend, { x }, {
-      begin: [0, 0, 0, 0],
-      size: [x.shape[0], inHeight + Math.min(bottom, 0), inWidth + Math.min(right, 0), x.shape[3]],
-    });
+    source = runWasm(
+      'Slice',
+      backend,
+      { x },
+      {
+        begin: [0, 0, 0, 0],
+        size: [x.shape[0], inHeight + Math.min(bottom, 0), inWidth + Math.min(right, 0), x.shape[3]],
+      },
+    );
   }
   const xT = transposeInfo(backend, source, [3, 1, 2, 0]);
   const dyT = transposeInfo(backend, dy, [1, 2, 0, 3]);
   if (source !== x) free(backend, source);
-  const swapped = runWasm('Conv2D', backend, { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    pad: explicitPad(top, Math.max(bottom, 0), left, Math.max(right, 0)),
-    dataFormat: 'NHWC',
-    dilations: [strideHeight, strideWidth],
-  });
+  const swapped = runWasm(
+    'Conv2D',
+    backend,
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      pad: explicitPad(top, Math.max(bottom, 0), left, Math.max(right, 0)),
+      dataFormat: 'NHWC',
+      dilations: [strideHeight, strideWidth],
+    },
+  );
   free(backend, xT, dyT);
   const dw = transposeInfo(backend, swapped, [1, 2, 0, 3]);
   free(backend, swapped);
@@ -87,12 +91,17 @@ export function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
     return runWasm('Conv2DBackpropInput', backend, { dy, filter }, args.attrs as Record<string, unknown>);
   }
   const flipped = flipFilter(backend, filter);
-  const dx = runWasm('Conv2D', backend, { x: dy, filter: flipped }, {
-    strides: [1, 1],
-    pad: explicitPad(pads[0], pads[1], pads[2], pads[3]),
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-  });
+  const dx = runWasm(
+    'Conv2D',
+    backend,
+    { x: dy, filter: flipped },
+    {
+      strides: [1, 1],
+      pad: explicitPad(pads[0], pads[1], pads[2], pads[3]),
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
+  );
   free(backend, flipped);
   return dx;
 }
@@ -105,6 +114,13 @@ function flipFilter(backend: WasmBackendLike, filter: tf.TensorInfo): tf.TensorI
   const [fh, fw, inC, outC] = filter.shape;
   const flipped = backend.makeOutput([fh, fw, outC, inC], 'float32');
   const last = ((fh - 1) * fw + (fw - 1)) * inC * outC;
-  copyStrided(words(backend), at(backend, filter) + last, [-fw * inC * outC, -inC * outC, 1, outC], at(backend, flipped), stridesOf(flipped.shape), flipped.shape);
+  copyStrided(
+    words(backend),
+    at(backend, filter) + last,
+    [-fw * inC * outC, -inC * outC, 1, outC],
+    at(backend, flipped),
+    stridesOf(flipped.shape),
+    flipped.shape,
+  );
   return flipped;
 }

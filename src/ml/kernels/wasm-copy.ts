@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-
 function product(values: readonly number[]): number {
   return values.reduce((a, b) => a * b, 1);
 }
@@ -49,7 +48,11 @@ function collapse(size: readonly number[], src: readonly number[], dst: readonly
  * loop stays monomorphic, copies float bits untouched, and contiguous runs become memmoves.
  */
 export function copyStrided(
-  mem: Int32Array, srcOffset: number, srcStrides: readonly number[], dstOffset: number, dstStrides: readonly number[],
+  mem: Int32Array,
+  srcOffset: number,
+  srcStrides: readonly number[],
+  dstOffset: number,
+  dstStrides: readonly number[],
   size: readonly number[],
 ): void {
   if (size.some((s) => s === 0)) return;

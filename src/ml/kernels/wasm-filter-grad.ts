@@ -32,19 +32,39 @@ export function filterGradByTaps(backend: WasmBackendLike, x: tf.TensorInfo, dy:
   const tail = (fh - 1) * wp + fw - 1;
 
   // dy on the padded grid: pad only bottom/right, where no output pixel lies.
-  const grid = runWasm('PadV2', backend, { x: dy }, {
-    paddings: [[0, 0], [0, hp - outH], [0, wp - outW], [0, 0]],
-    constantValue: 0,
-  });
+  const grid = runWasm(
+    'PadV2',
+    backend,
+    { x: dy },
+    {
+      paddings: [
+        [0, 0],
+        [0, hp - outH],
+        [0, wp - outW],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const dyGrid = runWasm('Reshape', backend, { x: grid }, { shape: [1, q, outC] });
   free(backend, grid);
 
   // xT[ci, b, y + top, x + left] = x[b, y, x, ci], zeros elsewhere, then the zero tail. wasm's
   // pad and 2-D transpose (C++) and one memmove beat a strided JS copy.
-  const padded = runWasm('PadV2', backend, { x }, {
-    paddings: [[0, 0], [g.top, hp - height - g.top], [g.left, wp - width - g.left], [0, 0]],
-    constantValue: 0,
-  });
+  const padded = runWasm(
+    'PadV2',
+    backend,
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [g.top, hp - height - g.top],
+        [g.left, wp - width - g.left],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const rows = runWasm('Reshape', backend, { x: padded }, { shape: [q, inC] });
   const transposed = runWasm('Transpose', backend, { x: rows }, { perm: [1, 0] });
   free(backend, padded, rows);

@@ -32,7 +32,13 @@ const tileGrad: GradFunc = (dy, saved, attrs) => {
   return {
     x: () => {
       const split = x.shape.flatMap((size, d) => [reps[d], size]);
-      return tf.reshape(tf.sum(tf.reshape(dy as tf.Tensor, split), reps.map((_, d) => 2 * d)), x.shape);
+      return tf.reshape(
+        tf.sum(
+          tf.reshape(dy as tf.Tensor, split),
+          reps.map((_, d) => 2 * d),
+        ),
+        x.shape,
+      );
     },
   };
 };

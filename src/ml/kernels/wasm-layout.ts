@@ -40,7 +40,10 @@ export function concat(args: KernelArgs): tf.TensorInfo {
   const inputs = args.inputs as unknown as tf.TensorInfo[];
   const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, inputs[0].shape)[0];
   if (!inputs.every(isWord) || inputs.length < 2) return runWasm('Concat', backend, inputs as never, args.attrs as never);
-  const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+  const outShape = tf.backend_util.computeOutShape(
+    inputs.map((t) => t.shape),
+    axis,
+  );
   const out = backend.makeOutput(outShape, inputs[0].dtype);
   const mem = words(backend);
   const dstStrides = stridesOf(outShape);
@@ -57,7 +60,10 @@ export function tile(args: KernelArgs): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
   const { reps } = args.attrs as unknown as { reps: number[] };
   if (!isWord(x)) return runWasm('Tile', backend, { x }, { reps });
-  const out = backend.makeOutput(x.shape.map((s, i) => s * reps[i]), x.dtype);
+  const out = backend.makeOutput(
+    x.shape.map((s, i) => s * reps[i]),
+    x.dtype,
+  );
   const mem = words(backend);
   const size = x.shape.reduce((a, b) => a * b, 1);
   mem.copyWithin(at(backend, out), at(backend, x), at(backend, x) + size);
@@ -78,7 +84,14 @@ export function transposeBox(backend: WasmBackendLike, x: tf.TensorInfo, perm: n
   const outShape = perm.map((p) => x.shape[p]);
   const out = backend.makeOutput(outShape, x.dtype);
   const xStrides = stridesOf(x.shape);
-  copyStrided(words(backend), at(backend, x), perm.map((p) => xStrides[p]), at(backend, out), stridesOf(outShape), outShape);
+  copyStrided(
+    words(backend),
+    at(backend, x),
+    perm.map((p) => xStrides[p]),
+    at(backend, out),
+    stridesOf(outShape),
+    outShape,
+  );
   return out;
 }
 
@@ -134,7 +147,10 @@ export function batchToSpaceND(args: KernelArgs): tf.TensorInfo {
  * image tensor with the image strides that step one batched row/column (bh, bw image rows/columns).
  */
 function eachBlock(
-  imageShape: number[], batchedShape: number[], blockShape: number[], pads: Pairs,
+  imageShape: number[],
+  batchedShape: number[],
+  blockShape: number[],
+  pads: Pairs,
   visit: (batchOffset: number, rows: [number, number], cols: [number, number], imageOffset: number, imageStrides: number[]) => void,
 ): void {
   const [bh, bw] = blockShape;

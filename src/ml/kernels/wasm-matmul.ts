@@ -6,9 +6,7 @@
  * batches run one XNNPACK matmul per batch on views of the inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  asWasm, at, free, releaseView, reshapeInfo, runWasm, transposeInfo, view, words, type KernelArgs, type WasmBackendLike,
-} from './wasm-util';
+import { asWasm, at, free, releaseView, reshapeInfo, runWasm, transposeInfo, view, words, type KernelArgs, type WasmBackendLike } from './wasm-util';
 
 /** Index of the operand's batch for output batch `i` under broadcasting of the (flattened-per-dim) batch shapes. */
 function broadcastIndex(i: number, outBatch: number[], operandBatch: number[]): number {
@@ -71,7 +69,13 @@ export function batchMatMul(args: KernelArgs): tf.TensorInfo {
 }
 
 function perBatch(
-  backend: WasmBackendLike, a3: tf.TensorInfo, b3: tf.TensorInfo, outBatch: number[], batchA: number[], batchB: number[], outShape: number[],
+  backend: WasmBackendLike,
+  a3: tf.TensorInfo,
+  b3: tf.TensorInfo,
+  outBatch: number[],
+  batchA: number[],
+  batchB: number[],
+  outShape: number[],
 ): tf.TensorInfo {
   const [, m, k] = a3.shape;
   const n = b3.shape[2];

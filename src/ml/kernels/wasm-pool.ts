@@ -20,7 +20,12 @@ export function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
   const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const attrs = args.attrs as unknown as PoolAttrs;
   const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
   );
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
@@ -70,8 +75,15 @@ export function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
 
 /** The 2x2, stride 2 window of U-Net encoders, with the four candidates read in row-major order. */
 function pool2x2(
-  x: Float32Array, g: Float32Array, out: Float32Array,
-  batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+  x: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  batch: number,
+  height: number,
+  width: number,
+  channels: number,
+  outHeight: number,
+  outWidth: number,
 ): void {
   const row = width * channels;
   for (let b = 0; b < batch; b++) {

@@ -35,9 +35,10 @@ describe('wasm kernels equal the cpu backend', () => {
 
   it("the maxPool gradient sends each window's gradient to its first maximum, as cpu does", async () => {
     // All-zero windows (ReLU outputs) are where tfjs-wasm's own kernel went wrong.
-    const run = () => tf.grads((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), tf.range(1, 5).reshape([1, 2, 2, 1]))))([
-      tf.tensor4d([0, 0, 1, 1, 0, 0, 1, 1, -1, -2, 2, 3, -3, -1, 3, 2], [1, 4, 4, 1]),
-    ])[0];
+    const run = () =>
+      tf.grads((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), tf.range(1, 5).reshape([1, 2, 2, 1]))))([
+        tf.tensor4d([0, 0, 1, 1, 0, 0, 1, 1, -1, -2, 2, 3, -3, -1, 3, 2], [1, 4, 4, 1]),
+      ])[0];
     await tf.setBackend('wasm');
     const dx = tf.tidy(run);
     const values = Array.from(await dx.data());

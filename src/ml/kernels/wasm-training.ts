@@ -17,8 +17,21 @@ import { captureOriginal } from './wasm-util';
 
 /** wasm kernels the composed kernels call; captured so a later replacement never calls itself. */
 const USED = [
-  'Conv2D', 'Transpose', 'Reshape', 'Slice', 'Conv2DBackpropInput', 'BatchMatMul', 'Concat', 'Tile',
-  'SpaceToBatchND', 'BatchToSpaceND', 'PadV2', 'Identity', 'Cast', 'Sum', 'Mean',
+  'Conv2D',
+  'Transpose',
+  'Reshape',
+  'Slice',
+  'Conv2DBackpropInput',
+  'BatchMatMul',
+  'Concat',
+  'Tile',
+  'SpaceToBatchND',
+  'BatchToSpaceND',
+  'PadV2',
+  'Identity',
+  'Cast',
+  'Sum',
+  'Mean',
 ];
 
 /** Replaces (or adds) a wasm kernel, keeping the original's setup: it binds the C++ function the original calls. */

@@ -87,5 +87,10 @@ export interface ConvAttrs {
 
 /** NHWC explicit padding in the form Conv2D's `pad` attribute accepts. */
 export function explicitPad(top: number, bottom: number, left: number, right: number): tf.backend_util.ExplicitPadding {
-  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }

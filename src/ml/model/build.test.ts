@@ -31,7 +31,7 @@ describe('presets', () => {
     model.dispose();
   });
 
-  it('a preset narrowed by `base` matches PyTorch and the estimate (the bench\'s seed-unet16)', () => {
+  it("a preset narrowed by `base` matches PyTorch and the estimate (the bench's seed-unet16)", () => {
     const model = buildPreset('seed-unet', { height: 32, width: 48, base: 16 });
     // bench/reference/train_torch.py's Net('seed-unet16', ...): sum of p.numel() over its parameters.
     expect(countTrainableParams(model)).toBe(1_082_033);
@@ -62,9 +62,7 @@ describe('presets', () => {
     expect(() => buildPreset('resnet')).toThrow(/Unknown model preset "resnet".*seed-unet, unet, transunet, tiny/);
     expect(() => buildPreset('tiny', { height: 40, width: 48 })).toThrow(/height 40 is not a positive multiple of 16.*Try 48/);
     expect(() => buildPreset('tiny', { height: 32, width: 0 })).toThrow(/width 0/);
-    expect(() => presetConfig('tiny', { transformer: { dModel: 10, depth: 1, heads: 4, mlpRatio: 4 } })).toThrow(
-      /divisible by heads/,
-    );
+    expect(() => presetConfig('tiny', { transformer: { dModel: 10, depth: 1, heads: 4, mlpRatio: 4 } })).toThrow(/divisible by heads/);
   });
 });
 

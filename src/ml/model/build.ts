@@ -20,9 +20,7 @@ export function buildModel(config: ModelConfig): tf.LayersModel {
   y = up(y, x3, base * 2, 'up2');
   y = up(y, x2, base, 'up3');
   y = up(y, x1, base, 'up4');
-  const logits = tf.layers
-    .conv2d({ filters: 1, kernelSize: 1, name: 'logits' })
-    .apply(y) as tf.SymbolicTensor;
+  const logits = tf.layers.conv2d({ filters: 1, kernelSize: 1, name: 'logits' }).apply(y) as tf.SymbolicTensor;
 
   return tf.model({ inputs: input, outputs: logits, name: config.preset });
 }

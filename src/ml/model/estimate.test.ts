@@ -6,7 +6,10 @@ import { PRESET_NAMES, presetConfig } from './presets';
 describe('estimateParams', () => {
   it('matches the built model for every light preset at two sizes', () => {
     for (const preset of PRESET_NAMES.filter((p) => p === 'tiny' || p === 'transunet')) {
-      for (const [height, width] of [[32, 48], [64, 96]]) {
+      for (const [height, width] of [
+        [32, 48],
+        [64, 96],
+      ]) {
         const config = presetConfig(preset, { height, width });
         const model = buildModel(config);
         expect(estimateParams(config)).toBe(countTrainableParams(model));

@@ -6,8 +6,7 @@ import type { ModelConfig } from './presets';
 
 const conv3x3 = (inputs: number, outputs: number) => inputs * 9 * outputs + outputs;
 const batchNorm = (channels: number) => 2 * channels; // gamma and beta (trainable)
-const doubleConv = (inputs: number, outputs: number, mid = outputs) =>
-  conv3x3(inputs, mid) + batchNorm(mid) + conv3x3(mid, outputs) + batchNorm(outputs);
+const doubleConv = (inputs: number, outputs: number, mid = outputs) => conv3x3(inputs, mid) + batchNorm(mid) + conv3x3(mid, outputs) + batchNorm(outputs);
 
 /** Trainable parameters, as PyTorch counts them. */
 export function estimateParams(config: ModelConfig): number {
@@ -35,8 +34,8 @@ export function estimateTrainingBytes(config: ModelConfig, batchSize: number): n
   const b = config.base;
   const pixels = config.height * config.width;
   // channels x (1 / 4^level) for the encoder (two convs a block) and decoder (two convs a block)
-  const encoder = [b, 2 * b, 4 * b, 8 * b, 8 * b].reduce((s, c, level) => s + 2 * c / 4 ** level, 0);
-  const decoder = [4 * b, 2 * b, b, b].reduce((s, c, k) => s + 2 * (c * 2) / 4 ** (3 - k), 0);
+  const encoder = [b, 2 * b, 4 * b, 8 * b, 8 * b].reduce((s, c, level) => s + (2 * c) / 4 ** level, 0);
+  const decoder = [4 * b, 2 * b, b, b].reduce((s, c, k) => s + (2 * (c * 2)) / 4 ** (3 - k), 0);
   const activations = 3 * pixels * (encoder + decoder) * batchSize * 4;
   return estimateParams(config) * 4 * 4 + activations;
 }

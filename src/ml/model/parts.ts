@@ -7,9 +7,7 @@ type Symbolic = tf.SymbolicTensor;
 
 function conv3x3(x: Symbolic, filters: number, name: string, rate = 1): Symbolic {
   const layer =
-    rate > 1
-      ? new AtrousConv2D({ filters, rate, name })
-      : tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: 'heNormal', name });
+    rate > 1 ? new AtrousConv2D({ filters, rate, name }) : tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', kernelInitializer: 'heNormal', name });
   return layer.apply(x) as Symbolic;
 }
 

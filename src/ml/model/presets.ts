@@ -60,10 +60,7 @@ export function presetConfig(name: string, overrides: Partial<Omit<ModelConfig, 
     ...base,
     ...overrides,
     preset: name,
-    transformer:
-      overrides.transformer === undefined
-        ? base.transformer && { ...base.transformer }
-        : overrides.transformer && { ...overrides.transformer },
+    transformer: overrides.transformer === undefined ? base.transformer && { ...base.transformer } : overrides.transformer && { ...overrides.transformer },
   };
   validateConfig(config);
   return config;
@@ -72,11 +69,13 @@ export function presetConfig(name: string, overrides: Partial<Omit<ModelConfig, 
 /** Four 2x poolings need sides divisible by 16; the transformer needs dModel divisible by heads. */
 export function validateConfig(config: ModelConfig): void {
   const { height, width, base, dilationRate, transformer } = config;
-  for (const [side, value] of [['height', height], ['width', width]] as const) {
+  for (const [side, value] of [
+    ['height', height],
+    ['width', width],
+  ] as const) {
     if (!Number.isInteger(value) || value < 16 || value % 16 !== 0) {
       throw new Error(
-        `Input ${side} ${value} is not a positive multiple of 16 (the encoder halves it four times). ` +
-          `Try ${Math.max(16, Math.round(value / 16) * 16)}.`,
+        `Input ${side} ${value} is not a positive multiple of 16 (the encoder halves it four times). ` + `Try ${Math.max(16, Math.round(value / 16) * 16)}.`,
       );
     }
   }

@@ -46,12 +46,7 @@ export class PositionEmbedding extends tf.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const tokens = shape[1];
     if (tokens == null) throw new Error('PositionEmbedding needs a fixed number of tokens (a fixed input size).');
-    this.embedding = this.addWeight(
-      'embedding',
-      [tokens, lastDim(inputShape)],
-      'float32',
-      tf.initializers.truncatedNormal({ stddev: 0.02 }),
-    );
+    this.embedding = this.addWeight('embedding', [tokens, lastDim(inputShape)], 'float32', tf.initializers.truncatedNormal({ stddev: 0.02 }));
     this.built = true;
   }
 
@@ -135,18 +130,13 @@ tf.serialization.registerClass(TransformerBlock);
  * Applies the ViT bottleneck to a symbolic [B, h, w, C] feature map and returns a map of the same shape.
  * `prefix` names the layers so checkpoints read well.
  */
-export function vitBottleneck(
-  features: tf.SymbolicTensor,
-  config: TransformerConfig,
-  prefix = 'vit',
-): tf.SymbolicTensor {
+export function vitBottleneck(features: tf.SymbolicTensor, config: TransformerConfig, prefix = 'vit'): tf.SymbolicTensor {
   const [, h, w, channels] = features.shape as [null, number, number, number];
   let tokens = tf.layers.reshape({ targetShape: [h * w, channels], name: `${prefix}_tokens` }).apply(features) as tf.SymbolicTensor;
   tokens = tf.layers.dense({ units: config.dModel, name: `${prefix}_embed` }).apply(tokens) as tf.SymbolicTensor;
   tokens = new PositionEmbedding({ name: `${prefix}_position` }).apply(tokens) as tf.SymbolicTensor;
   for (let i = 0; i < config.depth; i++) {
-    tokens = new TransformerBlock({ heads: config.heads, mlpRatio: config.mlpRatio, name: `${prefix}_block${i + 1}` })
-      .apply(tokens) as tf.SymbolicTensor;
+    tokens = new TransformerBlock({ heads: config.heads, mlpRatio: config.mlpRatio, name: `${prefix}_block${i + 1}` }).apply(tokens) as tf.SymbolicTensor;
   }
   tokens = tf.layers.layerNormalization({ epsilon: LAYER_NORM_EPSILON, name: `${prefix}_norm` }).apply(tokens) as tf.SymbolicTensor;
   tokens = tf.layers.dense({ units: channels, name: `${prefix}_project` }).apply(tokens) as tf.SymbolicTensor;

@@ -11,7 +11,7 @@ describe('live settings in the config', () => {
     expect(DEFAULT_TRAIN_CONFIG.augment).toEqual({ flip: true, colour: true, shiftScale: true });
   });
 
-  it('replays a record\'s changes in order, the last of each field winning', () => {
+  it("replays a record's changes in order, the last of each field winning", () => {
     const change = (step: number, field: ConfigChange['field'], from: unknown, to: unknown): ConfigChange => ({ step, epoch: 0, field, from, to });
     const config = withChanges(DEFAULT_TRAIN_CONFIG, [
       change(3, 'learningRate', 1e-3, 1e30),

@@ -59,5 +59,14 @@ export interface TestResult {
 }
 
 export function initialProgress(config: TrainConfig): Progress {
-  return { epoch: 0, batchInEpoch: 0, step: 0, history: [], bestDice: -Infinity, bestEpoch: -1, learningRate: config.optimizer.learningRate, plateauMultiplier: 1 };
+  return {
+    epoch: 0,
+    batchInEpoch: 0,
+    step: 0,
+    history: [],
+    bestDice: -Infinity,
+    bestEpoch: -1,
+    learningRate: config.optimizer.learningRate,
+    plateauMultiplier: 1,
+  };
 }

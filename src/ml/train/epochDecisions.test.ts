@@ -6,7 +6,20 @@ import { DEFAULT_SCHEDULE } from './schedule';
 const CONFIG = { schedule: { ...DEFAULT_SCHEDULE, name: 'plateau' as const, patience: 2, factor: 0.5 }, earlyStoppingPatience: 3 };
 
 function records(dice: readonly number[]): EpochRecord[] {
-  return dice.map((d, i) => ({ epoch: i + 1, step: 0, trainLoss: 0, valLoss: 0, learningRate: 0, seconds: 0, imagesPerSecond: 0, dice: d, iou: 0, precision: 0, recall: 0, accuracy: 0 }));
+  return dice.map((d, i) => ({
+    epoch: i + 1,
+    step: 0,
+    trainLoss: 0,
+    valLoss: 0,
+    learningRate: 0,
+    seconds: 0,
+    imagesPerSecond: 0,
+    dice: d,
+    iou: 0,
+    precision: 0,
+    recall: 0,
+    accuracy: 0,
+  }));
 }
 
 /** The decisions of epochs `from`.. of `dice`, for a tracker rebuilt from the epochs before `from`. */

@@ -15,12 +15,7 @@ export interface Evaluation {
  * Runs the model in inference mode over `batches` and disposes each batch after use. Reads back
  * one small [B, 5] tensor per batch (the loss and four counts), never the predictions.
  */
-export async function evaluate(
-  model: tf.LayersModel,
-  batches: Iterable<Batch>,
-  loss: LossWeights,
-  threshold = 0.5,
-): Promise<Evaluation> {
+export async function evaluate(model: tf.LayersModel, batches: Iterable<Batch>, loss: LossWeights, threshold = 0.5): Promise<Evaluation> {
   const perImage: Array<Metrics & Confusion> = [];
   let lossSum = 0;
   for (const batch of batches) {

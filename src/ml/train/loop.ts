@@ -7,7 +7,6 @@ import { getLearningRate } from './optimizer';
 import { trainStep, trainableVariables, type Batch } from './step';
 import { median } from '../../data/stats';
 
-
 export interface StepRunOptions {
   steps: number;
   loss: LossWeights;

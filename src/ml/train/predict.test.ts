@@ -8,7 +8,8 @@ const [H, W] = [4, 6];
 function asymmetricModel(): tf.LayersModel {
   const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [H, W, 3], filters: 1, kernelSize: 3, padding: 'same', useBias: true })] });
   const kernel = new Float32Array(3 * 3 * 3);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let ch = 0; ch < 3; ch++) kernel[(r * 3 + c) * 3 + ch] = (c - 1) * 2.5 + r * 0.3 + ch * 0.1 + (c === 2 ? 1.7 : 0);
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 3; c++) for (let ch = 0; ch < 3; ch++) kernel[(r * 3 + c) * 3 + ch] = (c - 1) * 2.5 + r * 0.3 + ch * 0.1 + (c === 2 ? 1.7 : 0);
   model.setWeights([tf.tensor4d(kernel, [3, 3, 3, 1]), tf.tensor1d([-0.4])]);
   return model;
 }
@@ -96,7 +97,9 @@ describe('flip test-time augmentation', () => {
   });
 
   it('leaves a left-right symmetric model on a symmetric image unchanged', async () => {
-    const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [H, W, 3], filters: 1, kernelSize: 1, useBias: false, kernelInitializer: 'ones' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.conv2d({ inputShape: [H, W, 3], filters: 1, kernelSize: 1, useBias: false, kernelInitializer: 'ones' })],
+    });
     const rgba = new Uint8ClampedArray(H * W * 4);
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) rgba.fill(Math.min(x, W - 1 - x) * 50, (y * W + x) * 4, (y * W + x) * 4 + 4);
     try {

@@ -23,7 +23,12 @@ export async function predictProbabilities(model: tf.LayersModel, set: Pairs, in
       bytes = tf.tidy(() => tf.cast(tf.round(tf.mul(tf.sigmoid(model.predict(batch.x) as tf.Tensor), 255)), 'int32'));
       const values = await bytes.data();
       chunk.forEach((index, k) => {
-        out.push({ name: set.names[index], width: set.width, height: set.height, probabilities: Uint8Array.from(values.subarray(k * pixels, (k + 1) * pixels)) });
+        out.push({
+          name: set.names[index],
+          width: set.width,
+          height: set.height,
+          probabilities: Uint8Array.from(values.subarray(k * pixels, (k + 1) * pixels)),
+        });
       });
     } finally {
       tf.dispose([batch.x, batch.y, bytes as tf.Tensor]);
@@ -47,9 +52,17 @@ export function probabilityTensor(model: tf.LayersModel, images: tf.Tensor4D, fl
 }
 
 /** Probability map of one RGBA image already at the model's size, as round(255 * p), one byte a pixel. */
-export async function predictRgba(model: tf.LayersModel, rgba: Uint8ClampedArray | Uint8Array, height: number, width: number, flipTta: boolean): Promise<Uint8Array> {
+export async function predictRgba(
+  model: tf.LayersModel,
+  rgba: Uint8ClampedArray | Uint8Array,
+  height: number,
+  width: number,
+  flipTta: boolean,
+): Promise<Uint8Array> {
   const bytes = tf.tidy(() => {
-    const image = tf.div(tf.slice(tf.tensor3d(new Int32Array(rgba), [height, width, 4], 'int32'), [0, 0, 0], [height, width, 3]), 255).expandDims(0) as tf.Tensor4D;
+    const image = tf
+      .div(tf.slice(tf.tensor3d(new Int32Array(rgba), [height, width, 4], 'int32'), [0, 0, 0], [height, width, 3]), 255)
+      .expandDims(0) as tf.Tensor4D;
     return tf.cast(tf.round(tf.mul(probabilityTensor(model, image, flipTta), 255)), 'int32');
   });
   try {

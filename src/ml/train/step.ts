@@ -22,11 +22,7 @@ export function trainStep(
   loss: LossWeights,
   variables: tf.Variable[] = trainableVariables(model),
 ): tf.Scalar {
-  const value = optimizer.minimize(
-    () => hybridLoss(model.apply(batch.x, { training: true }) as tf.Tensor, batch.y, loss),
-    true,
-    variables,
-  );
+  const value = optimizer.minimize(() => hybridLoss(model.apply(batch.x, { training: true }) as tf.Tensor, batch.y, loss), true, variables);
   if (!value) throw new Error('optimizer.minimize returned no loss.');
   return value;
 }

@@ -109,8 +109,14 @@ describe('learning', () => {
 
   it('tiny reaches validation Dice >= 0.9 on ellipses within 240 steps', async () => {
     const all = ellipseDataset(80, H, W, 42);
-    const train = subset(all, Array.from({ length: 64 }, (_, i) => i));
-    const val = subset(all, Array.from({ length: 16 }, (_, i) => 64 + i));
+    const train = subset(
+      all,
+      Array.from({ length: 64 }, (_, i) => i),
+    );
+    const val = subset(
+      all,
+      Array.from({ length: 16 }, (_, i) => 64 + i),
+    );
     // Seeded weights, data and order: the same steps every run (printed, to see the margin to 240).
     const model = buildSeededTiny(SEED);
     const optimizer = createOptimizer({ name: 'adam', learningRate: 3e-3, momentum: 0.9 });
@@ -142,11 +148,13 @@ describe('evaluate', () => {
     // that is the mask; built by hand, independent of training.
     const data = ellipseDataset(6, H, W, 9);
     let exact = 0;
-    for (let i = 0; i < data.count * H * W; i++) exact += Number((data.images[i * 3] > 140) === (data.masks[i] === 1));
+    for (let i = 0; i < data.count * H * W; i++) exact += Number(data.images[i * 3] > 140 === (data.masks[i] === 1));
     expect(exact).toBe(data.count * H * W); // the premise: red separates the classes
 
     const input = tf.input({ shape: [H, W, 3] });
-    const output = tf.layers.conv2d({ filters: 1, kernelSize: 1, weights: [tf.tensor4d([40, 0, 0], [1, 1, 3, 1]), tf.tensor1d([-0.55 * 40])] }).apply(input) as tf.SymbolicTensor;
+    const output = tf.layers
+      .conv2d({ filters: 1, kernelSize: 1, weights: [tf.tensor4d([40, 0, 0], [1, 1, 3, 1]), tf.tensor1d([-0.55 * 40])] })
+      .apply(input) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: output });
     const before = tf.memory().numTensors;
     const result = await evaluate(model, sequentialBatches(data, 4), DEFAULT_LOSS);

@@ -39,10 +39,18 @@ describe('a resumed Trainer', () => {
     // The same Dice sequence, decided without an interruption.
     const uninterrupted = new EpochDecisions(cfg);
     const decided = trainer.progress.history.map((e) => ({ ...uninterrupted.endEpoch(e.epoch - 1, e.dice), multiplier: uninterrupted.plateauMultiplier }));
-    expect(decided.slice(2).map((d) => [d.lowered, d.stop, d.multiplier])).toEqual([[true, false, 0.5], [false, true, 0.5]]);
+    expect(decided.slice(2).map((d) => [d.lowered, d.stop, d.multiplier])).toEqual([
+      [true, false, 0.5],
+      [false, true, 0.5],
+    ]);
     expect(trainer.progress.plateauMultiplier).toBe(0.5);
     // Epoch 3 (steps 5, 6) ran at the base rate; the lowered rate applies from epoch 4 (steps 7, 8).
-    expect(recorded.steps.map((s) => [s.step, s.learningRate])).toEqual([[5, 1e-3], [6, 1e-3], [7, 5e-4], [8, 5e-4]]);
+    expect(recorded.steps.map((s) => [s.step, s.learningRate])).toEqual([
+      [5, 1e-3],
+      [6, 1e-3],
+      [7, 5e-4],
+      [8, 5e-4],
+    ]);
     expect(recorded.checkpoints.filter((c) => c.kind === 'best')).toHaveLength(0);
     dispose(trainer);
   });

@@ -11,13 +11,19 @@ describe('Trainer', () => {
     const trainer = bind(makeTrainer(config(), data(), hooks));
     expect(await trainer.run()).toBe('done');
     expect(recorded.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]); // 8 pairs / batch 4 x 2 epochs
-    expect(recorded.epochs.map((e) => [e.epoch, e.step])).toEqual([[1, 2], [2, 4]]);
+    expect(recorded.epochs.map((e) => [e.epoch, e.step])).toEqual([
+      [1, 2],
+      [2, 4],
+    ]);
     for (const e of recorded.epochs) {
       expect(e.trainLoss).toBeCloseTo((recorded.steps[e.step - 2].loss + recorded.steps[e.step - 1].loss) / 2, 6);
       expect(e.dice).toBeGreaterThanOrEqual(0);
       expect(e.dice).toBeLessThanOrEqual(1);
     }
-    expect(recorded.overlays).toEqual([{ epoch: 1, count: 3, size: H * W }, { epoch: 2, count: 3, size: H * W }]);
+    expect(recorded.overlays).toEqual([
+      { epoch: 1, count: 3, size: H * W },
+      { epoch: 2, count: 3, size: H * W },
+    ]);
     expect(recorded.checkpoints.filter((c) => c.kind === 'latest').map((c) => c.progress.epoch)).toEqual([1, 2]);
     expect(recorded.checkpoints.filter((c) => c.kind === 'best').length).toBeGreaterThanOrEqual(1);
     const test = await trainer.test();
@@ -66,7 +72,9 @@ describe('Trainer', () => {
     const { recorded, hooks, bind } = recorder((step, trainer) => step === 2 && trainer().update({ learningRate: 1e30 }));
     const trainer = bind(makeTrainer(cfg, data(), hooks));
     expect(await trainer.run()).toBe('nan');
-    expect(recorded.statuses[recorded.statuses.length - 1]).toMatch(/^paused\/nan: The loss became (NaN|Infinity).*last good checkpoint \(epoch 1\).*Lower the learning rate/);
+    expect(recorded.statuses[recorded.statuses.length - 1]).toMatch(
+      /^paused\/nan: The loss became (NaN|Infinity).*last good checkpoint \(epoch 1\).*Lower the learning rate/,
+    );
     const good = recorded.checkpoints.find((c) => c.kind === 'latest' && c.progress.epoch === 1)!.checkpoint;
     const flat = tf.tidy(() => tf.concat(trainer.model.getWeights().map((w) => w.flatten())));
     const now = (await flat.data()) as Float32Array;
@@ -98,7 +106,9 @@ describe('Trainer', () => {
 
   it('keeps tf.memory().numTensors flat from step 10 to step 200', async () => {
     const { recorded, hooks, bind } = recorder();
-    const trainer = bind(makeTrainer(config({ epochs: 100, batchSize: 4, augment: { flip: true, colour: true, shiftScale: true }, overlayEvery: 10 }), data(8, 2, 2), hooks));
+    const trainer = bind(
+      makeTrainer(config({ epochs: 100, batchSize: 4, augment: { flip: true, colour: true, shiftScale: true }, overlayEvery: 10 }), data(8, 2, 2), hooks),
+    );
     await trainer.run();
     expect(recorded.numTensors).toHaveLength(200);
     expect(recorded.numTensors[199]).toBe(recorded.numTensors[9]);

@@ -263,7 +263,13 @@ export function describeOnnxEquality(cases: ReadonlyArray<readonly [PresetName, 
   });
   describe.each(cases)('ONNX export of %s at %dx%d', (preset, height, width) => {
     it("gives tfjs's logits in ONNX Runtime at batch 3 and 1, on random input and photos", async () => {
-      const check = await checkPreset(() => buildPreset(preset, { height, width }), height, width, height + width, (m) => modelToOnnx(m));
+      const check = await checkPreset(
+        () => buildPreset(preset, { height, width }),
+        height,
+        width,
+        height + width,
+        (m) => modelToOnnx(m),
+      );
       expectEqual(check, height, width);
       expect(tf.memory().numTensors).toBeLessThan(50);
     });
