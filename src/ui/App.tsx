@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { loadDataset, loadSettingsOf, onWorkerEvent, startEngine, useStudio } from '../store/studio';
+import { loadDataset, loadSettingsOf, onWorkerEvent, startEngine, useStudio } from '../store/studioStore';
 import { Charts } from './Charts';
 import { ConfigPanel } from './ConfigPanel';
 import { DatasetPanel } from './DatasetPanel';

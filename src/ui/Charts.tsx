@@ -1,7 +1,7 @@
 import { memo, startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConfigChange, EpochRecord, StepRecord } from '../ml/train/config';
 import type { Rollback } from '../store/steps';
-import { useStudio } from '../store/studio';
+import { useStudio } from '../store/studioStore';
 import { thin, type StepRange } from './chartData';
 import { Chart, changeMarkers, describeChange, describeRollback, originMarkers } from './chartParts';
 import { SvgChart, type SeriesDef } from './SvgChart';

@@ -4,7 +4,7 @@ import { presetConfig } from '../ml/model/presets';
 import { isRunLive } from '../store/events';
 import { SETTINGS, type SettingDef, type SettingKey } from '../settings';
 import { parseSize } from '../settings';
-import { setSetting, useStudio } from '../store/studio';
+import { setSetting, useStudio } from '../store/studioStore';
 
 const GROUPS = ['Model', 'Optimizer', 'Loss', 'Augmentation', 'Run'] as const;
 

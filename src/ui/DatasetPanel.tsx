@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { formatBytes } from '../format';
 import { isRunLive } from '../store/events';
 import { TRAINING_SIZES } from '../settings';
-import { cancelLoading, loadDataset, loadSettingsOf, reloadDataset, setSetting, useStudio } from '../store/studio';
+import { cancelLoading, loadDataset, loadSettingsOf, reloadDataset, setSetting, useStudio } from '../store/studioStore';
 import type { IngestProgress } from '../data/ingest';
 import type { SourceFile } from '../data/ingest';
 import { describeSources, fetchSample, filesFromList } from '../worker/sources';

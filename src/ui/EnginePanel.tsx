@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
 import { isRunLive } from '../store/events';
-import { setSetting, startEngine, useStudio } from '../store/studio';
+import { setSetting, startEngine, useStudio } from '../store/studioStore';
 
 /** 1 to the machine's logical cores (and the saved value, should it come from a bigger machine). */
 function threadOptions(saved: number): number[] {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { predict, useStudio } from '../store/studio';
+import { predict, useStudio } from '../store/studioStore';
 import type { PredictionResult } from '../worker/protocol';
 import { BackgroundControls, paintBackground, SKY, type Background } from './BackgroundControls';
 import { carFraction, checksum, cutout, maskOf } from '../data/cutout';

@@ -5,7 +5,7 @@
  */
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { isRunLive } from '../store/events';
-import { requestOverlays, setSetting, useStudio } from '../store/studio';
+import { requestOverlays, setSetting, useStudio } from '../store/studioStore';
 import { cardId, diceOf, formatScore } from './overlayMath';
 import { CARD_VIEWS, EnlargeDialog, RgbaCanvas, Scores, VIEW_LABELS, score, useViews, type Scored, type ViewKey } from './OverlayViews';
 import './overlays.css';

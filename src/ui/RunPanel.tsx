@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { isRunLive } from '../store/events';
-import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } from '../store/studio';
+import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } from '../store/studioStore';
 import type { ExportFormat } from '../worker/protocol';
 import { addSighting, throughput, type StepSighting } from './throughput';
 

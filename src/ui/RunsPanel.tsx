@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunReason } from '../ml/train/contract';
 import { isRunLive } from '../store/events';
-import { deleteRun, listRuns, resumeRun, useStudio } from '../store/studio';
+import { deleteRun, listRuns, resumeRun, useStudio } from '../store/studioStore';
 
 const COLOURS = ['#0284c7', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0f766e'];
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { startDemoRun, stopRun, useStudio } from '../store/studio';
+import { startDemoRun, stopRun, useStudio } from '../store/studioStore';
 import { LossChart } from './LossChart';
 
 /** A quick proof that training works here: the `tiny` TransUNet on generated ellipses. */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { resplit, setSettings, useStudio } from '../store/studio';
+import { resplit, setSettings, useStudio } from '../store/studioStore';
 import { downloadJson } from './download';
 
 const PARTS = ['train', 'val', 'test'] as const;

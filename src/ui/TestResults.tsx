@@ -5,7 +5,7 @@
  */
 import { useDeferredValue, useMemo, useState } from 'react';
 import { isRunLive } from '../store/events';
-import { inspectTestImage, requestTest, useStudio } from '../store/studio';
+import { inspectTestImage, requestTest, useStudio } from '../store/studioStore';
 import { formatScore, sortRows, type SortDirection, type SortKey } from './overlayMath';
 import { EnlargeDialog, score, type ViewKey } from './OverlayViews';
 import './overlays.css';
