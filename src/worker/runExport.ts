@@ -1,5 +1,6 @@
 /** Runs and models in and out of the studio: export as a zip, import for inference, fine-tuning or to continue a run. */
 import type * as tf from '@tensorflow/tfjs';
+import { disposeModel } from '../ml/train/disposeModel';
 import { captureCheckpoint, modelFromCheckpoint, type Checkpoint } from '../ml/io/checkpoint';
 import { buildExportZip, exportOnnx } from '../ml/io/export';
 import { loadModel, readModelFiles } from '../ml/io/import';
@@ -46,7 +47,7 @@ export async function exportRun(ctx: RunContext, id: number, which: 'latest' | '
     const name = `${run.name || run.id}${which === 'best' ? '-best' : ''}${format === 'torch' ? '-pytorch-job.zip' : `.${format}`}`.replace(/[^\w.-]+/g, '-');
     ctx.post({ type: 'export-ready', id, filename: name, format, bytes }, [bytes.buffer]);
   } finally {
-    model.dispose();
+    disposeModel(model);
   }
 }
 
@@ -54,7 +55,7 @@ export async function importModel(ctx: RunContext, id: number, files: Array<{ na
   const result = await readModelFiles(files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })));
   if (!result.ok) throw new Error(`Import refused: ${result.reason}`);
   const model = await loadModel(result.artifacts);
-  ctx.importedModel?.dispose();
+  if (ctx.importedModel) disposeModel(ctx.importedModel);
   ctx.importedModel = model;
   const [, h, w] = model.inputs[0].shape as number[];
   let note = '';

@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
+import { disposeModel } from '../ml/train/disposeModel';
 import { DEFAULT_IMPORT_LIMITS, formatBytes, type ImportFile } from '../ml/io/import';
 import { SafetensorsError } from '../ml/io/safetensors';
 import { HISTORY_CSV, isTorchRun, readTorchRun, STUDIO_JSON, TorchRunError, WEIGHTS_NAME } from '../ml/io/torchJob';
@@ -69,7 +70,7 @@ export async function importTorchRun(ctx: RunContext, id: number, chosen: readon
   const history = studio.history;
   const base = importedRun({ name: studio.run.name, config: studio.config, history: [] }, model, Date.now());
   if (!base.ok) {
-    model.dispose();
+    disposeModel(model);
     throw new Error(`Import refused: ${STUDIO_JSON} does not fit the model: ${base.reason.replace(/^run\.json does not fit this model: /, '')}`);
   }
   const last = history[history.length - 1];
@@ -96,7 +97,7 @@ export async function importTorchRun(ctx: RunContext, id: number, chosen: readon
     bestEpoch: best?.epoch ?? -1,
   };
   const saved = await ctx.store.save(id, (db) => saveImportedRun(db, model, { run, progress }));
-  ctx.importedModel?.dispose();
+  if (ctx.importedModel) disposeModel(ctx.importedModel);
   ctx.importedModel = model;
   if (saved) await ctx.store.list(id);
 
