@@ -72,6 +72,13 @@ describe('readModelFiles: the good path', () => {
     const nested = zipSync({ 'export/model.json': exported['model.json'], 'export/weights.bin': exported['weights.bin'], 'export/run.json': encode(RUN) });
     expect(await readModelFiles([{ name: 'nested.zip', bytes: nested }])).toMatchObject({ ok: true, run: RUN });
   });
+
+  it("leaves the export zip's model.onnx packed: it does not count against the import limit", async () => {
+    const onnx = new Uint8Array(2 * MiB); // zeros: a few KiB packed, 2 MiB unpacked
+    const zip = zipSync({ 'model.json': exported['model.json'], 'weights.bin': exported['weights.bin'], 'model.onnx': onnx }, { level: 9 });
+    const limit = exported['model.json'].length + exported['weights.bin'].length + 1024;
+    expect(await readModelFiles([{ name: 'export.zip', bytes: zip }], { maxBytes: limit })).toMatchObject({ ok: true });
+  });
 });
 
 interface BadCase {

@@ -51,7 +51,9 @@ function isZip(file: ImportFile): boolean {
 
 /** Entries of a zip by base name; the unpacked size is checked from the headers before inflating. */
 function unzip(file: ImportFile, limits: ImportLimits): ImportFile[] {
-  const wanted = (name: string): boolean => !name.endsWith('/') && !name.startsWith('__MACOSX/');
+  // model.onnx rides in the studio's export zip for other runtimes; the studio loads model.json, so the
+  // ONNX copy (132 MB for seed-unet) is neither inflated nor counted against the import limit.
+  const wanted = (name: string): boolean => !name.endsWith('/') && !name.startsWith('__MACOSX/') && !/\.onnx$/i.test(name);
   let entries: Record<string, Uint8Array>;
   try {
     let unpacked = 0;
