@@ -5,6 +5,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import { captureCheckpoint, checkpointBytes } from '../ml/io/checkpoint';
+import { HISTORY_COLUMNS } from '../ml/io/export';
 import { isPresetName } from '../ml/model/presets';
 import { DEFAULT_TRAIN_CONFIG, LIVE_FIELDS, type ConfigChange, type EpochRecord, type TrainConfig } from '../ml/train/config';
 import { OPTIMIZER_NAMES } from '../ml/train/optimizerNames';
@@ -35,29 +36,17 @@ function readConfig(value: unknown, model: LayersModel): TrainConfig | string {
   return config;
 }
 
-const RECORD_FIELDS = [
-  'epoch',
-  'step',
-  'trainLoss',
-  'valLoss',
-  'dice',
-  'iou',
-  'precision',
-  'recall',
-  'accuracy',
-  'learningRate',
-  'seconds',
-  'imagesPerSecond',
-] as const;
-
 /** JSON writes NaN as null: such a value reads back as NaN; anything else that is not a number drops the record. */
 function readHistory(value: unknown): EpochRecord[] {
   if (!Array.isArray(value)) return [];
   const records: EpochRecord[] = [];
   for (const entry of value) {
     if (!isObject(entry) || !isCount(entry.epoch) || entry.epoch !== records.length + 1) break;
-    if (!RECORD_FIELDS.every((f) => typeof entry[f] === 'number' || entry[f] === null)) break;
-    records.push(Object.fromEntries(RECORD_FIELDS.map((f) => [f, entry[f] ?? NaN])) as unknown as EpochRecord);
+    if (!HISTORY_COLUMNS.every((f) => typeof entry[f] === 'number' || entry[f] === null)) break;
+    const record = Object.fromEntries(HISTORY_COLUMNS.map((f) => [f, entry[f] ?? NaN])) as unknown as EpochRecord;
+    // Epochs trained on PyTorch stay marked as such when their run comes back through run.json.
+    if (entry.origin === 'studio' || entry.origin === 'torch') record.origin = entry.origin;
+    records.push(record);
   }
   return records;
 }
