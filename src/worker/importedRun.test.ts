@@ -44,7 +44,14 @@ describe('importedRun', () => {
   });
 
   it('keeps where each epoch was trained (the studio or PyTorch), and nothing else unknown', () => {
-    const json = { config, history: [{ ...record(1, 0.5), origin: 'studio' }, { ...record(2, 0.7), origin: 'torch' }, { ...record(3, 0.8), origin: 'mars' }] };
+    const json = {
+      config,
+      history: [
+        { ...record(1, 0.5), origin: 'studio' },
+        { ...record(2, 0.7), origin: 'torch' },
+        { ...record(3, 0.8), origin: 'mars' },
+      ],
+    };
     const result = importedRun(json, model, 1000);
     if (!result.ok) throw new Error(result.reason);
     expect(result.run.history.map((e) => e.origin)).toEqual(['studio', 'torch', undefined]);
