@@ -1,6 +1,7 @@
 /**
- * The PyTorch mirror's Python tests (src/torch/tests/test_bridge.py), run from `npm test`: parameter
- * counts, forward equality with tfjs per preset, two gloo ranks under torchrun, run files, --eval.
+ * The PyTorch mirror's Python tests (src/torch/tests: test_bridge.py, test_resize.py), run from `npm test`: parameter
+ * counts, forward equality with tfjs per preset, two gloo ranks under torchrun, run files, --eval, the
+ * resize against Chromium's.
  * Nothing is skipped: without Debian's torch in /usr/bin/python3 this fails and says what to install.
  */
 import { spawnSync } from 'node:child_process';
