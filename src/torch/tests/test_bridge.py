@@ -186,7 +186,7 @@ class LossMetricsData(unittest.TestCase):
             for stem in ("a", "b", "c"):
                 Image.new("RGB", (64, 32), (200, 10, 10)).save(os.path.join(tmp, "images", f"{stem}.jpg"))
                 mask = np.zeros((32, 64), np.uint8)
-                mask[:, :40] = 255  # 40 of 64 columns: a BOX resize to 16 columns makes 10 car columns
+                mask[:, :40] = 255  # 40 of 64 columns: resized to 16 columns (samples at 1.5, 5.5, ...) 10 car columns
                 Image.fromarray(mask).save(os.path.join(tmp, "masks", f"{stem}.png"))
             split = {"train": {"groups": ["a", "b"]}, "val": {"groups": []}, "test": {"groups": ["c"]}}
             pairs = split_pairs(tmp, split)
