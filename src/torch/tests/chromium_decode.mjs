@@ -1,7 +1,7 @@
 // Decodes files in Chromium exactly as src/data/decode.ts does (createImageBitmap, resizeQuality 'high',
 // premultiplyAlpha 'none', colorSpaceConversion 'none', drawn onto an OffscreenCanvas) and writes the RGBA
 // pixels as raw bytes: node src/torch/tests/chromium_decode.mjs OUTDIR WIDTHxHEIGHT FILE...
-// Writes OUTDIR/<basename>.<W>x<H>.rgba. Used once to make tests/fixtures/resize_* (see make_resize_fixture.py).
+// Writes OUTDIR/<basename>.<W>x<H>.rgba. Used once to make src/torch/tests/resize_fixture/ (make_resize_fixture.py).
 /* global createImageBitmap, OffscreenCanvas */ // used inside page.evaluate, in the browser
 import { chromium } from '@playwright/test';
 import fs from 'node:fs';
