@@ -60,7 +60,7 @@ export function seedWeights(model: tf.LayersModel, seed: number): void {
   tf.dispose(values);
 }
 
-/** `count` sample photos (sorted names from `offset`), RGB in [0, 1], area-averaged to height x width. */
+/** `count` sample photos (sorted names from `offset`), RGB in [0, 1], box-resized to height x width. */
 export function samplePhotos(count: number, height: number, width: number, offset = 0): Float32Array[] {
   const names = readdirSync(SAMPLE_DIR)
     .filter((n) => n.endsWith('.jpg'))
@@ -71,8 +71,8 @@ export function samplePhotos(count: number, height: number, width: number, offse
 }
 
 /**
- * Area-average resize, the Node stand-in for the studio's createImageBitmap(resizeQuality 'high')
- * downscale; then / 255 as the studio's batches do. HWC float32.
+ * Area-average resize: real photos at the model's size for the equality check (the studio's own
+ * decoder is a cubic sample, but any realistic pixels test the export); then / 255. HWC float32.
  */
 export function boxResize(image: { width: number; height: number; rgb: Uint8Array }, height: number, width: number): Float32Array {
   const out = new Float32Array(height * width * 3);
