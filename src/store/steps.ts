@@ -1,5 +1,5 @@
 /** A run's step series, kept strictly increasing in step across NaN rollbacks. Pure, for tests. */
-import type { Rollback, StepRecord } from '../ml/train/config';
+import { rollbackAt, type Rollback, type StepRecord } from '../ml/train/config';
 
 export type { Rollback };
 
@@ -14,10 +14,10 @@ export interface StepSeries {
  * backwards, and the rollback is recorded.
  */
 export function appendStep(series: StepSeries, point: StepRecord): StepSeries {
-  const last = series.steps[series.steps.length - 1];
-  if (!last || point.step > last.step) return { steps: [...series.steps, point], rollbacks: series.rollbacks };
+  const rollback = rollbackAt(series.steps[series.steps.length - 1]?.step, point.step);
+  if (!rollback) return { steps: [...series.steps, point], rollbacks: series.rollbacks };
   const kept = series.steps.filter((s) => s.step < point.step);
-  return { steps: [...kept, point], rollbacks: [...series.rollbacks, { step: point.step - 1, from: last.step }] };
+  return { steps: [...kept, point], rollbacks: [...series.rollbacks, rollback] };
 }
 
 /** A stored series (a resumed run's, which may hold rolled-back steps) made strictly increasing. */

@@ -3,7 +3,7 @@
  * learning rate: 20 bytes a step, outside the JS heap) instead of an object a step, strictly
  * increasing in step, thinned by half past a limit. Saved and sent as StepRecord[] (`toArray`).
  */
-import type { Rollback, StepRecord } from '../ml/train/config';
+import { rollbackAt, type Rollback, type StepRecord } from '../ml/train/config';
 
 /** Series longer than this are thinned by half (every other step is kept). */
 export const MAX_STORED_STEPS = 5000;
@@ -45,8 +45,9 @@ export class StepLog {
    * `step - 1`: the steps after it were undone, so they leave the series and a rollback is marked.
    */
   push({ step, loss, learningRate }: StepRecord): void {
-    if (this.count && step <= this.lastStep) {
-      this.rollbacks.push({ step: step - 1, from: this.lastStep });
+    const rollback = rollbackAt(this.count ? this.lastStep : undefined, step);
+    if (rollback) {
+      this.rollbacks.push(rollback);
       this.count = this.firstAtOrAfter(step);
     }
     if (this.count === this.steps.length) this.grow();

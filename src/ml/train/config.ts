@@ -119,3 +119,11 @@ export interface Rollback {
   step: number;
   from: number;
 }
+
+/**
+ * The one rule for a step series, kept by the worker's record and the page's chart alike: a step at
+ * or below the last one means the trainer restored the checkpoint at `step - 1`. Null: no rollback.
+ */
+export function rollbackAt(lastStep: number | undefined, step: number): Rollback | null {
+  return lastStep !== undefined && step <= lastStep ? { step: step - 1, from: lastStep } : null;
+}
