@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG, type EpochRecord } from '../ml/train/config';
-import type { RunRecord } from '../worker/persistence';
+import type { EpochRecord } from '../ml/train/config';
+import { runRecord } from '../worker/runRecord.fixtures';
 import type { WorkerEvent } from '../worker/protocol';
 import { initialState, isRunLive, reduceEvent, type StudioState } from './events';
 
-const run: RunRecord = {
-  id: 'run-a',
-  name: 'first',
-  createdAt: 1,
-  updatedAt: 1,
-  status: 'training',
-  reason: null,
-  config: DEFAULT_TRAIN_CONFIG,
-  split: null,
-  history: [],
-  steps: [{ step: 1, loss: 0.9, learningRate: 1e-3 }],
-  changes: [],
-  best: null,
-  test: null,
-  dataset: null,
-  message: null,
-};
+const run = runRecord({ name: 'first', steps: [{ step: 1, loss: 0.9, learningRate: 1e-3 }] });
 
 const epoch = (n: number, dice: number): EpochRecord => ({
   epoch: n,

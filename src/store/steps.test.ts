@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG } from '../ml/train/config';
-import type { RunRecord } from '../worker/persistence';
+import { runRecord } from '../worker/runRecord.fixtures';
 import type { WorkerEvent } from '../worker/protocol';
 import { initialState, reduceEvent } from './events';
 import { stepSeries } from './steps';
 
-const run: RunRecord = {
-  id: 'run-a',
-  name: 'nan',
-  createdAt: 1,
-  updatedAt: 1,
-  status: 'training',
-  reason: null,
-  config: DEFAULT_TRAIN_CONFIG,
-  split: null,
-  history: [],
-  steps: [],
-  changes: [],
-  best: null,
-  test: null,
-  dataset: null,
-  message: null,
-};
+const run = runRecord({ name: 'nan' });
 const step = (n: number, loss = 1 / n): WorkerEvent => ({
   type: 'train-step',
   id: 1,

@@ -1,30 +1,12 @@
 /** The worker's run record as the hooks keep it: a NaN rollback leaves no repeated steps in what is saved. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG } from '../ml/train/config';
 import type { RunRecord, StudioDb } from './persistence';
+import { runRecord } from './runRecord.fixtures';
 import type { WorkerEvent } from './protocol';
 import { runHooks } from './runHooks';
 import { liveRun } from './runState';
 
-function record(): RunRecord {
-  return {
-    id: 'run-1',
-    name: 'nan',
-    createdAt: 0,
-    updatedAt: 0,
-    status: 'training',
-    reason: null,
-    config: DEFAULT_TRAIN_CONFIG,
-    split: null,
-    history: [],
-    steps: [],
-    changes: [],
-    best: null,
-    test: null,
-    dataset: null,
-    message: null,
-  };
-}
+const record = () => runRecord({ id: 'run-1', name: 'nan', createdAt: 0, updatedAt: 0 });
 
 describe('runHooks', () => {
   it('saves a step series strictly increasing in step after a NaN rollback, with the rollback marked', async () => {
