@@ -139,6 +139,8 @@ test('a run goes to PyTorch DDP as a job and comes back with its history; its te
       await expect(page.getByTestId(chart).locator('.chart-marker', { hasText: 'cluster' })).toHaveCount(1);
       await expect(page.getByTestId(chart).locator('.chart-marker title')).toHaveText(/epoch 2 trained on PyTorch/);
     }
+    // A RUN brings epochs, not a step series: the step charts say so instead of waiting for steps.
+    await expect(page.getByTestId('chart-step-loss').locator('.chart-empty')).toHaveText('no steps recorded here: this run was trained elsewhere');
     const charts = page.getByTestId('chart-metrics');
     await charts.scrollIntoViewIfNeeded();
     await page.waitForTimeout(1200); // the charts redraw once a second

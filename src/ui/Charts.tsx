@@ -1,5 +1,6 @@
 import { memo, startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConfigChange, EpochRecord, StepRecord } from '../ml/train/config';
+import { isRunLive } from '../store/events';
 import type { Rollback } from '../store/steps';
 import { useStudio } from '../store/studioStore';
 import { thin, type StepRange } from './chartData';
@@ -29,6 +30,10 @@ function useStaggered<T>(value: T, intervalMs: number, phaseMs: number, initial:
 }
 
 const REDRAW_MS = 1000;
+const WAITING_FOR_EPOCHS = 'waiting for the first epoch...';
+const WAITING_FOR_STEPS = 'waiting for the first steps...';
+// A run imported from elsewhere (a PyTorch RUN, an export's run.json) brings epochs but no step series.
+const NO_STEPS_RECORDED = 'no steps recorded here: this run was trained elsewhere';
 const NO_STEPS: StepRecord[] = [];
 const NO_ROLLBACKS: Rollback[] = [];
 const NO_EPOCHS: EpochRecord[] = [];
@@ -59,7 +64,7 @@ const EpochLossChart = memo(function EpochLossChart({ history, changes, logScale
   const data = useMemo(() => thin(history), [history]);
   const markers = useMemo(() => [...changeMarkers(changes, 'epoch'), ...originMarkers(history)], [changes, history]);
   return (
-    <Chart title="Loss per epoch" testId="chart-epoch-loss" empty={data.length === 0} keys={keysOf(LOSSES)}>
+    <Chart title="Loss per epoch" testId="chart-epoch-loss" empty={data.length === 0 ? WAITING_FOR_EPOCHS : null} keys={keysOf(LOSSES)}>
       <SvgChart
         data={data}
         x={epochOf}
@@ -79,7 +84,7 @@ const MetricsChart = memo(function MetricsChart({ history, changes }: { history:
   const data = useMemo(() => thin(history), [history]);
   const markers = useMemo(() => [...changeMarkers(changes, 'epoch'), ...originMarkers(history)], [changes, history]);
   return (
-    <Chart title="Validation metrics" testId="chart-metrics" empty={data.length === 0} keys={keysOf(METRICS)}>
+    <Chart title="Validation metrics" testId="chart-metrics" empty={data.length === 0 ? WAITING_FOR_EPOCHS : null} keys={keysOf(METRICS)}>
       <SvgChart
         data={data}
         x={epochOf}
@@ -100,6 +105,7 @@ export function Charts() {
   const steps = useStudio((s) => s.training.steps);
   const history = useStudio((s) => s.training.history);
   const hasRun = useStudio((s) => s.training.run != null);
+  const live = useStudio((s) => isRunLive(s.training.phase));
   const changes = useStudio((s) => s.training.changes);
   const rollbacks = useStudio((s) => s.training.rollbacks);
   const [logScale, setLogScale] = useState(false);
@@ -152,10 +158,25 @@ export function Charts() {
         </ul>
       )}
       <div className="charts">
-        <StepLossChart steps={stepsA} changes={changesA} rollbacks={rollbacksA} logScale={logScale} range={range} onZoom={setRange} />
+        <StepLossChart
+          steps={stepsA}
+          changes={changesA}
+          rollbacks={rollbacksA}
+          logScale={logScale}
+          range={range}
+          noSteps={live ? WAITING_FOR_STEPS : NO_STEPS_RECORDED}
+          onZoom={setRange}
+        />
         <EpochLossChart history={historyA} changes={changesC} logScale={logScale} />
         <MetricsChart history={historyB} changes={changesD} />
-        <LearningRateChart steps={stepsB} changes={changesB} rollbacks={rollbacksB} range={range} onZoom={setRange} />
+        <LearningRateChart
+          steps={stepsB}
+          changes={changesB}
+          rollbacks={rollbacksB}
+          range={range}
+          noSteps={live ? WAITING_FOR_STEPS : NO_STEPS_RECORDED}
+          onZoom={setRange}
+        />
       </div>
     </section>
   );

@@ -11,6 +11,8 @@ export interface StepChartProps {
   changes: ConfigChange[];
   rollbacks: Rollback[];
   range: StepRange;
+  /** What the charts say while there are no steps (a live run waits for them; an imported one has none). */
+  noSteps: string;
   /** Drag across a chart to zoom into those steps (as in W&B). */
   onZoom: (range: [number, number]) => void;
 }
@@ -29,11 +31,19 @@ function useMarkers(changes: ConfigChange[], rollbacks: Rollback[]) {
   return useMemo(() => [...changeMarkers(changes, 'step'), ...rollbackMarkers(rollbacks)], [changes, rollbacks]);
 }
 
-export const StepLossChart = memo(function StepLossChart({ steps, changes, rollbacks, logScale, range, onZoom }: StepChartProps & { logScale: boolean }) {
+export const StepLossChart = memo(function StepLossChart({
+  steps,
+  changes,
+  rollbacks,
+  logScale,
+  range,
+  noSteps,
+  onZoom,
+}: StepChartProps & { logScale: boolean }) {
   const data = useMemo(() => stepsInRange(steps, range, LOSS[0].value), [steps, range]);
   const markers = useMarkers(changes, rollbacks);
   return (
-    <Chart title="Step loss" testId="chart-step-loss" empty={data.length === 0}>
+    <Chart title="Step loss" testId="chart-step-loss" empty={data.length === 0 ? noSteps : null}>
       <SvgChart
         data={data}
         x={stepOf}
@@ -50,11 +60,11 @@ export const StepLossChart = memo(function StepLossChart({ steps, changes, rollb
   );
 });
 
-export const LearningRateChart = memo(function LearningRateChart({ steps, changes, rollbacks, range, onZoom }: StepChartProps) {
+export const LearningRateChart = memo(function LearningRateChart({ steps, changes, rollbacks, range, noSteps, onZoom }: StepChartProps) {
   const data = useMemo(() => stepsInRange(steps, range, RATE[0].value), [steps, range]);
   const markers = useMarkers(changes, rollbacks);
   return (
-    <Chart title="Learning rate" testId="chart-lr" empty={data.length === 0}>
+    <Chart title="Learning rate" testId="chart-lr" empty={data.length === 0 ? noSteps : null}>
       <SvgChart
         data={data}
         x={stepOf}

@@ -69,7 +69,8 @@ export function Chart({
   title: string;
   testId: string;
   keys?: Array<[string, string]>;
-  empty: boolean;
+  /** What the chart says while it has nothing to draw; null once it draws. */
+  empty: string | null;
   children: React.ReactNode;
 }) {
   return (
@@ -78,7 +79,7 @@ export function Chart({
         {title} {keys && <Key items={keys} />}
       </figcaption>
       {children}
-      {empty && <div className="chart-empty">waiting for the first {title.includes('epoch') || title.includes('Validation') ? 'epoch' : 'steps'}...</div>}
+      {empty && <div className="chart-empty">{empty}</div>}
     </figure>
   );
 }
