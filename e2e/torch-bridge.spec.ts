@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { expectNoHorizontalOverflow, exportFromMenu } from './studio-helpers';
 
@@ -50,6 +50,19 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Cuts the first test images out with `model` (a radio of the inference panel): their checksums, in order. */
+async function cutOutTestImages(page: Page, model: 'this run' | 'imported model'): Promise<string[]> {
+  const panel = page.getByTestId('inference-panel');
+  const answered = Number(await panel.getAttribute('data-answered'));
+  await panel.getByLabel(model, { exact: true }).check();
+  await panel.getByTestId('predict-test').click();
+  await expect(panel).toHaveAttribute('data-answered', String(answered + 1), { timeout: 60_000 });
+  await expect(panel).toHaveAttribute('data-model', model === 'this run' ? 'run' : 'imported');
+  const results = panel.getByTestId('inference-result');
+  await expect(results.first()).toHaveAttribute('data-checksum', /./);
+  return results.evaluateAll((els) => els.map((e) => e.getAttribute('data-checksum') ?? ''));
+}
+
 test.beforeAll(() => {
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -68,6 +81,7 @@ test('a run goes to PyTorch DDP as a job and comes back with its history; its te
     await panel.getByRole('button', { name: 'Start training' }).click();
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
     const studioDice = Number((await page.getByTestId('train-status').getAttribute('data-val-dice'))!.split(',')[0]);
+    const studioCutouts = await cutOutTestImages(page, 'this run');
 
     // The Export menu, as people see it, with the PyTorch job offered for both checkpoints.
     await panel.getByRole('button', { name: 'Export', exact: true }).click();
@@ -141,6 +155,15 @@ test('a run goes to PyTorch DDP as a job and comes back with its history; its te
     }
     // A RUN brings epochs, not a step series: the step charts say so instead of waiting for steps.
     await expect(page.getByTestId('chart-step-loss').locator('.chart-empty')).toHaveText('no steps recorded here: this run was trained elsewhere');
+    // Its model drives the overlays (drawn at the epoch it came back with) and the cut-outs: the opened
+    // run and the imported model cut the same masks, and not the ones of the studio's epoch-1 weights.
+    await expect(page.getByTestId('epoch-label')).toHaveText(/^Epoch 2 of 2/, { timeout: 60_000 });
+    await expect(page.getByTestId('overlay-card')).not.toHaveCount(0);
+    const clusterCutouts = await cutOutTestImages(page, 'this run');
+    expect(await cutOutTestImages(page, 'imported model')).toEqual(clusterCutouts);
+    expect(clusterCutouts).not.toEqual(studioCutouts);
+    await page.getByTestId('overlay-panel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'torch-bridge-imported-overlays-1280x800.png') });
     const charts = page.getByTestId('chart-metrics');
     await charts.scrollIntoViewIfNeeded();
     await page.waitForTimeout(1200); // the charts redraw once a second

@@ -73,7 +73,8 @@ export interface StudioState {
   runsError: string | null;
   storageError: string | null;
   imported: string | null;
-  inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null };
+  /** `answered` counts the predictions that came back, so a reader can tell a new set of results from the last. */
+  inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null; answered: number };
   inspection: TestInspection | null;
   run: {
     phase: QuickCheckPhase;
@@ -142,7 +143,7 @@ export const initialState: StudioState = {
   runsError: null,
   storageError: null,
   imported: null,
-  inference: { phase: 'idle', model: 'run', results: [], error: null },
+  inference: { phase: 'idle', model: 'run', results: [], error: null, answered: 0 },
   inspection: null,
   run: { phase: 'idle', requestId: null, message: '', steps: [], numTensors: null, medianMs: null, params: null, error: null },
 };
@@ -251,7 +252,10 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
     case 'export-ready':
       return state;
     case 'prediction':
-      return { ...state, inference: { phase: 'ready', model: event.model, results: event.results, error: null } };
+      return {
+        ...state,
+        inference: { phase: 'ready', model: event.model, results: event.results, error: null, answered: state.inference.answered + 1 },
+      };
     case 'imported':
       return { ...state, imported: event.message };
     case 'runs':

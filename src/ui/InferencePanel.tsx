@@ -139,6 +139,8 @@ export function InferencePanel() {
       className="panel"
       aria-labelledby="inference-title"
       data-testid="inference-panel"
+      data-answered={inference.answered}
+      data-model={inference.model}
       data-own-drop="photos"
       onDragOver={(e) => e.preventDefault()}
       onDrop={onDrop}

@@ -56,6 +56,19 @@ describe('a resumed Trainer', () => {
   });
 });
 
+describe('a finished run opened again', () => {
+  it('trains nothing and draws its predictions once, at the epoch it ended on', async () => {
+    const history = [record(1, 0.4, 4), record(2, 0.5, 8)];
+    const saved: Progress = { epoch: 2, batchInEpoch: 0, step: 8, history, bestDice: 0.5, bestEpoch: 2, learningRate: 1e-3, plateauMultiplier: 1 };
+    const { recorded, hooks, bind } = recorder();
+    const trainer = bind(makeTrainer(config({ epochs: 2, overlayEvery: 5 }), data(), hooks, saved));
+    expect(await trainer.run()).toBe('done');
+    expect(recorded.steps).toHaveLength(0);
+    expect(recorded.overlays).toEqual([{ epoch: 2, count: 3, size: H * W }]);
+    dispose(trainer);
+  });
+});
+
 describe('a paused Trainer', () => {
   it('draws overlays on request while paused, not at resume', async () => {
     const { recorded, hooks, bind } = recorder((step, trainer) => step === 1 && trainer().pause());

@@ -162,6 +162,8 @@ export class Trainer {
     this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
     const stepMs = new RecentStepTimes(20);
 
+    // A finished run opened again (a PyTorch RUN coming home, say) trains nothing: its predictions show once.
+    if (this.progress.epoch >= this.config.epochs) await this.emitOverlays();
     // After a NaN the run waits paused, and its message must stay on screen.
     if (!this.control.paused) this.setStatus('compiling', warmUpMessage());
     while (this.progress.epoch < this.config.epochs) {
