@@ -4,7 +4,10 @@
  * passes (30-100 ms a redraw while training on 2 cores); this draws a redraw in one small render.
  */
 import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { extent, linePath, linearScale, logScale, nearestIndex, type Scale } from './svgScale';
+import type { Bucket } from './chartData';
+import { zoomForKey } from './chartZoom';
+import { bandPath, extent, linePath, linearScale, logScale, nearestIndex, type Scale } from './svgScale';
+import './charts.css';
 
 export interface SeriesDef<T> {
   name: string;
@@ -12,6 +15,8 @@ export interface SeriesDef<T> {
   value: (point: T) => number;
   dash?: string;
   stepAfter?: boolean;
+  /** Drawn thin and pale behind the others (the raw series behind its smoothed line); class chart-raw, not chart-line. */
+  faint?: boolean;
 }
 
 export interface Marker {
@@ -34,7 +39,14 @@ export interface SvgChartProps<T> {
   yTick: (v: number) => string;
   value: (v: number) => string;
   xLabel: (x: number) => string;
-  onZoom?: (range: [number, number]) => void;
+  /** Drag across the chart, or focus it and press + - arrows 0 Escape, to zoom its x range; null shows all. */
+  onZoom?: (range: [number, number] | null) => void;
+  /** The x range of all the data (the zoomed data is less), which keyboard zoom and pan stay inside. */
+  xBounds?: [number, number];
+  /** The raw extremes of what thinning drew as fewer points, filled faint behind the lines. */
+  band?: { colour: string; buckets: readonly Bucket[] };
+  /** An extra read-out line for a hovered x (the live change in force there), or null. */
+  note?: (x: number) => string | null;
 }
 
 const HEIGHT = 200;
@@ -55,8 +67,9 @@ function useWidth() {
   return { ref, width };
 }
 
-function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = false, yTick, value, xLabel, onZoom }: SvgChartProps<T>) {
+function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = false, yTick, value, xLabel, onZoom, xBounds, band, note }: SvgChartProps<T>) {
   const { ref, width } = useWidth();
+  // The hovered x, not an index: the read-out stays on its step while the data grows or the view zooms.
   const [hover, setHover] = useState<number | null>(null);
   const [drag, setDrag] = useState<[number, number] | null>(null);
   const xs = useMemo(() => data.map(x), [data, x]);
@@ -91,17 +104,33 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
     // px and py follow from the scales and the width, which are the dependencies.
     [series, data, xs, scales, plotW, log],
   );
+  const bandD = useMemo(
+    () => band && bandPath(band.buckets.map((b) => [px(b.from), px(b.to), log && b.lo <= 0 ? NaN : py(b.lo), log && b.hi <= 0 ? NaN : py(b.hi)])),
+    // As for the paths.
+    [band, scales, plotW, log],
+  );
 
-  // The data point under the pointer (its x), for the tooltip and the drag-to-zoom band.
+  // The data point under the pointer (its x), for the tooltip and the drag-to-zoom span.
   const pointAt = (event: React.MouseEvent<SVGSVGElement>): number | null => {
     if (xs.length === 0) return null;
     const box = event.currentTarget.getBoundingClientRect();
     const at = xScale.domain[0] + ((event.clientX - box.left - PAD.left) / plotW) * (xScale.domain[1] - xScale.domain[0]);
     return nearestIndex(xs, at);
   };
-  const hovered = hover !== null && hover < data.length ? hover : null;
-  const band = drag && drag[0] !== drag[1] ? [Math.min(...drag), Math.max(...drag)] : null;
+  const hovered = hover !== null && xs.length > 0 ? nearestIndex(xs, hover) : null;
+  const dragged = drag && drag[0] !== drag[1] ? [Math.min(...drag), Math.max(...drag)] : null;
   const inPlot = (v: number) => v >= xScale.domain[0] && v <= xScale.domain[1];
+  const [xFrom, xTo] = xScale.domain;
+  const names = `${series.map((s) => s.name).join(', ')} over ${data.length} points, ${xLabel(xFrom)} to ${xLabel(xTo)}`;
+
+  const onKeyDown = (event: React.KeyboardEvent<SVGSVGElement>) => {
+    const bounds = xBounds ?? extent(xs);
+    if (!onZoom || !bounds) return;
+    const zoom = zoomForKey(event.key, [xFrom, xTo], bounds, hovered === null ? undefined : xs[hovered]);
+    if (!zoom) return;
+    event.preventDefault();
+    onZoom(zoom.range);
+  };
 
   return (
     <div ref={ref} className="chart-box">
@@ -111,10 +140,15 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
           width={width}
           height={HEIGHT}
           role="img"
-          aria-label={`${series.map((s) => s.name).join(', ')} over ${data.length} points`}
+          aria-label={onZoom ? `${names}. Plus and minus zoom, arrows pan, 0 or Escape shows all.` : names}
+          tabIndex={onZoom ? 0 : undefined}
+          aria-keyshortcuts={onZoom ? '+ - ArrowLeft ArrowRight 0 Escape' : undefined}
+          data-x-from={xFrom}
+          data-x-to={xTo}
+          onKeyDown={onKeyDown}
           onMouseMove={(e) => {
             const i = pointAt(e);
-            setHover(i);
+            setHover(i === null ? null : xs[i]);
             if (drag && i !== null) setDrag([drag[0], xs[i]]);
           }}
           onMouseLeave={() => setHover(null)}
@@ -123,7 +157,7 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
             if (onZoom && i !== null) setDrag([xs[i], xs[i]]);
           }}
           onMouseUp={() => {
-            if (band && onZoom) onZoom([band[0], band[1]]);
+            if (dragged && onZoom) onZoom([dragged[0], dragged[1]]);
             setDrag(null);
           }}
         >
@@ -153,14 +187,16 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
             ))}
           </g>
           <g clipPath={`url(#clip-${width})`}>
+            {band && bandD && <path className="chart-band" d={bandD} fill={band.colour} fillOpacity={0.14} stroke="none" />}
             {paths.map((d, i) => (
               <path
                 key={series[i].name}
-                className="chart-line"
+                className={series[i].faint ? 'chart-raw' : 'chart-line'}
                 d={d}
                 fill="none"
                 stroke={series[i].colour}
-                strokeWidth={1.5}
+                strokeOpacity={series[i].faint ? 0.35 : 1}
+                strokeWidth={series[i].faint ? 1 : 1.5}
                 strokeDasharray={series[i].dash}
               />
             ))}
@@ -177,20 +213,38 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
                 </text>
               </g>
             ))}
-          {band && <rect x={px(band[0])} y={PAD.top} width={px(band[1]) - px(band[0])} height={plotH} fill="#0284c7" fillOpacity={0.12} />}
+          {dragged && <rect x={px(dragged[0])} y={PAD.top} width={px(dragged[1]) - px(dragged[0])} height={plotH} fill="#0284c7" fillOpacity={0.12} />}
           {hovered !== null && <line x1={px(xs[hovered])} x2={px(xs[hovered])} y1={PAD.top} y2={PAD.top + plotH} stroke="#94a3b8" />}
         </svg>
       )}
-      {hovered !== null && (
-        <div className="chart-tooltip" style={{ left: Math.min(px(xs[hovered]) + 8, Math.max(0, width - 140)) }}>
-          <div>{xLabel(xs[hovered])}</div>
-          {series.map((s) => (
-            <div key={s.name} style={{ color: s.colour }}>
-              {s.name} : {value(s.value(data[hovered]))}
-            </div>
-          ))}
+      {hovered !== null && <ReadOut x={xs[hovered]} point={data[hovered]} at={px(xs[hovered])} width={width} {...{ series, value, xLabel, note }} />}
+    </div>
+  );
+}
+
+/** The hover read-out: the x, each series' value there, and the note (the live change in force). */
+function ReadOut<T>({
+  x,
+  point,
+  at,
+  width,
+  series,
+  value,
+  xLabel,
+  note,
+}: { x: number; point: T; at: number; width: number } & Pick<SvgChartProps<T>, 'series' | 'value' | 'xLabel' | 'note'>) {
+  const noted = note?.(x);
+  // On the side of the cursor with more room, so a long note never sticks out of the chart.
+  const side = at < width / 2 ? { left: at + 8 } : { right: width - at + 8 };
+  return (
+    <div className="chart-tooltip" style={side}>
+      <div>{xLabel(x)}</div>
+      {series.map((s) => (
+        <div key={s.name} style={{ color: s.colour }}>
+          {s.name} : {value(s.value(point))}
         </div>
-      )}
+      ))}
+      {noted && <div className="chart-note">{noted}</div>}
     </div>
   );
 }

@@ -12,6 +12,16 @@ export function describeRollback(rollback: Rollback): string {
   return `NaN loss: steps ${rollback.step + 1}–${rollback.from} undone, back to the checkpoint at step ${rollback.step}`;
 }
 
+/**
+ * The live changes a step ran under that were made most recently: those at the latest change step at
+ * or before `step` (several fields can change at once). Empty before the first change.
+ */
+export function changesBefore(changes: readonly ConfigChange[], step: number): ConfigChange[] {
+  let latest = -Infinity;
+  for (const c of changes) if (c.step <= step && c.step > latest) latest = c.step;
+  return changes.filter((c) => c.step === latest);
+}
+
 /** Where a hyperparameter changed, labelled, with a tooltip saying what changed. */
 export function changeMarkers(changes: readonly ConfigChange[], axis: 'step' | 'epoch'): Marker[] {
   return changes.map((c) => ({
@@ -63,12 +73,15 @@ export function Chart({
   title,
   testId,
   keys,
+  controls,
   empty,
   children,
 }: {
   title: string;
   testId: string;
   keys?: Array<[string, string]>;
+  /** The chart's own view controls (the step loss's smoothing), beside the title. */
+  controls?: React.ReactNode;
   /** What the chart says while it has nothing to draw; null once it draws. */
   empty: string | null;
   children: React.ReactNode;
@@ -76,7 +89,7 @@ export function Chart({
   return (
     <figure className="chart-card" data-testid={testId}>
       <figcaption>
-        {title} {keys && <Key items={keys} />}
+        {title} {keys && <Key items={keys} />} {controls}
       </figcaption>
       {children}
       {empty && <div className="chart-empty">{empty}</div>}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extent, linePath, linearScale, logScale, nearestIndex } from './svgScale';
+import { bandPath, extent, linePath, linearScale, logScale, nearestIndex } from './svgScale';
 
 describe('svg chart scales', () => {
   it('a nice linear scale widens to round ticks that cover the data', () => {
@@ -50,6 +50,17 @@ describe('svg chart scales', () => {
         true,
       ),
     ).toBe('M0.0,1.0H2.0V3.0');
+  });
+
+  it('a band runs along the tops, back along the bottoms, and leaves a gap at a missing end', () => {
+    const band = bandPath([
+      [0, 2, 10, 5],
+      [3, 4, 9, 1],
+      [5, 6, NaN, NaN],
+      [7, 8, 3, 2],
+    ]);
+    expect(band).toBe('M0.0,5.0H2.0L3.0,1.0H4.0L4.0,9.0H3.0L2.0,10.0H0.0Z' + 'M7.0,2.0H8.0L8.0,3.0H7.0Z');
+    expect(bandPath([])).toBe('');
   });
 
   it('finds the nearest point by x', () => {

@@ -70,6 +70,33 @@ export function linePath(points: ReadonlyArray<[number, number]>, stepAfter = fa
   return d;
 }
 
+/**
+ * An SVG area over consecutive x spans [x0, x1] each filled between its yLo and yHi (in pixels): the
+ * band of the raw extremes behind a thinned or smoothed line. A span with a missing end leaves a gap.
+ */
+export function bandPath(spans: ReadonlyArray<[x0: number, x1: number, yLo: number, yHi: number]>): string {
+  let d = '';
+  let run: typeof spans = [];
+  const close = () => {
+    if (run.length === 0) return;
+    const f = (v: number) => v.toFixed(1);
+    // Along the top edge left to right, back along the bottom edge right to left.
+    d += run.map(([x0, x1, , hi], i) => `${i === 0 ? 'M' : 'L'}${f(x0)},${f(hi)}H${f(x1)}`).join('');
+    d +=
+      [...run]
+        .reverse()
+        .map(([x0, x1, lo]) => `L${f(x1)},${f(lo)}H${f(x0)}`)
+        .join('') + 'Z';
+    run = [];
+  };
+  for (const span of spans) {
+    if (span.every(Number.isFinite)) run = [...run, span];
+    else close();
+  }
+  close();
+  return d;
+}
+
 /** Index of the point whose x is nearest `x`, in points sorted by x (binary search). */
 export function nearestIndex(xs: readonly number[], x: number): number {
   let [lo, hi] = [0, xs.length - 1];
