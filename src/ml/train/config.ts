@@ -27,6 +27,13 @@ export interface TrainConfig {
   /** Probability above which a pixel is car, for metrics and overlays. */
   threshold: number;
   seed: number;
+  /**
+   * The run ends (done, tested) once it has trained this long: training and evaluation count, pauses do
+   * not. Absent: no limit. `npm run train -- --minutes` and the page's guided run both set it.
+   */
+  timeLimitMinutes?: number;
+  /** What the guided run's recipe chose and why (see ml/train/recipe.ts); absent when the settings were chosen by hand. */
+  recipe?: string;
 }
 
 /** Settings a live run accepts; the rest need a new model or new data. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cosineRate, EarlyStopping, ImprovementTracker, PlateauSchedule, DEFAULT_SCHEDULE } from './schedule';
+import { cosineRate, EarlyStopping, ImprovementTracker, PlateauSchedule, DEFAULT_SCHEDULE, warmupCosineRate, warmupSteps } from './schedule';
 
 describe('cosine schedule', () => {
   it('goes from the base rate to base * minFactor through the midpoint average', () => {
@@ -16,6 +16,30 @@ describe('cosine schedule', () => {
     for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThanOrEqual(rates[i - 1]);
     expect(cosineRate(0.1, 80, 50, 0)).toBeCloseTo(0, 12);
     expect(cosineRate(0.1, 0, 1, 0)).toBe(0.1);
+  });
+});
+
+describe('warm-up then cosine', () => {
+  it('climbs linearly to the base rate over the warm-up steps, then follows the cosine over the steps left', () => {
+    // By hand: base 1e-3, 21 steps, warm-up 10% -> round(2.1) = 2 steps: 1e-3 * 1/2, then 1e-3 * 2/2.
+    expect(warmupSteps(21, 0.1)).toBe(2);
+    expect(warmupCosineRate(1e-3, 0, 21, 0.01, 0.1)).toBeCloseTo(5e-4, 12);
+    expect(warmupCosineRate(1e-3, 1, 21, 0.01, 0.1)).toBeCloseTo(1e-3, 12);
+    // The cosine spans the 19 steps left (2..20): step 2 is its start, step 11 its midpoint, step 20 its end.
+    expect(warmupCosineRate(1e-3, 2, 21, 0.01, 0.1)).toBeCloseTo(1e-3, 12);
+    expect(warmupCosineRate(1e-3, 11, 21, 0.01, 0.1)).toBeCloseTo(5.05e-4, 12);
+    expect(warmupCosineRate(1e-3, 20, 21, 0.01, 0.1)).toBeCloseTo(1e-5, 12);
+    // a quarter into the cosine (step 2 + 4.5): 1e-5 + 9.9e-4 * (1 + cos(pi/4)) / 2 = 8.55018e-4
+    expect(warmupCosineRate(1e-3, 6.5, 21, 0.01, 0.1)).toBeCloseTo(8.55018e-4, 9);
+  });
+
+  it('takes the default 5% warm-up, keeps one step for the cosine, and never warms a one-step run', () => {
+    // 100 steps: 5 warm-up steps at 0.2, 0.4, ..., 1.0 of the base rate.
+    expect([0, 1, 2, 3, 4].map((s) => warmupCosineRate(0.01, s, 100, 0.01))).toEqual([0.002, 0.004, 0.006, 0.008, 0.01].map((r) => expect.closeTo(r, 12)));
+    expect(warmupSteps(10)).toBe(1); // round(0.5) = 1 (JavaScript rounds halves up)
+    expect(warmupSteps(2, 0.9)).toBe(1);
+    expect(warmupSteps(1)).toBe(0);
+    expect(warmupCosineRate(0.01, 0, 1, 0.01)).toBe(0.01);
   });
 });
 

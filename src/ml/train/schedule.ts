@@ -1,12 +1,17 @@
 /** Learning-rate schedules and early stopping: small pure state machines the loop consults. */
 
-export const SCHEDULE_NAMES = ['constant', 'cosine', 'plateau'] as const;
+export const SCHEDULE_NAMES = ['constant', 'cosine', 'warmup-cosine', 'plateau'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+/** Share of a warmup-cosine run's steps spent climbing to the base rate (the usual few per cent; the guided run's default). */
+export const WARMUP_FRACTION = 0.05;
 
 export interface ScheduleConfig {
   name: ScheduleName;
-  /** Cosine decays to baseLr * minFactor at the last step. */
+  /** Cosine (and warmup-cosine) decays to baseLr * minFactor at the last step. */
   minFactor: number;
+  /** warmup-cosine: the share of the run's steps over which the rate climbs linearly to the base rate (WARMUP_FRACTION when absent). */
+  warmupFraction?: number;
   /** Reduce-on-plateau: epochs without a better validation Dice before the rate is multiplied by `factor`. */
   patience: number;
   factor: number;
@@ -20,6 +25,23 @@ export function cosineRate(baseLr: number, step: number, totalSteps: number, min
   const progress = Math.min(1, Math.max(0, step / (totalSteps - 1)));
   const min = baseLr * minFactor;
   return min + 0.5 * (baseLr - min) * (1 + Math.cos(Math.PI * progress));
+}
+
+/** Warm-up steps of a warmup-cosine run of `totalSteps` steps: at least one, and at least one step left for the cosine. */
+export function warmupSteps(totalSteps: number, fraction = WARMUP_FRACTION): number {
+  if (totalSteps <= 1) return 0;
+  return Math.min(totalSteps - 1, Math.max(1, Math.round(totalSteps * fraction)));
+}
+
+/**
+ * A linear warm-up then cosine: step s < W (the warm-up steps) trains at baseLr * (s + 1) / W, so no
+ * step is wasted at rate 0 and step W - 1 reaches the base rate; from step W the cosine runs from
+ * baseLr to baseLr * minFactor at the last step (totalSteps - 1).
+ */
+export function warmupCosineRate(baseLr: number, step: number, totalSteps: number, minFactor: number, fraction = WARMUP_FRACTION): number {
+  const warmup = warmupSteps(totalSteps, fraction);
+  if (step < warmup) return (baseLr * (Math.max(0, step) + 1)) / warmup;
+  return cosineRate(baseLr, step - warmup, totalSteps - warmup, minFactor);
 }
 
 /** Tracks the best value of a metric where higher is better, and how long since it improved. */

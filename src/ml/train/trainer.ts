@@ -26,9 +26,10 @@ import {
 } from './contract';
 import { EpochDecisions } from './epochDecisions';
 import { RunControl, yieldToEventLoop } from './runControl';
-import { cosineRate } from './schedule';
+import { cosineRate, warmupCosineRate } from './schedule';
 import { trainStep, trainableVariables } from './step';
 import { RecentStepTimes } from './stepTimes';
+import { TimeLimit } from './timeLimit';
 
 export {
   initialProgress,
@@ -123,6 +124,8 @@ export class Trainer {
   private rateForStep(step: number): number {
     const { schedule } = this.config;
     if (schedule.name === 'cosine') return cosineRate(this.progress.learningRate, step, this.totalSteps(), schedule.minFactor);
+    if (schedule.name === 'warmup-cosine')
+      return warmupCosineRate(this.progress.learningRate, step, this.totalSteps(), schedule.minFactor, schedule.warmupFraction);
     if (schedule.name === 'plateau') return this.progress.learningRate * this.progress.plateauMultiplier;
     return this.progress.learningRate;
   }
@@ -161,6 +164,7 @@ export class Trainer {
     this.progress.plateauMultiplier = decisions.plateauMultiplier;
     this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
     const stepMs = new RecentStepTimes(20);
+    const limit = new TimeLimit(this.config.timeLimitMinutes, TimeLimit.spentIn(this.progress.history));
 
     // A finished run opened again (a PyTorch RUN coming home, say) trains nothing: its predictions show once.
     if (this.progress.epoch >= this.config.epochs) await this.emitOverlays();
@@ -174,8 +178,12 @@ export class Trainer {
       const batches = chunk(epochOrder(this.data.train.count, this.config.seed, epoch), this.config.batchSize);
       for (let b = this.progress.batchInEpoch; b < batches.length; b++) {
         await yieldToEventLoop();
+        const waitFrom = performance.now();
         await this.control.waitWhilePaused(() => this.whilePaused());
-        if (this.control.stopRequested) return this.stopKeepingProgress();
+        limit.excludeSince(waitFrom);
+        if (this.control.stopRequested) return (await this.checkpointWhereItStands(), 'stopped');
+        // The time limit ends the run as done: what it learnt is kept and tested, as at its last epoch.
+        if (limit.reached) return (await this.checkpointWhereItStands(), 'done');
         this.applyPending();
         await this.overlaysIfRequested();
         const started = performance.now();
@@ -215,7 +223,7 @@ export class Trainer {
       const msPerStep = stepMs.median();
       const memory = tf.memory();
       this.hooks.onEpoch(record, {
-        etaSeconds: ((this.config.epochs - this.progress.epoch) * stepsPerEpoch * msPerStep) / 1000,
+        etaSeconds: Math.min(((this.config.epochs - this.progress.epoch) * stepsPerEpoch * msPerStep) / 1000, limit.leftSeconds),
         numTensors: memory.numTensors,
         numBytes: memory.numBytes,
       });
@@ -235,13 +243,12 @@ export class Trainer {
     return 'done';
   }
 
-  /** Stop keeps everything trained so far: the latest checkpoint is taken where the run stands. */
-  private async stopKeepingProgress(): Promise<RunOutcome> {
+  /** Stop and the time limit keep everything trained so far: the latest checkpoint is taken where the run stands. */
+  private async checkpointWhereItStands(): Promise<void> {
     if (this.progress.step > (this.lastGood?.step ?? 0)) {
       this.lastGood = await captureCheckpoint(this.model, this.optimizer, this.config.optimizer, this.progress.epoch, this.progress.step);
       await this.hooks.onCheckpoint('latest', this.lastGood, this.progress);
     }
-    return 'stopped';
   }
 
   private async step(indices: number[], variables: tf.Variable[], step: number): Promise<number> {
