@@ -1,0 +1,192 @@
+/**
+ * The recipe of "Best model in N minutes" (the page's guided run and `npm run train -- --minutes M`):
+ * from measured ms per training step of a few candidate configurations, the one to train in the
+ * budget, the epochs that fit, and a schedule (linear warm-up, then cosine) spanning them. Pure:
+ * the worker measures (worker/planRun.ts), this decides and says why.
+ */
+import type { PresetName } from '../model/presets';
+import { warmupSteps, WARMUP_FRACTION, type ScheduleName } from './schedule';
+
+/** One configuration the recipe may choose: a model preset at an input size and batch size. */
+export interface Candidate {
+  preset: PresetName;
+  height: number;
+  width: number;
+  batchSize: number;
+}
+
+/**
+ * The candidates, from least to most capacity: the recipe prefers the LAST one that fits. The order
+ * (a bigger model before a bigger input) is a placeholder until the time-to-quality measurements.
+ */
+export const CANDIDATES: readonly Candidate[] = [
+  { preset: 'tiny', height: 64, width: 96, batchSize: 4 },
+  { preset: 'transunet', height: 64, width: 96, batchSize: 4 },
+  { preset: 'tiny', height: 128, width: 192, batchSize: 4 },
+  { preset: 'transunet', height: 128, width: 192, batchSize: 4 },
+];
+
+/**
+ * A candidate fits when the budget lets it see every training image at least this many times.
+ * A placeholder: the time-to-quality measurements (10-minute runs per candidate) will set it.
+ */
+export const MIN_EPOCHS = 10;
+
+/** A validation batch (forward only) costs about this share of a training step (forward + backward + update). */
+export const EVAL_STEP_COST = 1 / 3;
+
+/** The base learning rate of the guided run: the studio's default, which trains every preset here. A placeholder too. */
+export const RECIPE_LEARNING_RATE = 3e-3;
+
+/** The schedule the recipe trains with: a linear warm-up, then cosine to the end of the chosen epochs. */
+export const RECIPE_SCHEDULE: ScheduleName = 'warmup-cosine';
+
+/** Epochs are whole numbers in the settings (at most this many). */
+export const MAX_RECIPE_EPOCHS = 1000;
+
+/** A candidate's measurement: ms a training step, or null with the reason it was not measured. */
+export interface Timing {
+  candidate: Candidate;
+  msPerStep: number | null;
+  note?: string;
+}
+
+export interface RecipeInput {
+  /** The training budget. */
+  minutes: number;
+  trainPairs: number;
+  valPairs: number;
+  timings: readonly Timing[];
+  /** A learning rate the person fixed (the CLI's --lr); the recipe's own otherwise. */
+  learningRate?: number;
+}
+
+/** A candidate seen through the budget. */
+export interface CandidateRow extends Timing {
+  stepsPerEpoch: number;
+  /** Seconds an epoch takes: its training steps plus the validation pass. NaN when not timed. */
+  epochSeconds: number;
+  /** Epochs in the budget, fractional; 0 when not timed. */
+  epochsInBudget: number;
+}
+
+/** What the recipe chose: the settings to train with, the numbers behind them, and why. */
+export interface RunPlan {
+  minutes: number;
+  candidate: Candidate;
+  epochs: number;
+  learningRate: number;
+  schedule: ScheduleName;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  warmupSteps: number;
+  /** The chosen one met MIN_EPOCHS (false: nothing did, so the fastest was taken). */
+  fits: boolean;
+  rows: CandidateRow[];
+  /** One line per candidate, then the decision. */
+  why: string[];
+  /** The backend the steps were timed on, and how it was chosen (set by the planner). */
+  backend?: string;
+}
+
+export function candidateLabel({ preset, height, width, batchSize }: Candidate): string {
+  return `${preset} at ${height}x${width}, batch ${batchSize}`;
+}
+
+/**
+ * The candidates with the settings the person fixed (the CLI's --preset, --size, --batch) put in, without
+ * repeats: `--preset tiny` leaves tiny at the two sizes; all three fixed leave one candidate.
+ */
+export function candidatesWith(fixed: Partial<Candidate> = {}, candidates: readonly Candidate[] = CANDIDATES): Candidate[] {
+  const seen = new Set<string>();
+  return candidates
+    .map((candidate) => ({ ...candidate, ...fixed }))
+    .filter((candidate) => {
+      const key = candidateLabel(candidate);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/** A candidate's epochs in the budget: each epoch is its training steps plus a validation pass. */
+export function rowOf(timing: Timing, minutes: number, trainPairs: number, valPairs: number): CandidateRow {
+  const { batchSize } = timing.candidate;
+  const stepsPerEpoch = Math.ceil(trainPairs / batchSize);
+  if (timing.msPerStep === null || !(timing.msPerStep > 0)) return { ...timing, stepsPerEpoch, epochSeconds: NaN, epochsInBudget: 0 };
+  const valBatches = Math.ceil(valPairs / batchSize);
+  const epochSeconds = ((stepsPerEpoch + valBatches * EVAL_STEP_COST) * timing.msPerStep) / 1000;
+  return { ...timing, stepsPerEpoch, epochSeconds, epochsInBudget: (minutes * 60) / epochSeconds };
+}
+
+const seconds = (s: number) => (s < 10 ? s.toFixed(1) : s.toFixed(0));
+
+function rowLine(row: CandidateRow, minutes: number): string {
+  const label = candidateLabel(row.candidate);
+  if (row.msPerStep === null) return `${label}: not timed${row.note ? ` (${row.note})` : ''}`;
+  return (
+    `${label}: ${row.msPerStep.toFixed(0)} ms a step, ${row.stepsPerEpoch} steps + validation = ${seconds(row.epochSeconds)} s an epoch, ` +
+    `${row.epochsInBudget.toFixed(1)} epochs in ${minutes} min`
+  );
+}
+
+/**
+ * The rule: the last candidate (most capacity) that sees each training image at least MIN_EPOCHS
+ * times in the budget; when none does, the one with the most epochs (the fastest). It trains
+ * floor(epochs in budget) epochs (at least 1), so the run ends by its epochs at about the budget, and
+ * the time limit ends it there if it runs slower than measured. The schedule warms up linearly over
+ * WARMUP_FRACTION of the steps, then decays by cosine to the last step.
+ */
+export function chooseRecipe(input: RecipeInput): RunPlan {
+  const { minutes, trainPairs, valPairs } = input;
+  if (!(minutes > 0)) throw new Error(`The time budget must be above 0 minutes; got ${minutes}.`);
+  if (trainPairs < 1) throw new Error('The train split is empty: load more pairs or change the split.');
+  const rows = input.timings.map((timing) => rowOf(timing, minutes, trainPairs, valPairs));
+  const timed = rows.filter((row) => row.epochsInBudget > 0);
+  if (timed.length === 0) throw new Error(`No candidate could be timed: ${rows.map((row) => rowLine(row, minutes)).join('; ')}.`);
+  const fitting = timed.filter((row) => row.epochsInBudget >= MIN_EPOCHS);
+  const chosen = fitting.length > 0 ? fitting[fitting.length - 1] : timed.reduce((best, row) => (row.epochsInBudget > best.epochsInBudget ? row : best));
+  const epochs = Math.min(MAX_RECIPE_EPOCHS, Math.max(1, Math.floor(chosen.epochsInBudget)));
+  const totalSteps = epochs * chosen.stepsPerEpoch;
+  const warmup = warmupSteps(totalSteps, WARMUP_FRACTION);
+  const learningRate = input.learningRate ?? RECIPE_LEARNING_RATE;
+  const label = candidateLabel(chosen.candidate);
+  const reason =
+    fitting.length > 0
+      ? `the candidate with the most capacity that sees each training image at least ${MIN_EPOCHS} times in ${minutes} min`
+      : `no candidate sees each training image ${MIN_EPOCHS} times in ${minutes} min, so the fastest`;
+  const capped = chosen.epochsInBudget > MAX_RECIPE_EPOCHS ? ` (capped at ${MAX_RECIPE_EPOCHS})` : '';
+  const decision =
+    `Chose ${label}: ${reason}. ${epochs} epochs${capped} of ${chosen.stepsPerEpoch} steps = ${totalSteps} steps; ` +
+    `learning rate ${learningRate} warmed up over ${warmup} steps, then cosine to 1% at step ${totalSteps}.`;
+  return {
+    minutes,
+    candidate: { ...chosen.candidate },
+    epochs,
+    learningRate,
+    schedule: RECIPE_SCHEDULE,
+    stepsPerEpoch: chosen.stepsPerEpoch,
+    totalSteps,
+    warmupSteps: warmup,
+    fits: fitting.length > 0,
+    rows,
+    why: [...rows.map((row) => rowLine(row, minutes)), decision],
+  };
+}
+
+/**
+ * When a smaller input of the same preset and batch is already too slow to fit, a larger input cannot
+ * fit either (it costs at least as much a step): the planner need not time it. Returns the reason, or null.
+ */
+export function cannotFit(candidate: Candidate, measured: readonly CandidateRow[]): string | null {
+  const smaller = measured.find(
+    (row) =>
+      row.msPerStep !== null &&
+      row.candidate.preset === candidate.preset &&
+      row.candidate.batchSize === candidate.batchSize &&
+      row.candidate.height <= candidate.height &&
+      row.candidate.width <= candidate.width &&
+      row.epochsInBudget < MIN_EPOCHS,
+  );
+  return smaller ? `${candidateLabel(smaller.candidate)} already falls short of ${MIN_EPOCHS} epochs, and a larger input is no faster` : null;
+}
