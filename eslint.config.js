@@ -54,6 +54,7 @@ export default defineConfig(
       'docs/',
       'seed/',
       'scripts/.*.mjs',
+      'gpu-bundle/',
     ],
   },
   js.configs.recommended,
