@@ -4,7 +4,7 @@ import { assertNever } from '../worker/protocol';
 import type { StudioState } from './events';
 
 /** The slices that show errors, each in its own panel. */
-export type ErrorOwner = 'engine' | 'quick-check' | 'dataset' | 'training' | 'inspection' | 'inference' | 'runs';
+export type ErrorOwner = 'engine' | 'quick-check' | 'dataset' | 'training' | 'inspection' | 'inference' | 'runs' | 'guided';
 
 /**
  * Every request type names its owner: a Record over the union, so a new request type does not
@@ -31,6 +31,8 @@ export const ERROR_OWNER: Record<Request['type'], ErrorOwner> = {
   predict: 'inference',
   'runs-list': 'runs',
   'run-delete': 'runs',
+  // Timing for "Best model in N minutes": its panel says what failed.
+  'plan-run': 'guided',
 };
 
 type ErrorEvent = Extract<WorkerEvent, { type: 'error' }>;
@@ -63,6 +65,8 @@ export function routeError(state: StudioState, event: ErrorEvent): StudioState {
       return { ...state, inference: { ...state.inference, phase: 'idle', error: message } };
     case 'runs':
       return { ...state, runsError: message };
+    case 'guided':
+      return { ...state, guided: { ...state.guided, phase: 'failed', error: message } };
     default:
       return assertNever(owner);
   }

@@ -4,6 +4,7 @@ import type { Skipped } from '../data/pairing';
 import type { BackendChoice } from '../ml/backend';
 import type { ConfigChange, EpochRecord, StepRecord, StepReport } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
+import type { RunPlan } from '../ml/train/recipe';
 import type { RunReason, RunStatus, TestResult } from '../ml/train/trainer';
 import type { OverlaySource, PredictionResult, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
 import { assertNever } from '../worker/protocol';
@@ -64,6 +65,18 @@ export interface TestInspection {
   error: string | null;
 }
 
+/** "Best model in N minutes" before its run starts: what it is timing, then the recipe's choice (the run itself is `training`). */
+export interface GuidedState {
+  phase: 'idle' | 'timing' | 'chosen' | 'failed';
+  requestId: number | null;
+  minutes: number;
+  message: string;
+  plan: RunPlan | null;
+  error: string | null;
+}
+
+export const initialGuided: GuidedState = { phase: 'idle', requestId: null, minutes: 5, message: '', plan: null, error: null };
+
 export interface StudioState {
   engine: { phase: EnginePhase; choice: BackendChoice | null; error: string | null; message?: string };
   dataset: DatasetState;
@@ -76,6 +89,7 @@ export interface StudioState {
   /** `answered` counts the predictions that came back, so a reader can tell a new set of results from the last. */
   inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null; answered: number };
   inspection: TestInspection | null;
+  guided: GuidedState;
   run: {
     phase: QuickCheckPhase;
     requestId: number | null;
@@ -145,6 +159,7 @@ export const initialState: StudioState = {
   imported: null,
   inference: { phase: 'idle', model: 'run', results: [], error: null, answered: 0 },
   inspection: null,
+  guided: initialGuided,
   run: { phase: 'idle', requestId: null, message: '', steps: [], numTensors: null, medianMs: null, params: null, error: null },
 };
 
@@ -262,6 +277,12 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       return { ...state, runs: event.runs, runsError: null };
     case 'storage-error':
       return { ...state, storageError: event.message };
+    case 'plan-progress':
+      if (event.id !== state.guided.requestId) return state;
+      return { ...state, guided: { ...state.guided, message: event.message } };
+    case 'plan':
+      if (event.id !== state.guided.requestId) return state;
+      return { ...state, guided: { ...state.guided, phase: 'chosen', message: '', plan: event.plan } };
     case 'error':
       return routeError(state, event);
     default:

@@ -6,6 +6,7 @@ import type { BackendChoice, BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
 import type { ConfigChange, EpochRecord, LiveSettings, StepReport, TrainConfig } from '../ml/train/config';
 import type { ProbabilityMap } from '../ml/train/predict';
+import type { Candidate, RunPlan } from '../ml/train/recipe';
 import type { RunState, TestResult } from '../ml/train/contract';
 import type { RunRecord } from './persistence';
 
@@ -35,6 +36,19 @@ export interface IngestRequest {
 
 export type RunAction = 'pause' | 'resume' | 'stop';
 
+/** "Best model in N minutes": time the backends ('auto') and the recipe's candidates on the loaded data, then choose (ml/train/recipe.ts). */
+export interface PlanRunRequest {
+  type: 'plan-run';
+  id: number;
+  minutes: number;
+  /** The backend setting: 'auto' times the backends again; another is kept as it is. */
+  backend: BackendPreference;
+  /** Settings the person fixed (the CLI's --preset, --size, --batch; the page's size when it cannot decode the files again). */
+  fixed?: Partial<Candidate>;
+  /** A learning rate the person fixed (the CLI's --lr). */
+  learningRate?: number;
+}
+
 export type Request =
   | { type: 'init'; id: number; backend: BackendPreference; /** XNNPACK threads for wasm (needs cross-origin isolation). */ wasmThreads?: number }
   | DemoTrainRequest
@@ -57,7 +71,8 @@ export type Request =
   // moreEpochs: a finished run trains that many epochs past its last one.
   | { type: 'run-resume'; id: number; runId: string; moreEpochs?: number }
   | { type: 'run-delete'; id: number; runId: string }
-  | PredictRequest;
+  | PredictRequest
+  | PlanRunRequest;
 
 /**
  * 'zip': the tfjs Layers model (model.json, weights.bin), run.json, history.csv and model.onnx; 'onnx': model.onnx alone;
@@ -165,6 +180,10 @@ export type WorkerEvent =
   | { type: 'runs'; id: number; runs: RunSummary[] }
   | { type: 'storage-error'; id: number; message: string }
   | { type: 'prediction'; id: number; model: 'run' | 'imported'; results: PredictionResult[] }
+  /** What the planner of a guided run is timing now. */
+  | { type: 'plan-progress'; id: number; message: string }
+  /** The guided run's choice: the page writes it into the settings and starts the run. */
+  | { type: 'plan'; id: number; plan: RunPlan }
   | { type: 'error'; id: number; message: string; request?: Request['type'] };
 
 /** How the worker's parts send events to the page (buffers in `transfer` move, not copy). */

@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import { startEngine } from './engine';
 import { assertNever, type Request, type WorkerEvent } from './protocol';
+import { planRun } from './planRun';
 import { QuickCheck } from './quickCheck';
 import { RunManager } from './runs';
 import { Session } from './session';
@@ -54,6 +55,8 @@ async function handle(request: Request): Promise<void> {
       return runs.remove(request.id, request.runId);
     case 'predict':
       return runs.predict(request);
+    case 'plan-run':
+      return planRun(session, request, post);
     default:
       assertNever(request);
   }

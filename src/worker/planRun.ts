@@ -1,0 +1,93 @@
+/**
+ * Planning "Best model in N minutes" (protocol: 'plan-run' -> 'plan-progress'..., 'plan'): with the
+ * backend setting 'auto' the backends are timed again (selectBackend, as the engine starts); then a
+ * few steps of each recipe candidate on the loaded train split, on the backend in use, and the recipe
+ * chooses. Every model, optimizer and batch built for timing is disposed: the memory stays flat.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeBatch, type Batch } from '../data/batches';
+import { splitView, type Pairs } from '../data/dataset';
+import { selectBackend, type BackendChoice } from '../ml/backend';
+import { wasmThreadsInUse } from '../ml/kernels/wasm-setup';
+import { DEFAULT_LOSS } from '../ml/loss';
+import { buildPreset } from '../ml/model';
+import { timeTrainingStep } from '../ml/train/loop';
+import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
+import { candidateLabel, candidatesWith, cannotFit, chooseRecipe, rowOf, CANDIDATES, type Candidate, type CandidateRow, type Timing } from '../ml/train/recipe';
+import type { PlanRunRequest, Post } from './protocol';
+import type { Session } from './session';
+
+/** A batch of the loaded pairs at the candidate's size (bilinear; masks binarised again): for timing, the pixels only need the right shape. */
+function batchAt(pairs: Pairs, { height, width, batchSize }: Candidate): Batch {
+  const raw = makeBatch(
+    pairs,
+    Array.from({ length: batchSize }, (_, k) => k % pairs.count),
+  );
+  if (raw.x.shape[1] === height && raw.x.shape[2] === width) return raw;
+  try {
+    return tf.tidy(() => ({
+      x: tf.image.resizeBilinear(raw.x, [height, width]),
+      y: tf.cast(tf.greater(tf.image.resizeBilinear(raw.y, [height, width]), 0.5), 'float32') as tf.Tensor4D,
+    }));
+  } finally {
+    tf.dispose([raw.x, raw.y]);
+  }
+}
+
+/** ms a training step of `candidate` on the backend in use: the median of 3 steps after a warm-up step (timeTrainingStep). */
+function timeCandidate(pairs: Pairs, candidate: Candidate): Promise<number> {
+  return timeTrainingStep(
+    () => buildPreset(candidate.preset, { height: candidate.height, width: candidate.width }),
+    () => createOptimizer(DEFAULT_OPTIMIZER),
+    () => batchAt(pairs, candidate),
+    DEFAULT_LOSS,
+  );
+}
+
+/** 'auto': the backends timed again on the smallest candidate shape of tiny, as the engine does at start. */
+async function chooseBackend(request: PlanRunRequest, pairs: Pairs, post: Post): Promise<string> {
+  if (request.backend !== 'auto') return `${tf.getBackend()} (the backend setting; not timed)`;
+  const tiny: Candidate = { preset: 'tiny', height: 32, width: 48, batchSize: 2 };
+  const choice: BackendChoice = await selectBackend('auto', {
+    timeStep: () => timeCandidate(pairs, tiny),
+    onTiming: (name) => post({ type: 'plan-progress', id: request.id, message: `Timing the ${name} backend on a few training steps...` }),
+  });
+  const threads = wasmThreadsInUse();
+  // The engine panel shows the backend now in use.
+  post({ type: 'ready', id: request.id, choice: threads === null ? choice : { ...choice, threads } });
+  return choice.reason;
+}
+
+export async function planRun(session: Session, request: PlanRunRequest, post: Post, candidates: readonly Candidate[] = CANDIDATES): Promise<void> {
+  const loaded = session.dataset;
+  if (!loaded) throw new Error('Load a dataset first (the sample dataset is one click away).');
+  const { minutes, id } = request;
+  if (!(minutes > 0)) throw new Error(`The time budget must be above 0 minutes; got ${minutes}.`);
+  const pairs = splitView(loaded.result.set, loaded.indices.train);
+  if (pairs.count === 0) throw new Error('The train split is empty: load more pairs or change the split.');
+  const valPairs = loaded.indices.val.length;
+
+  const backend = await chooseBackend(request, pairs, post);
+  const timings: Timing[] = [];
+  const rows: CandidateRow[] = [];
+  const list = candidatesWith(request.fixed, candidates);
+  for (const [i, candidate] of list.entries()) {
+    const skip = cannotFit(candidate, rows);
+    let timing: Timing;
+    if (skip) {
+      timing = { candidate, msPerStep: null, note: skip };
+    } else {
+      post({ type: 'plan-progress', id, message: `Timing ${candidateLabel(candidate)} on ${tf.getBackend()} (${i + 1} of ${list.length})...` });
+      try {
+        timing = { candidate, msPerStep: await timeCandidate(pairs, candidate) };
+      } catch (error) {
+        // Out of memory, say: the others may still train.
+        timing = { candidate, msPerStep: null, note: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    timings.push(timing);
+    rows.push(rowOf(timing, minutes, pairs.count, valPairs));
+  }
+  const plan = chooseRecipe({ minutes, trainPairs: pairs.count, valPairs, timings, learningRate: request.learningRate });
+  post({ type: 'plan', id, plan: { ...plan, backend } });
+}
