@@ -50,6 +50,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A safetensors file's __metadata__ (its JSON header follows an 8-byte little-endian length). */
+function safetensorsMetadata(file: string): Record<string, string> {
+  const bytes = readFileSync(file);
+  const length = Number(bytes.readBigUInt64LE(0));
+  return (JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__ ?? {};
+}
+
 /** Cuts the first test images out with `model` (a radio of the inference panel): their checksums, in order. */
 async function cutOutTestImages(page: Page, model: 'this run' | 'imported model'): Promise<string[]> {
   const panel = page.getByTestId('inference-panel');
@@ -102,11 +109,14 @@ test('a run goes to PyTorch DDP as a job and comes back with its history; its te
     expect(readFileSync(path.join(job, 'train.py'), 'utf8')).toBe(readFileSync('src/torch/train.py', 'utf8'));
     expect(readFileSync(path.join(job, 'studio_torch/models.py'), 'utf8')).toBe(readFileSync('src/torch/studio_torch/models.py', 'utf8'));
     const sent = JSON.parse(readFileSync(path.join(job, 'studio.json'), 'utf8')) as {
-      history: Array<{ origin: string }>;
+      history: Array<{ origin: string; step: number }>;
       split: { test: { groups: string[] } };
     };
     expect(sent.history.map((e) => e.origin)).toEqual(['studio']);
     expect(readFileSync(path.join(job, 'README.md'), 'utf8')).toContain('--redirects 1 --tee 1');
+    // Adam's moments go with the weights, at the studio's step count.
+    const studioSteps = sent.history[0]!.step;
+    expect(safetensorsMetadata(path.join(job, 'optimizer.safetensors'))).toEqual({ format: 'pt', optimizer: 'adam', step: String(studioSteps) });
 
     // One more epoch on two gloo processes: a real DDP run (Debian's torchrun needs --redirects 1 --tee 1).
     const out = path.join(work, 'RUN');
@@ -119,8 +129,12 @@ test('a run goes to PyTorch DDP as a job and comes back with its history; its te
     );
     const torchSeconds = (Date.now() - started) / 1000;
     for (const file of ['model.safetensors', 'studio.json', 'history.csv']) expect(existsSync(path.join(out, file)), `${file} in RUN\n${log}`).toBe(true);
-    const back = JSON.parse(readFileSync(path.join(out, 'studio.json'), 'utf8')) as { history: Array<{ epoch: number; origin: string; dice: number }> };
+    const back = JSON.parse(readFileSync(path.join(out, 'studio.json'), 'utf8')) as {
+      history: Array<{ epoch: number; origin: string; dice: number; step: number }>;
+    };
     expect(back.history.map((e) => `${e.epoch}:${e.origin}`)).toEqual(['1:studio', '2:torch']);
+    // The cluster continued the moments and counts its steps on from the studio's.
+    expect(safetensorsMetadata(path.join(out, 'optimizer.safetensors'))).toEqual({ format: 'pt', optimizer: 'adam', step: String(back.history[1]!.step) });
     expect(back.history[0]!.dice).toBeCloseTo(studioDice, 10);
 
     // train.py --eval on the RUN's weights: the test split of the run's own cars.

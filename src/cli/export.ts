@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatBytes } from '../format';
+import type { Checkpoint } from '../ml/io/checkpoint';
 import { loadModel, readModelFiles, type ImportFile } from '../ml/io/import';
 import { LayerMappingError } from '../ml/io/layerTable';
 import { modelToOnnx, ONNX_OPSET } from '../ml/io/onnx/export';
@@ -82,10 +83,10 @@ function readModelFolder(model: string): { jsonPath: string; files: ImportFile[]
 }
 
 /** The model, its run (run.json or a RUN's studio.json) and the file to name in messages; a RUN folder or a `npm run train` folder. */
-async function loadSource(model: string): Promise<{ model: tf.LayersModel; run: unknown; where: string; dir: string }> {
+async function loadSource(model: string): Promise<{ model: tf.LayersModel; run: unknown; where: string; dir: string; optimizer?: Checkpoint['optimizer'] }> {
   if (isRunFolder(model)) {
     const run = await readRunFolder(model);
-    return { model: run.model, run: runJsonOf(run), where: path.join(run.dir, 'studio.json'), dir: run.dir };
+    return { model: run.model, run: runJsonOf(run), where: path.join(run.dir, 'studio.json'), dir: run.dir, optimizer: run.optimizer };
   }
   const { jsonPath, files } = readModelFolder(model);
   // The cpu backend: exact, and all that Node has without tfjs-node.
@@ -115,12 +116,12 @@ function jobRun(run: unknown, model: tf.LayersModel, where: string): JobRun {
   return record;
 }
 
-async function writeJob(args: ExportArgs, model: tf.LayersModel, run: unknown, where: string): Promise<void> {
+async function writeJob(args: ExportArgs, model: tf.LayersModel, run: unknown, where: string, optimizer: Checkpoint['optimizer'] = null): Promise<void> {
   const out = path.resolve(args.out!);
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${args.out}: exists and is not a folder`);
   const record = jobRun(run, model, where);
   const started = performance.now();
-  const files = await buildTorchJob(model, record, readTorchSources(), { job: `npm run export --format torch from ${args.model}` });
+  const files = await buildTorchJob(model, record, readTorchSources(), { job: `npm run export --format torch from ${args.model}`, optimizer });
   for (const [name, bytes] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(out, name)), { recursive: true });
     writeFileSync(path.join(out, name), bytes);
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
   const { model, where } = source;
   if (args.format === 'torch') {
     try {
-      await writeJob(args, model, source.run, where);
+      await writeJob(args, model, source.run, where, source.optimizer);
     } finally {
       model.dispose();
     }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { modelToFiles } from '../ml/io/export';
 import { SafetensorsError } from '../ml/io/safetensors';
-import { HISTORY_CSV, readTorchRun, STUDIO_JSON, TorchRunError, WEIGHTS_NAME, type TorchRun } from '../ml/io/torchJob';
+import { readTorchRun, RUN_FILE_NAMES, TorchRunError, WEIGHTS_NAME, type TorchRun } from '../ml/io/torchJob';
 import { UsageError } from './args';
 import type { ModelFiles } from './files';
 
@@ -27,9 +27,10 @@ export async function nodeBackend(): Promise<void> {
 /** The RUN's model (the caller disposes it) and studio.json, every file checked first. */
 export async function readRunFolder(model: string, flag = '--model'): Promise<TorchRun & { dir: string }> {
   const dir = path.resolve(model);
-  const files = [WEIGHTS_NAME, STUDIO_JSON, HISTORY_CSV]
-    .filter((name) => existsSync(path.join(dir, name)))
-    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) }));
+  const files = RUN_FILE_NAMES.filter((name) => existsSync(path.join(dir, name))).map((name) => ({
+    name,
+    bytes: new Uint8Array(readFileSync(path.join(dir, name))),
+  }));
   await nodeBackend();
   try {
     return { ...readTorchRun(files), dir };

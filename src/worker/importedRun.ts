@@ -4,7 +4,7 @@
  * not fit the model is left out with the reason; the model still imports for inference and fine-tuning.
  */
 import type { LayersModel } from '@tensorflow/tfjs';
-import { captureCheckpoint, checkpointBytes } from '../ml/io/checkpoint';
+import { captureCheckpoint, checkpointBytes, type Checkpoint } from '../ml/io/checkpoint';
 import { HISTORY_COLUMNS } from '../ml/io/export';
 import { isPresetName } from '../ml/model/presets';
 import { DEFAULT_TRAIN_CONFIG, LIVE_FIELDS, type ConfigChange, type EpochRecord, type TrainConfig } from '../ml/train/config';
@@ -99,10 +99,15 @@ export function importedRun(json: unknown, model: LayersModel, now: number): Imp
   return { ok: true, run, progress };
 }
 
-/** Saves the run and the model as its latest checkpoint (no optimizer state: exports carry none). */
-export async function saveImportedRun(db: StudioDb, model: LayersModel, imported: { run: RunRecord; progress: Progress }): Promise<void> {
+/** Saves the run and the model as its latest checkpoint, with the optimizer state a PyTorch RUN brought (a tfjs export carries none). */
+export async function saveImportedRun(
+  db: StudioDb,
+  model: LayersModel,
+  imported: { run: RunRecord; progress: Progress },
+  optimizer: Checkpoint['optimizer'] = null,
+): Promise<void> {
   const { run, progress } = imported;
-  const checkpoint = await captureCheckpoint(model, null, run.config.optimizer, progress.epoch, progress.step);
+  const checkpoint = { ...(await captureCheckpoint(model, null, run.config.optimizer, progress.epoch, progress.step)), optimizer };
   await db.putRun(run);
   await db.putCheckpoint<StoredState>(run.id, 'latest', { checkpoint, progress }, checkpointBytes(checkpoint));
 }

@@ -32,7 +32,14 @@ export async function exportRun(ctx: RunContext, id: number, which: 'latest' | '
   const snapshot =
     which === 'best'
       ? await bestCheckpoint(ctx, id, run.id)
-      : await captureCheckpoint(trainer.model, null, run.config.optimizer, trainer.progress.epoch, trainer.progress.step);
+      : // The PyTorch job carries the optimizer's state too, so the cluster continues its moments.
+        await captureCheckpoint(
+          trainer.model,
+          format === 'torch' ? trainer.optimizer : null,
+          run.config.optimizer,
+          trainer.progress.epoch,
+          trainer.progress.step,
+        );
   const model = await modelFromCheckpoint(snapshot);
   try {
     const { steps: _steps, ...runJson } = run;
@@ -42,7 +49,7 @@ export async function exportRun(ctx: RunContext, id: number, which: 'latest' | '
       format === 'onnx'
         ? await exportOnnx(model, exported)
         : format === 'torch'
-          ? await torchJobZip(model, exported, snapshot.epoch)
+          ? await torchJobZip(model, exported, snapshot.epoch, snapshot.optimizer)
           : ((await buildExportZip(model, exported, run.history)) as Uint8Array<ArrayBuffer>);
     const name = `${run.name || run.id}${which === 'best' ? '-best' : ''}${format === 'torch' ? '-pytorch-job.zip' : `.${format}`}`.replace(/[^\w.-]+/g, '-');
     ctx.post({ type: 'export-ready', id, filename: name, format, bytes }, [bytes.buffer]);

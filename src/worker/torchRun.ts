@@ -8,7 +8,7 @@ import { unzipSync } from 'fflate';
 import { disposeModel } from '../ml/train/disposeModel';
 import { DEFAULT_IMPORT_LIMITS, formatBytes, type ImportFile } from '../ml/io/import';
 import { SafetensorsError } from '../ml/io/safetensors';
-import { HISTORY_CSV, isTorchRun, readTorchRun, STUDIO_JSON, TorchRunError, WEIGHTS_NAME } from '../ml/io/torchJob';
+import { isTorchRun, readTorchRun, RUN_FILE_NAMES, STUDIO_JSON, TorchRunError, WEIGHTS_NAME } from '../ml/io/torchJob';
 import { countTrainableParams } from '../ml/model';
 import type { EpochRecord } from '../ml/train/config';
 import type { Progress } from '../ml/train/trainer';
@@ -17,7 +17,6 @@ import type { RunRecord } from './persistence';
 import { resume } from './runLifecycle';
 import type { RunContext } from './runState';
 
-const RUN_FILES = [WEIGHTS_NAME, STUDIO_JSON, HISTORY_CSV];
 const baseName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
 const isZip = (file: ImportFile) => (file.bytes[0] === 0x50 && file.bytes[1] === 0x4b) || /\.zip$/i.test(file.name);
 
@@ -32,7 +31,7 @@ export function runFilesOf(files: readonly ImportFile[], maxBytes = DEFAULT_IMPO
       unzipSync(zip.bytes, {
         filter: (entry) => {
           names.push(entry.name);
-          if (RUN_FILES.includes(baseName(entry.name))) unpacked += entry.originalSize;
+          if (RUN_FILE_NAMES.includes(baseName(entry.name))) unpacked += entry.originalSize;
           return false;
         },
       });
@@ -41,10 +40,10 @@ export function runFilesOf(files: readonly ImportFile[], maxBytes = DEFAULT_IMPO
     }
     if (!isTorchRun(names)) return null;
     if (unpacked > maxBytes) throw new TorchRunError(`${zip.name} unpacks to ${formatBytes(unpacked)}, over the ${formatBytes(maxBytes, true)} import limit`);
-    const entries = unzipSync(zip.bytes, { filter: (entry) => RUN_FILES.includes(baseName(entry.name)) && !entry.name.startsWith('__MACOSX/') });
+    const entries = unzipSync(zip.bytes, { filter: (entry) => RUN_FILE_NAMES.includes(baseName(entry.name)) && !entry.name.startsWith('__MACOSX/') });
     return Object.entries(entries).map(([name, bytes]) => ({ name, bytes }));
   }
-  return isTorchRun(files.map((f) => f.name)) ? files.filter((f) => RUN_FILES.includes(baseName(f.name))) : null;
+  return isTorchRun(files.map((f) => f.name)) ? files.filter((f) => RUN_FILE_NAMES.includes(baseName(f.name))) : null;
 }
 
 const bestOf = (history: readonly EpochRecord[]) =>
@@ -59,10 +58,11 @@ const bestOf = (history: readonly EpochRecord[]) =>
 export async function importTorchRun(ctx: RunContext, id: number, chosen: readonly ImportFile[]): Promise<void> {
   let model: tf.LayersModel;
   let studio: ReturnType<typeof readTorchRun>['studio'];
+  let optimizer: ReturnType<typeof readTorchRun>['optimizer'];
   try {
     const files = runFilesOf(chosen);
     if (!files) throw new TorchRunError(`${STUDIO_JSON} and ${WEIGHTS_NAME} were not found among the chosen files`);
-    ({ model, studio } = readTorchRun(files));
+    ({ model, studio, optimizer } = readTorchRun(files));
   } catch (error) {
     if (error instanceof TorchRunError || error instanceof SafetensorsError) throw new Error(`Import refused: ${error.message}`, { cause: error });
     throw error;
@@ -96,7 +96,8 @@ export async function importTorchRun(ctx: RunContext, id: number, chosen: readon
     bestDice: best?.dice ?? -Infinity,
     bestEpoch: best?.epoch ?? -1,
   };
-  const saved = await ctx.store.save(id, (db) => saveImportedRun(db, model, { run, progress }));
+  // The cluster's Adam moments (or momentum) come home with the weights: continuing here keeps them.
+  const saved = await ctx.store.save(id, (db) => saveImportedRun(db, model, { run, progress }, optimizer));
   if (ctx.importedModel) disposeModel(ctx.importedModel);
   ctx.importedModel = model;
   if (saved) await ctx.store.list(id);

@@ -50,15 +50,8 @@ export function writeSafetensors(tensors: ReadonlyMap<string, WeightArray>, meta
   return out;
 }
 
-/**
- * The F32 tensors of a safetensors file by name (copies, so they outlive `bytes`). Checks the header
- * length, the JSON, every entry's dtype, shape and offsets against the data, and that the data is
- * covered exactly once.
- */
-export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, WeightArray> {
-  const fail = (why: string): never => {
-    throw new SafetensorsError(`${fileName}: ${why}`);
-  };
+/** The JSON header and where the data starts, checked; `fail` names the file. */
+function readHeader(bytes: Uint8Array, fail: (why: string) => never): { header: Record<string, unknown>; start: number; view: DataView } {
   if (bytes.byteLength < 8) fail(`${bytes.byteLength} bytes is too short for a safetensors file (8-byte header length first)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -73,6 +66,31 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
     fail(`the header is not JSON (${(error as Error).message}): not a safetensors file`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) return fail('the header is not a JSON object');
+  return { header: header as Record<string, unknown>, start, view };
+}
+
+/** The header's `__metadata__` (string to string, as the format defines it); empty when there is none. */
+export function readSafetensorsMetadata(bytes: Uint8Array, fileName: string): Record<string, string> {
+  const fail = (why: string): never => {
+    throw new SafetensorsError(`${fileName}: ${why}`);
+  };
+  const metadata = readHeader(bytes, fail).header.__metadata__ ?? {};
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) {
+    return fail('__metadata__ is not an object of strings');
+  }
+  return metadata as Record<string, string>;
+}
+
+/**
+ * The F32 tensors of a safetensors file by name (copies, so they outlive `bytes`). Checks the header
+ * length, the JSON, every entry's dtype, shape and offsets against the data, and that the data is
+ * covered exactly once.
+ */
+export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, WeightArray> {
+  const fail = (why: string): never => {
+    throw new SafetensorsError(`${fileName}: ${why}`);
+  };
+  const { header, start, view } = readHeader(bytes, fail);
   const dataLength = bytes.byteLength - start;
   const spans: Array<[number, number, string]> = [];
   const out = new Map<string, WeightArray>();

@@ -15,13 +15,17 @@ import { isPresetName, presetConfig, type ModelConfig, type PresetName } from '.
 import { DEFAULT_TRAIN_CONFIG, type EpochRecord, type TrainConfig } from '../train/config';
 import { OPTIMIZER_NAMES } from '../train/optimizerNames';
 import { HISTORY_COLUMNS, historyToCsv } from './export';
-import { loadTorchTensors, modelToTorchTensors, readSafetensors, SafetensorsError, writeSafetensors } from './safetensors';
+import type { Checkpoint } from './checkpoint';
+import { OPTIMIZER_STATE_NAME, optimizerFromTorchTensors, optimizerToTorchTensors } from './optimizerState';
+import { loadTorchTensors, modelToTorchTensors, readSafetensors, readSafetensorsMetadata, SafetensorsError, writeSafetensors } from './safetensors';
 
 export const STUDIO_RUN_FORMAT = 'carvana-studio-run';
 export const STUDIO_RUN_VERSION = 1;
 export const WEIGHTS_NAME = 'model.safetensors';
 export const STUDIO_JSON = 'studio.json';
 export const HISTORY_CSV = 'history.csv';
+/** What a RUN may hold (matched by base name); the optimizer's state is optional. */
+export const RUN_FILE_NAMES: readonly string[] = [WEIGHTS_NAME, STUDIO_JSON, HISTORY_CSV, OPTIMIZER_STATE_NAME];
 
 /**
  * The job's Python files, relative to src/torch (the browser bundles them as text with Vite's
@@ -75,6 +79,8 @@ export interface StudioJson {
 export interface TorchRun {
   model: tf.LayersModel;
   studio: StudioJson;
+  /** The cluster's optimizer state (optimizer.safetensors), when the RUN brought it. */
+  optimizer: Checkpoint['optimizer'];
 }
 
 /** A job or RUN file that cannot be used; the message names the file (and the tensor). */
@@ -129,9 +135,10 @@ The run continues here on PyTorch DDP (torchrun) and comes back to the studio as
 | train.py, studio_torch/ | the studio's models, data layouts, split, loss, augmentation and metrics in PyTorch |
 | model.safetensors | the current weights, PyTorch layout (\`<layer>.<key>\`, float32) |
 | studio.json | preset, size, every training setting, the split as car ids, the history so far |
+| optimizer.safetensors | Adam's moments (or SGD's momentum) per weight and the step count, when the run has them: the run continues them |
 
 DATA is a folder in any layout the studio reads (Kaggle's \`train/\` + \`train_masks/\`, or images with masks);
-the split is the run's own, by car id. RUN is where the run goes: \`model.safetensors\`, \`studio.json\` and \`history.csv\`.
+the split is the run's own, by car id. RUN is where the run goes: \`model.safetensors\`, \`optimizer.safetensors\`, \`studio.json\` and \`history.csv\`.
 
 Continue on N processes of this machine (gloo on CPU, NCCL on GPUs):
 
@@ -175,7 +182,7 @@ export async function buildTorchJob(
   model: tf.LayersModel,
   run: JobRun,
   sources: Readonly<Record<string, string>>,
-  options: { job: string; epoch?: number },
+  options: { job: string; epoch?: number; /** The run's optimizer state, sent when it can continue in PyTorch. */ optimizer?: Checkpoint['optimizer'] },
 ): Promise<Record<string, Uint8Array>> {
   const python = Object.keys(sources).filter((p) => p === TORCH_SOURCES.entry || (p.startsWith(`${TORCH_SOURCES.packageDir}/`) && p.endsWith('.py')));
   if (!python.includes(TORCH_SOURCES.entry))
@@ -186,6 +193,8 @@ export async function buildTorchJob(
   const files: Record<string, Uint8Array> = {};
   for (const path of python.sort()) files[path] = encoder.encode(sources[path]!);
   files[WEIGHTS_NAME] = writeSafetensors(await modelToTorchTensors(model), { format: 'pt' });
+  const state = optimizerToTorchTensors(model, options.optimizer ?? null);
+  if (state) files[OPTIMIZER_STATE_NAME] = writeSafetensors(state.tensors, { format: 'pt', ...state.metadata });
   files[STUDIO_JSON] = encoder.encode(json(studio));
   files['README.md'] = encoder.encode(jobReadme(studio));
   return files;
@@ -347,7 +356,7 @@ export function readTorchRun(files: ReadonlyArray<{ name: string; bytes: Uint8Ar
   const byName = new Map<string, Uint8Array>();
   for (const file of files) {
     const name = baseName(file.name);
-    if (![WEIGHTS_NAME, STUDIO_JSON, HISTORY_CSV].includes(name)) continue;
+    if (!RUN_FILE_NAMES.includes(name)) continue;
     if (byName.has(name)) throw new TorchRunError(`two files are named ${name}: choose one RUN`);
     byName.set(name, file.bytes);
   }
@@ -360,13 +369,19 @@ export function readTorchRun(files: ReadonlyArray<{ name: string; bytes: Uint8Ar
   if (csv) checkHistoryCsv(csv, studio.history);
   const tensors = readSafetensors(weightBytes, WEIGHTS_NAME);
   const model = buildPreset(studio.preset, { height: studio.height, width: studio.width, ...studio.model });
+  let optimizer: Checkpoint['optimizer'] = null;
   try {
     loadTorchTensors(model, tensors, WEIGHTS_NAME);
+    const state = byName.get(OPTIMIZER_STATE_NAME);
+    if (state) {
+      const [slots, metadata] = [readSafetensors(state, OPTIMIZER_STATE_NAME), readSafetensorsMetadata(state, OPTIMIZER_STATE_NAME)];
+      optimizer = optimizerFromTorchTensors(model, slots, metadata, studio.config.optimizer, OPTIMIZER_STATE_NAME);
+    }
   } catch (error) {
     model.dispose();
     if (error instanceof SafetensorsError)
       throw new TorchRunError(`${error.message} (${STUDIO_JSON} says ${studio.preset} at ${studio.height}x${studio.width})`, { cause: error });
     throw error;
   }
-  return { model, studio };
+  return { model, studio, optimizer };
 }

@@ -11,19 +11,25 @@ from .data import load_splits
 from .models import build_model, count_trainable
 from .studio_json import history_to_csv, load_run, model_overrides, save_run
 from .trainer import Trainer, evaluate
-from .weights import load_weights, save_weights
+from .weights import load_optimizer, load_weights, save_optimizer, save_weights
 
 CHECKPOINT = "checkpoint.pt"
+OPTIMIZER_STATE = "optimizer.safetensors"
+
+
+def _optimizer_name(run):
+    return run["config"].get("optimizer", {}).get("name", "adam")
 
 
 def _write_outputs(out, trainer, run):
-    """model.safetensors, studio.json and history.csv, each written whole then renamed into place."""
+    """model.safetensors, optimizer.safetensors, studio.json and history.csv, each written whole then renamed into place."""
     os.makedirs(out, exist_ok=True)
     meta = {"format": "carvana-studio-run", "preset": run["preset"], "height": str(run["height"]), "width": str(run["width"])}
     for name, write in (("model.safetensors", lambda p: save_weights(trainer.model, p, meta)),
+                        (OPTIMIZER_STATE, lambda p: save_optimizer(trainer.optimizer, trainer.model, _optimizer_name(run), p)),
                         ("studio.json", lambda p: save_run(run, p))):
-        write(os.path.join(out, name + ".part"))
-        os.replace(os.path.join(out, name + ".part"), os.path.join(out, name))
+        if write(os.path.join(out, name + ".part")) is not False:
+            os.replace(os.path.join(out, name + ".part"), os.path.join(out, name))
     with open(os.path.join(out, "history.csv"), "w", encoding="utf-8") as f:
         f.write(history_to_csv(run["history"]))
 
@@ -41,6 +47,10 @@ def train(args, log=print):
     d = ddp.setup(args.cpu)
     model = ddp.share_batchnorm(model, d)
     trainer = Trainer(model, run["config"], d, args.batch_size, args.max_steps)
+    # The studio's optimizer state (beside the weights) continues here: Adam's moments do not restart.
+    moments = os.path.join(os.path.dirname(os.path.abspath(args.weights)), OPTIMIZER_STATE)
+    if not resume and os.path.exists(moments):
+        load_optimizer(trainer.optimizer, trainer.model, _optimizer_name(run), moments)
     out_run = copy.deepcopy(run)
     studio_epochs = len(run["history"])
     target = studio_epochs + args.epochs

@@ -49,6 +49,19 @@ def read_safetensors(path, use_package=True):
     return out
 
 
+def read_metadata(path):
+    """The header's "__metadata__" (strings); {} when there is none. Only the header is read."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            raise SafetensorsError(f"{path}: too short to be a safetensors file")
+        (size,) = struct.unpack("<Q", head)
+        raw = f.read(size)
+    if len(raw) != size:
+        raise SafetensorsError(f"{path}: header length {size} runs past the end of the file")
+    return dict(json.loads(raw.decode("utf-8")).get("__metadata__") or {})
+
+
 def write_safetensors(path, tensors, metadata=None, use_package=True):
     """Writes name -> array as float32 (F32) tensors, names sorted, header padded to 8 bytes."""
     arrays = {k: np.ascontiguousarray(v, dtype="<f4") for k, v in tensors.items()}

@@ -17,7 +17,8 @@ def make_optimizer(params, opt):
     """The studio's optimizers (optimizer.ts): adam, sgd (momentum), rmsprop (rho 0.9, momentum)."""
     name, lr, momentum = opt.get("name", "adam"), float(opt.get("learningRate", 1e-3)), float(opt.get("momentum", 0.9))
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        # tfjs's Adam adds its backend's epsilon (1e-7), not torch's default 1e-8: the same update on both sides.
+        return torch.optim.Adam(params, lr=lr, eps=1e-7)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum)
     if name == "rmsprop":

@@ -5,11 +5,19 @@
  *
  *   npx tsx src/torch/tests/tfjs_reference.ts OUTDIR [preset ...]
  *   npx tsx src/torch/tests/tfjs_reference.ts --read FILE    (the studio's reader on a Python-written file: name -> shape, sum)
+ *   npx tsx src/torch/tests/tfjs_reference.ts --adam OUTDIR  (tiny trained 2 Adam steps: weights, optimizer.safetensors
+ *                                                            as the job writes them, a third batch and the weights after step 3)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { captureCheckpoint } from '../../ml/io/checkpoint';
+import { optimizerToTorchTensors } from '../../ml/io/optimizerState';
+import { registerCpuKernelFixes } from '../../ml/kernels/cpu-fixes';
 import { modelToTorchTensors, readSafetensors, writeSafetensors } from '../../ml/io/safetensors';
+import { DEFAULT_LOSS } from '../../ml/loss';
+import { createOptimizer } from '../../ml/train/optimizer';
+import { trainStep } from '../../ml/train/step';
 import type { WeightArray } from '../../ml/io/weightLayout';
 import { buildPreset, countTrainableParams } from '../../ml/model/build';
 import { createRng } from '../../data/random';
@@ -36,8 +44,58 @@ function randomise(model: tf.LayersModel, rng: () => number): void {
   }
 }
 
+/**
+ * Three Adam steps of tiny (32x48, batch 2, lr 0.01, the default hybrid loss) on seeded batches: the state
+ * after two goes out as the job sends it, and PyTorch's third step from it must land where tfjs's did.
+ */
+async function adamSteps(outDir: string): Promise<void> {
+  const [height, width] = SIZES.tiny!;
+  const model = buildPreset('tiny', { height, width });
+  const rng = createRng(11);
+  randomise(model, rng);
+  const config = { name: 'adam' as const, learningRate: 0.01, momentum: 0.9 };
+  const optimizer = createOptimizer(config);
+  const batch = () => ({
+    x: tf.tensor4d(
+      Float32Array.from({ length: 2 * height * width * 3 }, () => rng()),
+      [2, height, width, 3],
+    ),
+    // A blob-like mask: pixels inside an ellipse whose centre and size are drawn per image.
+    y: tf.tensor4d(
+      Float32Array.from({ length: 2 * height * width }, (_, k) => {
+        const [i, r, c] = [Math.floor(k / (height * width)), Math.floor(k / width) % height, k % width];
+        return ((r - height * (0.4 + 0.2 * i)) / (height * 0.3)) ** 2 + ((c - width / 2) / (width * 0.35)) ** 2 < 1 ? 1 : 0;
+      }),
+      [2, height, width, 1],
+    ),
+  });
+  const batches = [batch(), batch(), batch()];
+  for (const b of batches.slice(0, 2)) trainStep(model, optimizer, b, DEFAULT_LOSS).dispose();
+  mkdirSync(outDir, { recursive: true });
+  const checkpoint = await captureCheckpoint(model, optimizer, config, 0, 2);
+  const state = optimizerToTorchTensors(model, checkpoint.optimizer)!;
+  writeFileSync(path.join(outDir, 'model.safetensors'), writeSafetensors(await modelToTorchTensors(model)));
+  writeFileSync(path.join(outDir, 'optimizer.safetensors'), writeSafetensors(state.tensors, { format: 'pt', ...state.metadata }));
+  const third = batches[2]!;
+  trainStep(model, optimizer, third, DEFAULT_LOSS).dispose();
+  writeFileSync(path.join(outDir, 'after.safetensors'), writeSafetensors(await modelToTorchTensors(model)));
+  const io = new Map<string, WeightArray>([
+    ['image', { shape: third.x.shape, values: (await third.x.data()) as Float32Array }],
+    ['mask', { shape: third.y.shape, values: (await third.y.data()) as Float32Array }],
+  ]);
+  writeFileSync(path.join(outDir, 'io.safetensors'), writeSafetensors(io));
+  tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+  optimizer.dispose();
+  model.dispose();
+}
+
 async function main(): Promise<void> {
   const [outDir, ...wanted] = process.argv.slice(2);
+  if (outDir === '--adam') {
+    registerCpuKernelFixes(); // tfjs's cpu ResizeBilinear gradient is wrong for non-square images
+    await tf.setBackend('cpu');
+    return adamSteps(wanted[0]!);
+  }
   if (outDir === '--read') {
     const tensors = readSafetensors(new Uint8Array(readFileSync(wanted[0]!)), wanted[0]!);
     const out = Object.fromEntries([...tensors].map(([name, w]) => [name, { shape: w.shape, sum: w.values.reduce((a, b) => a + b, 0) }]));
