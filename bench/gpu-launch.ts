@@ -1,10 +1,11 @@
 /**
- * The run is two processes: this launcher and the bench itself as its child. The loader reads
- * LD_LIBRARY_PATH once, at process start, so the launcher sets it for the child (a bundle's own
- * libvulkan.so.1, the NVIDIA driver's folder) and points the Vulkan loader at NVIDIA's driver file
- * when the machine has one outside the loader's search path. Dawn says why it found no adapter only
- * on stderr, from native code; the launcher reads the child's stderr, so the final `no WebGPU adapter`
- * line can quote it.
+ * The run is two processes: this launcher and the bench itself as its child. Dawn says why it found no
+ * adapter only on stderr, from native code; the launcher reads the child's stderr, so the final
+ * `no WebGPU adapter` line can quote it. The child's environment is set here because the dynamic
+ * loader reads LD_LIBRARY_PATH once, at process start: the NVIDIA driver's folder goes on it, and
+ * VK_DRIVER_FILES points the Vulkan loader at NVIDIA's driver file, which lies outside its search path.
+ * Dawn loads a libvulkan.so.1 lying beside dawn.node by itself (seen with LD_LIBRARY_PATH unset); the
+ * bundle's folder also goes first on LD_LIBRARY_PATH, for a Dawn build that does not look there.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
