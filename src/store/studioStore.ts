@@ -3,11 +3,13 @@ import { create } from 'zustand';
 import type { SplitRatios } from '../data/split';
 import type { BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
+import type { TrainConfig } from '../ml/train/config';
+import type { RunPlan } from '../ml/train/recipe';
 import { createTrainerClient, type TrainerClient } from '../worker/client';
 import type { SourceFile } from '../data/ingest';
 import type { ExportFormat } from '../worker/protocol';
 import type { WorkerEvent } from '../worker/protocol';
-import { initialDataset, initialState, initialTraining, isRunLive, type StudioState } from './events';
+import { initialDataset, initialGuided, initialState, initialTraining, isRunLive, type StudioState } from './events';
 import { reduceEvent } from './events';
 import { createEventQueue, pageClock, type EventQueue } from './flush';
 import {
@@ -123,10 +125,51 @@ export function setSetting(key: SettingKey, raw: unknown): string | null {
 }
 
 export function startRun(name: string, fromImported = false): void {
-  const { settings } = useStudio.getState();
-  const requestId = trainer().send({ type: 'train-start', config: settingsToConfig(settings), name, fromImported });
+  sendStart(settingsToConfig(useStudio.getState().settings), name, fromImported);
+}
+
+function sendStart(config: TrainConfig, name: string, fromImported: boolean): void {
+  const requestId = trainer().send({ type: 'train-start', config, name, fromImported });
   useStudio.setState((state) => ({ ...state, training: { ...initialTraining, phase: 'starting', requestId, message: 'Building the model...' } }));
 }
+
+/**
+ * "Best model in N minutes": the worker times the backends and the recipe's candidates on the loaded
+ * data ('plan-run'); its plan then becomes the settings (so the URL reproduces the run) and the run
+ * starts with the N-minute time limit (startPlannedRun).
+ */
+export function startGuidedRun(minutes: number): void {
+  const { settings, dataset } = useStudio.getState();
+  // Data restored from browser storage has no files to decode again at another size: the plan keeps the loaded size.
+  const fixed = !lastSources && dataset.size ? dataset.size : undefined;
+  const requestId = trainer().send({ type: 'plan-run', minutes, backend: settings.backend, fixed });
+  useStudio.setState({ guided: { ...initialGuided, phase: 'timing', requestId, minutes, message: 'Timing the candidates on the loaded data...' } });
+}
+
+/** The plan's settings, the data at its size (decoded again when it differs) and the run, sent in that order: the worker takes requests in turn. */
+function startPlannedRun(plan: RunPlan): void {
+  const { candidate } = plan;
+  const problem = setSettings({
+    preset: candidate.preset,
+    size: `${candidate.height}x${candidate.width}`,
+    batchSize: candidate.batchSize,
+    epochs: plan.epochs,
+    schedule: plan.schedule,
+    learningRate: plan.learningRate,
+  });
+  if (problem) {
+    useStudio.setState((state) => ({ guided: { ...state.guided, phase: 'failed', error: `The plan does not fit the settings: ${problem}` } }));
+    return;
+  }
+  const { settings, dataset } = useStudio.getState();
+  if (dataset.size?.height !== candidate.height || dataset.size?.width !== candidate.width) reloadDataset(loadSettingsOf(settings));
+  sendStart({ ...settingsToConfig(settings), timeLimitMinutes: plan.minutes, recipe: plan.why.join('\n') }, `best in ${plan.minutes} min`, false);
+}
+
+// Runs before the event reaches the reducer: the plan is for the guided request the page sent last.
+sideEffects.add((event) => {
+  if (event.type === 'plan' && event.id === useStudio.getState().guided.requestId) startPlannedRun(event.plan);
+});
 
 export function controlRun(action: 'pause' | 'resume' | 'stop'): void {
   trainer().send({ type: 'train-control', action });

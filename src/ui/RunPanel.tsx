@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { isRunLive } from '../store/events';
 import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } from '../store/studioStore';
 import type { ExportFormat } from '../worker/protocol';
+import { GuidedRun } from './GuidedRun';
 import { addSighting, throughput, type StepSighting } from './throughput';
 
 function formatSeconds(seconds: number): string {
@@ -167,6 +168,7 @@ export function RunPanel() {
           Stop
         </button>
       </div>
+      <GuidedRun />
       {imported && (
         <label className="inline">
           <input type="checkbox" checked={fromImported} disabled={live} onChange={(e) => setFromImported(e.target.checked)} /> start from the imported model
