@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { CORPUS_TRAINING_SIZE, writeBadCorpus } from './harness/corpus';
+import { openQuickCheck } from './studio-helpers';
 
 // What the page must say for each kind of bad file (the corpus names the kind).
 const BROWSER_REFUSED = /^could not decode: the browser could not decode it \(.+\)$/;
@@ -121,6 +122,7 @@ test('a corpus of bad input: every bad file is named with its reason, the good p
   await page.screenshot({ path: testInfo.outputPath('bad-input.png'), fullPage: true });
 
   // The good pairs train: three steps of `tiny`, each with a finite loss.
+  await openQuickCheck(page);
   await page.getByLabel('Steps').fill('3');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });

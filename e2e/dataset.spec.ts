@@ -2,10 +2,12 @@ import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { openDatasetPanel } from './studio-helpers';
 
 const CARVANA = path.resolve(process.cwd(), '../shared/data/carvana512-sample');
 
 async function splitGroups(page: Page): Promise<{ train: string[]; val: string[]; test: string[] }> {
+  await openDatasetPanel(page); // folded to one line once loaded
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export group ids' }).click();
   const file = await (await download).path();

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles } from './studio-helpers';
+import { dropFiles, openDatasetPanel } from './studio-helpers';
 
 const SAMPLE = path.resolve(process.cwd(), 'public/sample');
 const sampleFiles = () =>
@@ -82,6 +82,7 @@ test('a drop anywhere loads with the split settings; the memory budget applies o
   await expect(page.getByTestId('split-table').locator('caption')).toContainText('seed 3: 60/20/20');
 
   // Typing "2" MiB (the sample needs 3 MiB at 64x96) reloads nothing until Enter.
+  await openDatasetPanel(page); // folded to one line once loaded
   const budget = page.getByLabel('Memory budget (MiB)');
   await budget.fill('');
   await budget.pressSequentially('2', { delay: 50 });

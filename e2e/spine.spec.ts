@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { openQuickCheck } from './studio-helpers';
 
 /** The WebGPU adapter the page itself is given (null without one): what the engine panel must report. */
 async function pageAdapter(page: Page): Promise<{ isFallbackAdapter: boolean } | null> {
@@ -24,6 +25,7 @@ for (const backend of ['webgl', 'webgpu', 'wasm'] as const) {
       expect(adapter, 'webgpu started, so the page has an adapter').not.toBeNull();
       await expect(page.getByTestId('adapter-fallback')).toHaveText(adapter!.isFallbackAdapter ? 'software fallback' : 'hardware');
     }
+    await openQuickCheck(page);
     await page.getByLabel('Steps').fill('5');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });

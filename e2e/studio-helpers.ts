@@ -153,3 +153,16 @@ export async function exportFromMenu(
   await menu.getByRole('group', { name: which }).getByRole('button', { name: format }).click();
   return download;
 }
+
+/** Opens a folded section (the <details> `details`, by a click on `summary`) unless it is open already. */
+async function openFold(page: Page, details: string, summary: string): Promise<void> {
+  const fold = page.locator(details);
+  if (!(await fold.evaluate((el) => (el as HTMLDetailsElement).open))) await page.locator(summary).click();
+  await expect(fold).toHaveAttribute('open', '');
+}
+
+/** The dataset panel folds to one line once a dataset has loaded: this opens it (its buttons, split, budget). */
+export const openDatasetPanel = (page: Page) => openFold(page, '[data-testid="dataset-panel"] > details.fold', '[data-testid="dataset-toggle"]');
+
+/** The quick check sits folded at the foot of the Engine panel: this opens it (Steps, Train). */
+export const openQuickCheck = (page: Page) => openFold(page, '[data-testid="quick-check"] > details', '[data-testid="quick-check"] summary');

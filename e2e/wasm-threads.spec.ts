@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { openQuickCheck } from './studio-helpers';
 
 // Runs after the studio's flow on purpose (files run in name order): in a browser that has just run a
 // two-thread wasm page, that flow saw a 51-63 ms main-thread task in 3 of 6 runs (0 of 13 otherwise),
@@ -12,6 +13,7 @@ async function trainOnTwoThreads(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
   await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', '2');
+  await openQuickCheck(page);
   await page.getByLabel('Steps').fill('3');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });

@@ -11,7 +11,6 @@ import { describeSources, filesFromDrop } from '../worker/sources';
 import { OverlayPanel } from './OverlayPanel';
 import { RunPanel } from './RunPanel';
 import { RunsPanel } from './RunsPanel';
-import { SpinePanel } from './SpinePanel';
 import { TestResults } from './TestResults';
 
 /**
@@ -65,32 +64,36 @@ export function App() {
     [],
   );
 
+  // Two columns of panels (curves beside predictions) only once there is a run to show.
+  const hasRun = useStudio((s) => s.training.run != null);
+
+  // An instrument, not a form: the settings in a side column, full height, that scrolls on its own;
+  // the dataset one line once loaded; the run's controls, curves and predictions on one screen.
   return (
     <div className={dragging ? 'app dragging' : 'app'} data-testid="drop-target">
       <header className="app-header">
-        <div>
-          <h1>Carvana masking studio</h1>
-          <p className="tagline">Train a TransUNet to cut cars out of studio photos, in your browser.</p>
+        <h1>Carvana masking studio</h1>
+        <p className="tagline">Train a TransUNet to cut cars out of studio photos, in your browser.</p>
+        <div className="header-aside">
+          <p className="privacy" role="note" title="They are read and trained on in this page.">
+            Your photos never leave this machine: nothing is uploaded.
+          </p>
         </div>
-        <p className="privacy" role="note">
-          Your photos never leave this machine: they are read and trained on in this page, nothing is uploaded.
-        </p>
       </header>
-      <main className="panels">
-        <div className="column side">
-          <EnginePanel />
-          <ConfigPanel />
-          <SpinePanel />
-        </div>
-        <div className="column">
-          <DatasetPanel />
-          <RunPanel />
+      <div className="side" data-testid="side-column">
+        <ConfigPanel />
+        <EnginePanel />
+      </div>
+      <main className="main">
+        <DatasetPanel />
+        <RunPanel />
+        <div className={hasRun ? 'dashboard' : 'dashboard idle'} data-testid="dashboard">
           <Charts />
           <OverlayPanel />
-          <TestResults />
-          <InferencePanel />
-          <RunsPanel />
         </div>
+        <TestResults />
+        <InferencePanel />
+        <RunsPanel />
       </main>
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">

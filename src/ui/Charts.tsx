@@ -127,7 +127,7 @@ export function Charts() {
   if (!hasRun) return null;
 
   return (
-    <section className="panel" aria-labelledby="charts-title">
+    <section className="panel charts-panel" aria-labelledby="charts-title">
       <div className="row spread">
         <h2 id="charts-title">Curves</h2>
         <div className="row">
@@ -157,6 +157,7 @@ export function Charts() {
           ))}
         </ul>
       )}
+      {/* Step loss and validation metrics first: on a short screen they are the row that shows. */}
       <div className="charts">
         <StepLossChart
           steps={stepsA}
@@ -167,8 +168,8 @@ export function Charts() {
           noSteps={live ? WAITING_FOR_STEPS : NO_STEPS_RECORDED}
           onZoom={setRange}
         />
-        <EpochLossChart history={historyA} changes={changesC} logScale={logScale} />
         <MetricsChart history={historyB} changes={changesD} />
+        <EpochLossChart history={historyA} changes={changesC} logScale={logScale} />
         <LearningRateChart
           steps={stepsB}
           changes={changesB}

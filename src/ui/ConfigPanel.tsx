@@ -91,7 +91,7 @@ export function ConfigPanel() {
   const errors = useStudio((s) => s.settingErrors);
   const live = isRunLive(phase);
   return (
-    <section className="panel" aria-labelledby="config-title">
+    <section className="panel config-panel" aria-labelledby="config-title">
       <h2 id="config-title">Settings</h2>
       <PresetFacts />
       {errors.map((e) => (
@@ -99,13 +99,14 @@ export function ConfigPanel() {
           {e}
         </p>
       ))}
+      {/* Each group folds (summary: keyboard and screen readers for free); all start open, the side column scrolls. */}
       {GROUPS.map((group) => (
-        <fieldset key={group} className="group">
-          <legend>{group}</legend>
+        <details key={group} className="group" open data-testid={`settings-group-${group.toLowerCase()}`}>
+          <summary>{group}</summary>
           {SETTINGS.filter((s) => s.group === group).map((def) => (
             <SettingField key={def.key} def={def} locked={live && !def.live} />
           ))}
-        </fieldset>
+        </details>
       ))}
       <p className="muted">Settings marked live can change during a run; the link in the address bar reproduces them.</p>
     </section>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
 import { isRunLive } from '../store/events';
 import { setSetting, startEngine, useStudio } from '../store/studioStore';
+import { SpinePanel } from './SpinePanel';
 
 /** 1 to the machine's logical cores (and the saved value, should it come from a bigger machine). */
 function threadOptions(saved: number): number[] {
@@ -9,7 +10,10 @@ function threadOptions(saved: number): number[] {
   return Array.from({ length: Math.max(cores, saved) }, (_, i) => i + 1);
 }
 
-/** Which tfjs backend runs, on what adapter, and why; the backend and wasm threads are saved settings. */
+/**
+ * Which tfjs backend runs, on what adapter, and why; the backend and wasm threads are saved settings.
+ * The quick check (does this browser train at all?) sits folded at its foot.
+ */
 export function EnginePanel() {
   const engine = useStudio((s) => s.engine);
   const runPhase = useStudio((s) => s.run.phase);
@@ -21,7 +25,7 @@ export function EnginePanel() {
   const choice = engine.choice;
 
   return (
-    <section className="panel" aria-labelledby="engine-title">
+    <section className="panel engine-panel" aria-labelledby="engine-title">
       <h2 id="engine-title">Engine</h2>
       <div className="row">
         <label htmlFor="backend-select">Backend</label>
@@ -124,6 +128,7 @@ export function EnginePanel() {
           )}
         </dl>
       )}
+      <SpinePanel />
     </section>
   );
 }

@@ -144,29 +144,64 @@ export function RunPanel() {
     if (!live && !name) setName(`run ${new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}`);
   }, [live, name]);
 
+  // One bar of controls (name, start/pause/resume/stop, export/import/test), then one status line:
+  // short enough that the curves and predictions below share the screen with it.
   return (
-    <section className="panel" aria-labelledby="run-title" data-testid="run-panel">
-      <h2 id="run-title">Training</h2>
-      <div className="row">
-        <label htmlFor="run-name">Run name</label>
-        <input id="run-name" value={name} disabled={live} onChange={(e) => setName(e.target.value)} />
-        <button
-          type="button"
-          className="primary"
-          disabled={!datasetReady || !engineReady || live}
-          onClick={() => startRun(name, fromImported && imported != null)}
-        >
-          Start training
-        </button>
-        <button type="button" disabled={!live || paused || training.phase === 'starting'} onClick={() => controlRun('pause')}>
-          Pause
-        </button>
-        <button type="button" disabled={!paused} onClick={() => controlRun('resume')}>
-          Resume
-        </button>
-        <button type="button" disabled={!live || training.phase === 'starting'} onClick={() => controlRun('stop')}>
-          Stop
-        </button>
+    <section className="panel run-panel" aria-labelledby="run-title" data-testid="run-panel">
+      <div className="run-bar">
+        <h2 id="run-title">Training</h2>
+        <div className="row run-controls" data-testid="run-controls">
+          <label htmlFor="run-name">Run name</label>
+          <input id="run-name" value={name} disabled={live} onChange={(e) => setName(e.target.value)} />
+          <button
+            type="button"
+            className="primary"
+            disabled={!datasetReady || !engineReady || live}
+            onClick={() => startRun(name, fromImported && imported != null)}
+          >
+            Start training
+          </button>
+          <button type="button" disabled={!live || paused || training.phase === 'starting'} onClick={() => controlRun('pause')}>
+            Pause
+          </button>
+          <button type="button" disabled={!paused} onClick={() => controlRun('resume')}>
+            Resume
+          </button>
+          <button type="button" disabled={!live || training.phase === 'starting'} onClick={() => controlRun('stop')}>
+            Stop
+          </button>
+        </div>
+        <div className="row run-files">
+          <ExportMenu
+            disabled={!training.run}
+            current={epochsDone > 0 || last ? `epoch ${epochsDone}${last ? `, step ${last.step}` : ''}` : 'not trained yet'}
+            bestEpoch={training.bestEpoch}
+            bestDice={training.history.find((record) => record.epoch === training.bestEpoch)?.dice ?? null}
+          />
+          <button type="button" onClick={() => importInput.current?.click()}>
+            Import model
+          </button>
+          <button
+            type="button"
+            disabled={!training.run || (live && !paused)}
+            onClick={() => requestTest(threshold)}
+            title={`Score the test split at threshold ${threshold.toFixed(2)}`}
+          >
+            Test now
+          </button>
+          <input
+            ref={importInput}
+            type="file"
+            hidden
+            multiple
+            accept=".zip,.json,.bin,.safetensors,.csv"
+            data-testid="import-input"
+            onChange={(e) => {
+              void importModel(Array.from(e.target.files ?? []));
+              e.target.value = '';
+            }}
+          />
+        </div>
       </div>
       <GuidedRun />
       {imported && (
@@ -206,21 +241,23 @@ export function RunPanel() {
         </p>
       )}
       {training.run && (
-        <dl className="facts compact">
-          <dt>Model</dt>
-          <dd>
-            {training.run.config.preset} at {training.run.config.height}x{training.run.config.width}, {training.params?.toLocaleString('en-US')} parameters
-          </dd>
+        <dl className="facts compact run-facts">
+          <div>
+            <dt>Model</dt>
+            <dd>
+              {training.run.config.preset} at {training.run.config.height}x{training.run.config.width}, {training.params?.toLocaleString('en-US')} parameters
+            </dd>
+          </div>
           {training.run.best && (
-            <>
+            <div>
               <dt>Best val Dice</dt>
               <dd data-testid="best-dice">
                 {training.run.best.dice.toFixed(4)} (epoch {training.run.best.epoch})
               </dd>
-            </>
+            </div>
           )}
           {training.lastCheckpoint && (
-            <>
+            <div>
               <dt>Checkpoint</dt>
               <dd
                 data-testid="checkpoint"
@@ -231,15 +268,15 @@ export function RunPanel() {
                 {training.lastCheckpoint.kind} at epoch {training.lastCheckpoint.epoch}:{' '}
                 {training.lastCheckpoint.saved ? 'saved in this browser' : 'NOT saved (see the message)'}
               </dd>
-            </>
+            </div>
           )}
           {training.memory && (
-            <>
+            <div>
               <dt>Tensors</dt>
               <dd data-testid="num-tensors" data-step={training.memory.step} data-count={training.memory.numTensors}>
                 {training.memory.numTensors} ({(training.memory.numBytes / 1024 ** 2).toFixed(1)} MiB) at step {training.memory.step}
               </dd>
-            </>
+            </div>
           )}
         </dl>
       )}
@@ -248,37 +285,6 @@ export function RunPanel() {
           {storageError}
         </p>
       )}
-      <div className="row">
-        <ExportMenu
-          disabled={!training.run}
-          current={epochsDone > 0 || last ? `epoch ${epochsDone}${last ? `, step ${last.step}` : ''}` : 'not trained yet'}
-          bestEpoch={training.bestEpoch}
-          bestDice={training.history.find((record) => record.epoch === training.bestEpoch)?.dice ?? null}
-        />
-        <button type="button" onClick={() => importInput.current?.click()}>
-          Import model
-        </button>
-        <button
-          type="button"
-          disabled={!training.run || (live && !paused)}
-          onClick={() => requestTest(threshold)}
-          title={`Score the test split at threshold ${threshold.toFixed(2)}`}
-        >
-          Test now
-        </button>
-        <input
-          ref={importInput}
-          type="file"
-          hidden
-          multiple
-          accept=".zip,.json,.bin,.safetensors,.csv"
-          data-testid="import-input"
-          onChange={(e) => {
-            void importModel(Array.from(e.target.files ?? []));
-            e.target.value = '';
-          }}
-        />
-      </div>
       {imported && (
         <p className="muted" data-testid="imported">
           {imported}
