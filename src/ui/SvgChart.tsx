@@ -117,9 +117,10 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
     const at = xScale.domain[0] + ((event.clientX - box.left - PAD.left) / plotW) * (xScale.domain[1] - xScale.domain[0]);
     return nearestIndex(xs, at);
   };
-  const hovered = hover !== null && xs.length > 0 ? nearestIndex(xs, hover) : null;
-  const dragged = drag && drag[0] !== drag[1] ? [Math.min(...drag), Math.max(...drag)] : null;
   const inPlot = (v: number) => v >= xScale.domain[0] && v <= xScale.domain[1];
+  // A hovered step panned out of view has no read-out (it would jump to the edge point).
+  const hovered = hover !== null && xs.length > 0 && inPlot(hover) ? nearestIndex(xs, hover) : null;
+  const dragged = drag && drag[0] !== drag[1] ? [Math.min(...drag), Math.max(...drag)] : null;
   const [xFrom, xTo] = xScale.domain;
   const names = `${series.map((s) => s.name).join(', ')} over ${data.length} points, ${xLabel(xFrom)} to ${xLabel(xTo)}`;
 
