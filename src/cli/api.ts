@@ -8,8 +8,9 @@ import type { BackendChoice } from '../ml/backend';
 import type { BackendPreference } from '../ml/backendNames';
 import type { Metrics } from '../ml/metrics';
 import type { EpochRecord, LiveSettings, TrainConfig } from '../ml/train/config';
+import type { RunPlan } from '../ml/train/recipe';
 import type { RunReason, RunStatus, TestResult } from '../ml/train/trainer';
-import type { SplitSummary, WorkerEvent } from '../worker/protocol';
+import type { PlanRunRequest, SplitSummary, WorkerEvent } from '../worker/protocol';
 
 export type { BackendChoice, BackendPreference };
 
@@ -74,6 +75,8 @@ export interface StudioCliApi {
   init(backend: BackendPreference, wasmThreads?: number): Promise<BackendChoice>;
   /** Ingests the files of `<input id="data">` (filled by Playwright's setInputFiles). */
   ingestFromInput(options: IngestOptions): Promise<IngestOutcome>;
+  /** "Best model in N minutes": times the recipe's candidates on the loaded data and returns its plan (what the page's button does). */
+  planRun(options: Omit<PlanRunRequest, 'type' | 'id'>): Promise<RunPlan>;
   train(config: TrainConfig, name: string): Promise<TrainOutcome>;
   /** Stops the run, keeping what it learnt (the run then resolves with status 'stopped'). */
   stop(): void;

@@ -32,6 +32,7 @@ describe('parseTrainArgs', () => {
       learningRate: 3e-3,
       backend: 'auto',
       seed: 1,
+      recipe: null,
     });
   });
 
@@ -58,6 +59,18 @@ describe('parseTrainArgs', () => {
   it("uses a preset's own input size when --size is not given", () => {
     expect(parseTrainArgs([...base, '--preset', 'transunet'])).toMatchObject({ height: 128, width: 192 });
     expect(parseTrainArgs([...base, '--preset', 'seed-unet'])).toMatchObject({ height: 256, width: 256 });
+  });
+
+  it('lets --minutes without --epochs take the recipe, with what the flags fixed', () => {
+    expect(parseTrainArgs([...base, '--minutes', '5']).recipe).toEqual({ fixed: {}, learningRate: null });
+    expect(parseTrainArgs([...base, '--minutes', '5', '--preset', 'transunet', '--batch', '2', '--lr', '1e-3']).recipe).toEqual({
+      fixed: { preset: 'transunet', batchSize: 2 },
+      learningRate: 1e-3,
+    });
+    expect(parseTrainArgs([...base, '--minutes', '5', '--size', '32x48']).recipe).toEqual({ fixed: { height: 32, width: 48 }, learningRate: null });
+    // --epochs (or no --minutes) keeps the flags and defaults as they are.
+    expect(parseTrainArgs([...base, '--minutes', '5', '--epochs', '3']).recipe).toBeNull();
+    expect(parseTrainArgs([...base, '--preset', 'transunet']).recipe).toBeNull();
   });
 
   it('lets --minutes alone run until the time is up, and --epochs 0 only load', () => {

@@ -5,6 +5,7 @@
  */
 import { BACKEND_NAMES, type BackendPreference } from '../ml/backendNames';
 import { PRESET_NAMES, presetConfig, type PresetName } from '../ml/model/presets';
+import type { Candidate } from '../ml/train/recipe';
 import { DEFAULT_SETTINGS, parseSetting, settingDef, type SettingKey } from '../settings';
 
 export class UsageError extends Error {}
@@ -87,6 +88,12 @@ export interface TrainArgs {
   learningRate: number;
   backend: BackendPreference;
   seed: number;
+  /**
+   * `--minutes` without `--epochs`: the page's "Best model in N minutes" recipe (ml/train/recipe.ts) times
+   * its candidates and picks the model, size, batch, epochs and schedule; a flag given fixes that setting
+   * (`fixed`, `learningRate`). Null: the settings are the flags and the defaults, as before.
+   */
+  recipe: { fixed: Partial<Candidate>; learningRate: number | null } | null;
 }
 
 /** Sizes are H x W (rows first), as the studio writes them. */
@@ -135,6 +142,13 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       throw new UsageError(`--epochs must be a whole number from 0 to ${MAX_EPOCHS}; got "${rawEpochs}"`);
   }
   if (epochs === 0 && minutes !== null) throw new UsageError('--epochs 0 only loads and splits the data: drop --minutes');
+  const batchSize = setting(values, '--batch', 'batchSize');
+  const learningRate = setting(values, '--lr', 'learningRate');
+  const fixed: Partial<Candidate> = {
+    ...(values.has('--preset') && { preset: preset as PresetName }),
+    ...(values.has('--size') && { height, width }),
+    ...(values.has('--batch') && { batchSize }),
+  };
   return {
     data,
     out,
@@ -143,10 +157,11 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     width,
     epochs,
     minutes,
-    batchSize: setting(values, '--batch', 'batchSize'),
-    learningRate: setting(values, '--lr', 'learningRate'),
+    batchSize,
+    learningRate,
     backend: backend(values),
     seed: setting(values, '--seed', 'seed'),
+    recipe: minutes !== null && rawEpochs === undefined ? { fixed, learningRate: values.has('--lr') ? learningRate : null } : null,
   };
 }
 

@@ -151,6 +151,8 @@ const api: StudioCliApi = {
     return lastIngest;
   },
 
+  planRun: (options) => request({ type: 'plan-run', ...options }, (event) => (event.type === 'plan' ? event.plan : undefined)),
+
   train,
 
   stop: () => void client.send({ type: 'train-control', action: 'stop' }),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import { estimateParams } from '../ml/model/estimate';
 import { presetConfig } from '../ml/model/presets';
+import type { RunPlan } from '../ml/train/recipe';
 import type { TestResult } from '../ml/train/trainer';
 import { DEFAULT_SETTINGS, settingsToConfig } from '../settings';
 import type { ForwardedEvent, IngestOutcome, TrainOutcome } from './api';
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
         writeJson(path.join(outDir, 'report.json'), { ...reportBase(args, choice, ingest), status: 'no-pairs', wallSeconds: (Date.now() - started) / 1000 });
         throw new UsageError(`--data ${args.data}: no image/mask pairs found (expected e.g. train/X.jpg + train_masks/X_mask.gif, or images/ + masks/)`);
       }
-      const base = reportBase(args, choice, ingest);
+      let base = reportBase(args, choice, ingest);
       if (args.epochs === 0) {
         // Every field of a trained run's report, honestly empty: nothing was trained or tested.
         writeJson(path.join(outDir, 'report.json'), {
@@ -155,15 +156,42 @@ async function main(): Promise<void> {
         return;
       }
 
-      const config = settingsToConfig({
-        ...DEFAULT_SETTINGS,
-        preset: args.preset,
-        size: `${args.height}x${args.width}`,
-        batchSize: args.batchSize,
-        epochs: args.epochs,
-        learningRate: args.learningRate,
-        seed: args.seed,
-      });
+      // --minutes without --epochs: the page's "Best model in N minutes" recipe picks what no flag fixed.
+      let plan: RunPlan | null = null;
+      let run = args;
+      if (args.recipe && args.minutes) {
+        line.log(`recipe: timing its candidates for ${args.minutes} min on this machine...`);
+        plan = await studio.call('planRun', {
+          minutes: args.minutes,
+          backend: args.backend,
+          fixed: args.recipe.fixed,
+          learningRate: args.recipe.learningRate ?? undefined,
+        });
+        const { preset, height, width, batchSize } = plan.candidate;
+        run = { ...args, preset, height, width, batchSize, epochs: plan.epochs, learningRate: plan.learningRate };
+        for (const why of plan.why) line.log(`  ${why}`);
+        if (height !== args.height || width !== args.width) {
+          line.log(`decoding the data again at ${height}x${width}...`);
+          await studio.call('ingestFromInput', { label: `folder ${path.basename(dataDir)}`, height, width, ratios: DEFAULT_SPLIT_RATIOS, seed: args.seed });
+          line.end();
+        }
+        base = reportBase(run, choice, ingest);
+      }
+      const config = {
+        ...settingsToConfig({
+          ...DEFAULT_SETTINGS,
+          preset: run.preset,
+          size: `${run.height}x${run.width}`,
+          batchSize: run.batchSize,
+          epochs: run.epochs,
+          learningRate: run.learningRate,
+          seed: args.seed,
+          ...(plan && { schedule: plan.schedule }),
+        }),
+        // The time limit is the trainer's, as on the page: the run ends done, tested, when it is up.
+        ...(args.minutes && { timeLimitMinutes: args.minutes }),
+        ...(plan && { recipe: plan.why.join('\n') }),
+      };
       // Overlays are for the page's eyes; headless they only cost time.
       config.overlayCount = 0;
       const stepsPerEpoch = Math.ceil(split.train.pairs / config.batchSize);
@@ -175,13 +203,8 @@ async function main(): Promise<void> {
         stopRequested = true;
         void studio.call('stop').catch(() => undefined);
       };
-      const timer = deadline ? setTimeout(() => ((state.stopReason ??= `time budget of ${args.minutes} min reached`), stop?.()), deadline - Date.now()) : null;
-      let outcome: TrainOutcome;
-      try {
-        outcome = await studio.call('train', config, `cli ${path.basename(dataDir)}`);
-      } finally {
-        if (timer) clearTimeout(timer);
-      }
+      const outcome: TrainOutcome = await studio.call('train', config, `cli ${path.basename(dataDir)}`);
+      if (outcome.status === 'done' && args.minutes && outcome.history.length < config.epochs) state.stopReason = `time limit of ${args.minutes} min reached`;
       line.end();
       let test = outcome.test;
       if (outcome.status === 'stopped' && outcome.steps > 0) {
@@ -200,7 +223,19 @@ async function main(): Promise<void> {
         epochs: config.epochs,
         batchSize: config.batchSize,
         learningRate: config.optimizer.learningRate,
+        schedule: config.schedule.name,
         minutes: args.minutes,
+        recipe: plan && {
+          minutes: plan.minutes,
+          backend: plan.backend,
+          chosen: plan.candidate,
+          fits: plan.fits,
+          epochs: plan.epochs,
+          totalSteps: plan.totalSteps,
+          warmupSteps: plan.warmupSteps,
+          candidates: plan.rows.map(({ candidate, msPerStep, note, epochsInBudget }) => ({ ...candidate, msPerStep, note: note ?? null, epochsInBudget })),
+          why: plan.why,
+        },
         steps: outcome.steps,
         history: outcome.history.map(({ epoch, trainLoss, valLoss, dice, iou, precision, recall, accuracy, seconds, imagesPerSecond }) => ({
           epoch,
