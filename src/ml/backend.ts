@@ -5,8 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerCpuKernelFixes } from './kernels/cpu-fixes';
 import { registerWasmTrainingKernels } from './kernels/wasm-training';
+import { registerWebGpuTrainingKernels } from './kernels/webgpu-training';
 
 import type { BackendName, BackendPreference } from './backendNames';
+import type { ThreadChoice } from './kernels/wasm-thread-choice';
 
 export { BACKEND_NAMES, type BackendName, type BackendPreference } from './backendNames';
 
@@ -30,6 +32,8 @@ export interface BackendChoice {
   timings: Array<{ backend: BackendName; ms: number }>;
   /** XNNPACK threads the wasm module really runs (asked of the module itself), when wasm is in use. */
   threads?: number;
+  /** How the wasm thread count was chosen (measured when the setting is auto), when wasm is in use. */
+  threadChoice?: ThreadChoice;
 }
 
 interface GpuAdapterLike {
@@ -67,6 +71,8 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     await tf.ready();
     // tfjs's wasm backend cannot train convolutions on its own: add the composed gradient kernels.
     if (name === 'wasm') registerWasmTrainingKernels();
+    // tfjs's webgpu filter gradient (and deep forward convs) cannot fill a GPU: split-K versions.
+    if (name === 'webgpu') registerWebGpuTrainingKernels();
     // tfjs's cpu backend has a wrong non-square resize gradient and a very slow filter gradient.
     if (name === 'cpu') registerCpuKernelFixes();
     return null;
