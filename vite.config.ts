@@ -1,6 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
+import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_META, DEV_CONTENT_SECURITY_POLICY } from './scripts/csp.js';
 
 const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
@@ -10,6 +11,20 @@ const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+
+/**
+ * The policy also goes into each built page's <meta>, for hosts that send no headers. (A dedicated
+ * worker takes its policy from its own script's response headers, so only the header covers it.)
+ */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'content-security-policy-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY_META }, injectTo: 'head-prepend' },
+    ],
+  };
+}
 
 /**
  * tfjs-backend-wasm starts its pthreads from a Blob holding `factory.toString()`, so the factory
@@ -32,10 +47,11 @@ function wasmThreadsSurviveMinify(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicyMeta()],
   worker: { format: 'es', plugins: () => [wasmThreadsSurviveMinify()] },
-  server: { headers: isolation, port: 5173 },
-  preview: { headers: isolation, port: 4173 },
+  server: { headers: { ...isolation, 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY }, port: 5173 },
+  // Also the server of the e2e tests (scripts/serve-build.mjs) and of the CLI's page (src/cli/headlessStudio.ts).
+  preview: { headers: { ...isolation, 'Content-Security-Policy': CONTENT_SECURITY_POLICY }, port: 4173 },
   // Pre-bundled up front: otherwise the dev server discovers them when the worker first loads
   // and reloads the page mid-run.
   optimizeDeps: {

@@ -6,6 +6,7 @@ import type { ConfigChange, EpochRecord, StepRecord, StepReport } from '../ml/tr
 import type { ProbabilityMap } from '../ml/train/predict';
 import type { RunPlan } from '../ml/train/recipe';
 import type { RunReason, RunStatus, TestResult } from '../ml/train/trainer';
+import type { OutsideRequests } from '../worker/outsideRequests';
 import type { OverlaySource, PredictionResult, RunSummary, SplitSummary, Thumbnail, WorkerEvent } from '../worker/protocol';
 import { assertNever } from '../worker/protocol';
 import { routeError } from './errors';
@@ -90,6 +91,8 @@ export interface StudioState {
   inference: { phase: 'idle' | 'running' | 'ready'; model: 'run' | 'imported'; results: PredictionResult[]; error: string | null; answered: number };
   inspection: TestInspection | null;
   guided: GuidedState;
+  /** The training worker's requests to other origins (the page counts its own): the privacy read-out. */
+  workerOutsideRequests: OutsideRequests;
   run: {
     phase: QuickCheckPhase;
     requestId: number | null;
@@ -160,6 +163,7 @@ export const initialState: StudioState = {
   inference: { phase: 'idle', model: 'run', results: [], error: null, answered: 0 },
   inspection: null,
   guided: initialGuided,
+  workerOutsideRequests: { sent: 0, blocked: 0 },
   run: { phase: 'idle', requestId: null, message: '', steps: [], numTensors: null, medianMs: null, params: null, error: null },
 };
 
@@ -277,6 +281,8 @@ export function reduceEvent(state: StudioState, event: WorkerEvent): StudioState
       return { ...state, runs: event.runs, runsError: null };
     case 'storage-error':
       return { ...state, storageError: event.message };
+    case 'outside-requests':
+      return { ...state, workerOutsideRequests: event.counts };
     case 'plan-progress':
       if (event.id !== state.guided.requestId) return state;
       return { ...state, guided: { ...state.guided, message: event.message } };

@@ -9,6 +9,7 @@ import { InferencePanel } from './InferencePanel';
 import type { ExportFormat } from '../worker/protocol';
 import { describeSources, filesFromDrop } from '../worker/sources';
 import { OverlayPanel } from './OverlayPanel';
+import { PrivacyReadout } from './PrivacyReadout';
 import { RunPanel } from './RunPanel';
 import { RunsPanel } from './RunsPanel';
 import { TestResults } from './TestResults';
@@ -78,6 +79,7 @@ export function App() {
           <p className="privacy" role="note" title="They are read and trained on in this page.">
             Your photos never leave this machine: nothing is uploaded.
           </p>
+          <PrivacyReadout />
         </div>
       </header>
       <div className="side" data-testid="side-column">

@@ -8,6 +8,7 @@ import type { ConfigChange, EpochRecord, LiveSettings, StepReport, TrainConfig }
 import type { ProbabilityMap } from '../ml/train/predict';
 import type { Candidate, RunPlan } from '../ml/train/recipe';
 import type { RunState, TestResult } from '../ml/train/contract';
+import type { OutsideRequests } from './outsideRequests';
 import type { RunRecord } from './persistence';
 
 export interface DemoTrainRequest {
@@ -184,7 +185,9 @@ export type WorkerEvent =
   | { type: 'plan-progress'; id: number; message: string }
   /** The guided run's choice: the page writes it into the settings and starts the run. */
   | { type: 'plan'; id: number; plan: RunPlan }
-  | { type: 'error'; id: number; message: string; request?: Request['type'] };
+  | { type: 'error'; id: number; message: string; request?: Request['type'] }
+  /** The worker's own requests to other origins so far (sent only when a count grows), for the privacy read-out. */
+  | { type: 'outside-requests'; id: 0; counts: OutsideRequests };
 
 /** How the worker's parts send events to the page (buffers in `transfer` move, not copy). */
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;

@@ -2,6 +2,7 @@
 /** The training worker: a thin switch from protocol messages to the worker's parts (engine, quick check, session, runs). */
 import '@tensorflow/tfjs-backend-webgpu';
 import { startEngine } from './engine';
+import { watchOutsideRequests } from './outsideRequests';
 import { assertNever, type Request, type WorkerEvent } from './protocol';
 import { planRun } from './planRun';
 import { QuickCheck } from './quickCheck';
@@ -16,6 +17,9 @@ const quickCheck = new QuickCheck(post, session);
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
+
+// The page's privacy read-out adds the worker's requests to other origins to its own.
+watchOutsideRequests(scope, (counts) => post({ type: 'outside-requests', id: 0, counts }));
 
 async function handle(request: Request): Promise<void> {
   switch (request.type) {
