@@ -30,6 +30,7 @@ async function openHarness(page: Page): Promise<void> {
 }
 
 type Harness = typeof import('./harness/webgpu-check');
+type StepShape = Parameters<Harness['recordStep']>[0];
 
 function call<K extends keyof Harness>(page: Page, name: K, ...args: Parameters<Harness[K]>): Promise<Awaited<ReturnType<Harness[K]>>> {
   return page.evaluate(
@@ -101,10 +102,11 @@ test('per-program profile and ms per step on webgpu, tfjs kernels against ours (
   test.setTimeout(3_600_000);
   await openHarness(page);
   const small = { height: 64, width: 96, batch: 4 };
-  for (const shape of [
+  const shapes: StepShape[] = [
     { preset: 'transunet', ...small },
     { preset: 'seed-unet', base: 16, ...small },
-  ]) {
+  ];
+  for (const shape of shapes) {
     for (const kernels of ['tfjs', 'ours'] as const) {
       const profile = await call(page, 'profileStep', shape, kernels);
       const entries = [...profile.entries].sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0));
