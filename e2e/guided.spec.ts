@@ -55,7 +55,7 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
   await expect(why).toHaveCount(5);
   await expect(why.first()).toHaveText('backend: wasm (the backend setting; not timed)');
   for (const line of await why.allTextContents())
-    if (!line.startsWith('backend:')) expect(line).toMatch(/^(tiny|transunet) at \d+x\d+, batch 4: (\d+ ms a step, .* epochs in 1 min|not timed \(.+\))$/);
+    if (!line.startsWith('backend:')) expect(line).toMatch(/^(tiny|transunet) at \d+x\d+, batch 4: (\d+ ms a step, .* epochs in 0.9 min|not timed \(.+\))$/);
   const decision = (await choice.textContent())!;
   const [, preset, size] = /^Chose (\S+) at (\d+x\d+), batch 4/.exec(decision)!;
   const [, epochs, , totalSteps] = /(\d+) epochs(?: \(capped at 1000\))? of (\d+) steps = (\d+) steps/.exec(decision)!.map(Number);

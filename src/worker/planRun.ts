@@ -5,6 +5,7 @@
  * chooses. Every model, optimizer and batch built for timing is disposed: the memory stays flat.
  */
 import * as tf from '@tensorflow/tfjs';
+import { augmentBatch, DEFAULT_AUGMENT } from '../data/augment';
 import { makeBatch, type Batch } from '../data/batches';
 import { splitView, type Pairs } from '../data/dataset';
 import { selectBackend, type BackendChoice } from '../ml/backend';
@@ -17,12 +18,8 @@ import { candidateLabel, candidatesWith, cannotFit, chooseRecipe, rowOf, CANDIDA
 import type { PlanRunRequest, Post } from './protocol';
 import type { Session } from './session';
 
-/** A batch of the loaded pairs at the candidate's size (bilinear; masks binarised again): for timing, the pixels only need the right shape. */
-function batchAt(pairs: Pairs, { height, width, batchSize }: Candidate): Batch {
-  const raw = makeBatch(
-    pairs,
-    Array.from({ length: batchSize }, (_, k) => k % pairs.count),
-  );
+/** The loaded pairs at the candidate's size (bilinear; masks binarised again): for timing, the pixels only need the right shape. */
+function resized(raw: Batch, height: number, width: number): Batch {
   if (raw.x.shape[1] === height && raw.x.shape[2] === width) return raw;
   try {
     return tf.tidy(() => ({
@@ -34,12 +31,30 @@ function batchAt(pairs: Pairs, { height, width, batchSize }: Candidate): Batch {
   }
 }
 
+/** A batch as a run's step makes it: loaded pairs, augmented with the studio's default augmentation (its cost is part of a step). */
+function batchAt(pairs: Pairs, { height, width, batchSize }: Candidate, step: number): Batch {
+  const sized = resized(
+    makeBatch(
+      pairs,
+      Array.from({ length: batchSize }, (_, k) => (step * batchSize + k) % pairs.count),
+    ),
+    height,
+    width,
+  );
+  try {
+    return augmentBatch(sized, DEFAULT_AUGMENT, step);
+  } finally {
+    tf.dispose([sized.x, sized.y]);
+  }
+}
+
 /** ms a training step of `candidate` on the backend in use: the median of 3 steps after a warm-up step (timeTrainingStep). */
 function timeCandidate(pairs: Pairs, candidate: Candidate): Promise<number> {
+  let step = 0;
   return timeTrainingStep(
     () => buildPreset(candidate.preset, { height: candidate.height, width: candidate.width }),
     () => createOptimizer(DEFAULT_OPTIMIZER),
-    () => batchAt(pairs, candidate),
+    () => batchAt(pairs, candidate, step++),
     DEFAULT_LOSS,
   );
 }

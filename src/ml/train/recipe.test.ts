@@ -1,57 +1,58 @@
 import { describe, expect, it } from 'vitest';
-import { CANDIDATES, candidatesWith, cannotFit, chooseRecipe, MIN_EPOCHS, rowOf, type Candidate, type Timing } from './recipe';
+import { BUDGET_USE, CANDIDATES, candidatesWith, cannotFit, chooseRecipe, MIN_EPOCHS, rowOf, type Candidate, type Timing } from './recipe';
 
 const [tiny64, transunet64, tiny128, transunet128] = CANDIDATES;
 const timed = (ms: Array<number | null>): Timing[] => CANDIDATES.map((candidate, i) => ({ candidate, msPerStep: ms[i] }));
 
 describe('the recipe', () => {
-  it('lists its candidates from least to most capacity and needs 10 epochs (the placeholder rule)', () => {
+  it('lists its candidates from least to most capacity, needs 10 epochs and plans on 90% of the budget (the placeholder rule)', () => {
     expect(CANDIDATES.map((c) => `${c.preset} ${c.height}x${c.width} b${c.batchSize}`)).toEqual([
       'tiny 64x96 b4',
       'transunet 64x96 b4',
       'tiny 128x192 b4',
       'transunet 128x192 b4',
     ]);
-    expect(MIN_EPOCHS).toBe(10);
+    expect([MIN_EPOCHS, BUDGET_USE]).toEqual([10, 0.9]);
   });
 
   it('takes the last candidate that sees each image MIN_EPOCHS times, with floor(epochs) and a 5% warm-up', () => {
     // By hand: 96 train pairs, batch 4 -> 24 steps; 16 val pairs -> 4 batches at 1/3 of a step:
-    // an epoch is 25.333 steps' worth. 5 min = 300 s:
-    // tiny64 100 ms -> 2.5333 s, 118.42 epochs; transunet64 400 ms -> 10.133 s, 29.605;
-    // tiny128 500 ms -> 12.667 s, 23.684; transunet128 1500 ms -> 38 s, 7.895 (short of 10).
+    // an epoch is 25.333 steps' worth. 90% of 5 min = 270 s:
+    // tiny64 100 ms -> 2.5333 s, 106.58 epochs; transunet64 400 ms -> 10.133 s, 26.645;
+    // tiny128 500 ms -> 12.667 s, 21.316; transunet128 1500 ms -> 38 s, 7.105 (short of 10).
     const plan = chooseRecipe({ minutes: 5, trainPairs: 96, valPairs: 16, timings: timed([100, 400, 500, 1500]) });
-    expect(plan.rows.map((r) => r.epochsInBudget)).toEqual([118.421, 29.605, 23.684, 7.895].map((e) => expect.closeTo(e, 3)));
+    expect(plan.rows.map((r) => r.epochsInBudget)).toEqual([106.579, 26.645, 21.316, 7.105].map((e) => expect.closeTo(e, 3)));
     expect(plan.rows.map((r) => r.epochSeconds)).toEqual([2.5333, 10.1333, 12.6667, 38].map((s) => expect.closeTo(s, 4)));
     expect(plan.candidate).toEqual(tiny128);
     expect(plan.fits).toBe(true);
-    // 23 epochs x 24 steps = 552 steps; warm-up round(552 * 0.05) = round(27.6) = 28.
-    expect([plan.epochs, plan.stepsPerEpoch, plan.totalSteps, plan.warmupSteps]).toEqual([23, 24, 552, 28]);
+    // 21 epochs x 24 steps = 504 steps; warm-up round(504 * 0.05) = round(25.2) = 25.
+    expect([plan.epochs, plan.stepsPerEpoch, plan.totalSteps, plan.warmupSteps]).toEqual([21, 24, 504, 25]);
     expect([plan.learningRate, plan.schedule]).toEqual([3e-3, 'warmup-cosine']);
     expect(plan.why).toEqual([
-      'tiny at 64x96, batch 4: 100 ms a step, 24 steps + validation = 2.5 s an epoch, 118.4 epochs in 5 min',
-      'transunet at 64x96, batch 4: 400 ms a step, 24 steps + validation = 10 s an epoch, 29.6 epochs in 5 min',
-      'tiny at 128x192, batch 4: 500 ms a step, 24 steps + validation = 13 s an epoch, 23.7 epochs in 5 min',
-      'transunet at 128x192, batch 4: 1500 ms a step, 24 steps + validation = 38 s an epoch, 7.9 epochs in 5 min',
-      'Chose tiny at 128x192, batch 4: the candidate with the most capacity that sees each training image at least 10 times in 5 min. ' +
-        '23 epochs of 24 steps = 552 steps; learning rate 0.003 warmed up over 28 steps, then cosine to 1% at step 552.',
+      'tiny at 64x96, batch 4: 100 ms a step, 24 steps + validation = 2.5 s an epoch, 106.6 epochs in 4.5 min',
+      'transunet at 64x96, batch 4: 400 ms a step, 24 steps + validation = 10 s an epoch, 26.6 epochs in 4.5 min',
+      'tiny at 128x192, batch 4: 500 ms a step, 24 steps + validation = 13 s an epoch, 21.3 epochs in 4.5 min',
+      'transunet at 128x192, batch 4: 1500 ms a step, 24 steps + validation = 38 s an epoch, 7.1 epochs in 4.5 min',
+      'Chose tiny at 128x192, batch 4: the candidate with the most capacity that sees each training image at least 10 times in 5 min ' +
+        '(planned on 90% of the budget, the rest for checkpoints and a busy machine). ' +
+        '21 epochs of 24 steps = 504 steps; learning rate 0.003 warmed up over 25 steps, then cosine to 1% at step 504.',
     ]);
   });
 
   it('in a shorter budget falls back to a smaller candidate', () => {
-    // 1 min: tiny64 at 200 ms -> 5.0667 s an epoch, 11.84 epochs (fits); transunet64 400 ms -> 5.92 (does not).
+    // 90% of 1 min = 54 s: tiny64 at 200 ms -> 5.0667 s an epoch, 10.66 epochs (fits); transunet64 400 ms -> 5.33 (does not).
     const plan = chooseRecipe({ minutes: 1, trainPairs: 96, valPairs: 16, timings: timed([200, 400, 500, 1500]) });
     expect(plan.candidate).toEqual(tiny64);
-    // 11 epochs x 24 = 264 steps; warm-up round(13.2) = 13.
-    expect([plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([11, 264, 13]);
+    // 10 epochs x 24 = 240 steps; warm-up round(12) = 12.
+    expect([plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([10, 240, 12]);
   });
 
   it('takes the fastest when nothing fits, and says so; keeps a fixed learning rate', () => {
-    // tiny64 1000 ms -> 25.333 s an epoch, 2.368 epochs in 1 min; the others are slower.
+    // tiny64 1000 ms -> 25.333 s an epoch, 2.13 epochs in 54 s; the others are slower.
     const plan = chooseRecipe({ minutes: 1, trainPairs: 96, valPairs: 16, timings: timed([1000, 3000, 4000, 9000]), learningRate: 1e-3 });
     expect([plan.candidate, plan.fits, plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([tiny64, false, 2, 48, 2]);
     expect(plan.learningRate).toBe(1e-3);
-    expect(plan.why.at(-1)).toMatch(/^Chose tiny at 64x96, batch 4: no candidate sees each training image 10 times in 1 min, so the fastest\./);
+    expect(plan.why.at(-1)).toMatch(/^Chose tiny at 64x96, batch 4: no candidate sees each training image 10 times in 1 min, so the fastest \(planned/);
   });
 
   it('skips candidates that were not timed, and refuses when none was', () => {
@@ -69,9 +70,9 @@ describe('the recipe', () => {
   });
 
   it('caps the epochs at the settings maximum', () => {
-    // 4 pairs, batch 4, no val: 1 step of 10 ms an epoch -> 6,000 epochs in a minute.
+    // 4 pairs, batch 4, no val: 1 step of 10 ms an epoch -> 5,400 epochs in 54 s.
     const row = rowOf({ candidate: tiny64, msPerStep: 10 }, 1, 4, 0);
-    expect(row.epochsInBudget).toBeCloseTo(6000, 6);
+    expect(row.epochsInBudget).toBeCloseTo(5400, 6);
     const plan = chooseRecipe({ minutes: 1, trainPairs: 4, valPairs: 0, timings: [{ candidate: tiny64, msPerStep: 10 }] });
     expect(plan.epochs).toBe(1000);
     expect(plan.why.at(-1)).toMatch(/1000 epochs \(capped at 1000\)/);
@@ -91,8 +92,8 @@ describe('candidates and the time they need', () => {
   });
 
   it('knows a larger input of a candidate that already falls short cannot fit', () => {
-    const short = rowOf({ candidate: transunet64, msPerStep: 400 }, 1, 96, 16); // 5.9 epochs in 1 min
-    const fine = rowOf({ candidate: tiny64, msPerStep: 100 }, 1, 96, 16); // 23.7 epochs
+    const short = rowOf({ candidate: transunet64, msPerStep: 400 }, 1, 96, 16); // 5.3 epochs in 54 s
+    const fine = rowOf({ candidate: tiny64, msPerStep: 100 }, 1, 96, 16); // 21.3 epochs
     expect(cannotFit(transunet128, [fine, short])).toMatch(/transunet at 64x96, batch 4 already falls short of 10 epochs/);
     expect(cannotFit(tiny128, [fine, short])).toBeNull();
     expect(cannotFit({ ...transunet128, batchSize: 8 }, [short])).toBeNull();
