@@ -36,3 +36,25 @@ test('wasm runs two threads under the dev server too (?threads=2)', async ({ pag
   const devPort = Number(process.env.E2E_PORT ?? 5174) + 1;
   await trainOnTwoThreads(page, `http://127.0.0.1:${devPort}/?backend=wasm&threads=2`);
 });
+
+// The default (wasmThreads 0, auto): the worker times a training step on 1 thread and on this machine's
+// cores, each in a worker of its own, and keeps the fastest unless more threads save under 5%.
+test('auto threads: the engine times 1 and 2 threads and keeps the faster, saying both times', async ({ page }) => {
+  test.setTimeout(240_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 180_000 });
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  expect(cores, 'this check is written for the 2-core machine').toBe(2);
+  const reason = page.getByTestId('thread-reason');
+  await expect(reason).toHaveAttribute('data-measured', 'true');
+  const text = (await reason.textContent()) ?? '';
+  const match = /^(\d) threads?: .*\(a training step took 1: (\d+) ms, 2: (\d+) ms\)$/.exec(text);
+  expect(match, `thread reason: "${text}"`).not.toBeNull();
+  const [chosen, oneThread, twoThreads] = [Number(match![1]), Number(match![2]), Number(match![3])];
+  // The rule by hand: 2 threads only when they save more than 5% of the 1-thread step.
+  expect(chosen).toBe(twoThreads < oneThread * 0.95 ? 2 : 1);
+  await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', String(chosen));
+  expect(errors).toEqual([]);
+});

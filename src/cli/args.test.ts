@@ -32,6 +32,7 @@ describe('parseTrainArgs', () => {
       learningRate: 3e-3,
       backend: 'auto',
       seed: 1,
+      threads: 0,
       recipe: null,
     });
   });
@@ -52,8 +53,21 @@ describe('parseTrainArgs', () => {
       'cpu',
       '--seed',
       '7',
+      '--threads',
+      '2',
     ]);
-    expect(args).toMatchObject({ preset: 'transunet', height: 256, width: 384, epochs: 3, batchSize: 8, learningRate: 1e-4, backend: 'cpu', seed: 7 });
+    expect(args).toMatchObject({
+      preset: 'transunet',
+      height: 256,
+      width: 384,
+      epochs: 3,
+      batchSize: 8,
+      learningRate: 1e-4,
+      backend: 'cpu',
+      seed: 7,
+      threads: 2,
+    });
+    expect(() => parseTrainArgs([...base, '--threads', '1.5'])).toThrow('--threads 1.5: wasm threads must be a whole number.');
   });
 
   it("uses a preset's own input size when --size is not given", () => {

@@ -15,7 +15,7 @@ type Spec = Record<string, Kind>;
 
 export const TRAIN_USAGE =
   'usage: npm run train -- --data DIR --out OUT [--preset tiny|transunet|seed-unet|unet] [--size HxW] [--epochs N | --minutes M]\n' +
-  `                        [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S]`;
+  `                        [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S] [--threads K]`;
 export const PREDICT_USAGE =
   'usage: npm run predict -- --model OUT --data DIR [--report FILE] [--masks MASKDIR] [--cutouts CUTDIR] [--backend B] [--threshold T] [--tta]';
 export const BENCH_USAGE =
@@ -88,6 +88,8 @@ export interface TrainArgs {
   learningRate: number;
   backend: BackendPreference;
   seed: number;
+  /** wasm's XNNPACK threads; 0 (the default) times 1 and this machine's cores and keeps the fastest. */
+  threads: number;
   /**
    * `--minutes` without `--epochs`: the page's "Best model in N minutes" recipe (ml/train/recipe.ts) times
    * its candidates and picks the model, size, batch, epochs and schedule; a flag given fixes that setting
@@ -123,6 +125,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     '--lr': 'value',
     '--backend': 'value',
     '--seed': 'value',
+    '--threads': 'value',
   };
   const values = readFlags(argv, spec, TRAIN_USAGE);
   const data = required(values, '--data', 'DIR (the folder of images and masks)', TRAIN_USAGE);
@@ -161,6 +164,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     learningRate,
     backend: backend(values),
     seed: setting(values, '--seed', 'seed'),
+    threads: setting(values, '--threads', 'wasmThreads'),
     recipe: minutes !== null && rawEpochs === undefined ? { fixed, learningRate: values.has('--lr') ? learningRate : null } : null,
   };
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import { estimateParams } from '../ml/model/estimate';
 import { presetConfig } from '../ml/model/presets';
+import type { BackendChoice } from '../ml/backend';
 import type { RunPlan } from '../ml/train/recipe';
 import type { TestResult } from '../ml/train/trainer';
 import { DEFAULT_SETTINGS, settingsToConfig } from '../settings';
@@ -58,7 +59,7 @@ class TrainProgress {
   }
 }
 
-function reportBase(args: TrainArgs, choice: { backend: string; adapter: unknown; reason: string }, ingest: IngestOutcome) {
+function reportBase(args: TrainArgs, choice: Pick<BackendChoice, 'backend' | 'adapter' | 'reason' | 'threads' | 'threadChoice'>, ingest: IngestOutcome) {
   const relative = relativeTo(path.basename(path.resolve(args.data)));
   const part = (name: 'train' | 'val' | 'test') => ({ pairs: ingest.split[name].pairs, groups: ingest.split[name].groups });
   return {
@@ -68,6 +69,8 @@ function reportBase(args: TrainArgs, choice: { backend: string; adapter: unknown
     backend: choice.backend,
     adapter: choice.adapter,
     backendReason: choice.reason,
+    // wasm's thread count and how it was chosen (the timings when measured).
+    ...(choice.threads !== undefined && { threads: choice.threads, threadChoice: choice.threadChoice }),
     seed: args.seed,
     data: args.data,
     pairs: ingest.summary.pairs,
@@ -116,10 +119,11 @@ async function main(): Promise<void> {
     },
     async (studio) => {
       await studio.page.setInputFiles('#data', dataDir);
-      const choice = await studio.call('init', args.backend);
+      const choice = await studio.call('init', args.backend, args.threads);
       line.log(
         `backend: ${choice.reason}${choice.adapter ? ` (WebGPU adapter: ${choice.adapter.description || choice.adapter.vendor}${choice.adapter.isFallbackAdapter ? ', software fallback' : ''})` : ''}`,
       );
+      if (choice.threadChoice && choice.threads !== undefined) line.log(`wasm threads: ${choice.threadChoice.reason}`);
       const ingest = await studio.call('ingestFromInput', {
         label: `folder ${path.basename(dataDir)}`,
         height: args.height,

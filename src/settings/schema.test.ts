@@ -64,9 +64,10 @@ describe('settings schema', () => {
   it("holds the engine and data settings too, with defaults equal to the loader's", () => {
     expect(DEFAULT_SETTINGS.budgetMiB * 1024 ** 2).toBe(DEFAULT_BUDGET_BYTES);
     expect(splitRatiosOf(DEFAULT_SETTINGS)).toEqual(DEFAULT_SPLIT_RATIOS);
-    expect(DEFAULT_SETTINGS).toMatchObject({ backend: 'auto', wasmThreads: 1, splitSeed: 1 });
+    // wasmThreads 0 is auto: the engine measures the thread counts (src/worker/engine.ts).
+    expect(DEFAULT_SETTINGS).toMatchObject({ backend: 'auto', wasmThreads: 0, splitSeed: 1 });
     expect(parseSetting(settingDef('backend'), 'tpu')).toEqual({ ok: false, error: 'Backend must be one of auto, webgpu, webgl, wasm, cpu.' });
-    expect(parseSetting(settingDef('wasmThreads'), '0')).toEqual({ ok: false, error: 'wasm threads must be between 1 and 64.' });
+    expect(parseSetting(settingDef('wasmThreads'), '-1')).toEqual({ ok: false, error: 'wasm threads must be between 0 and 64.' });
   });
 
   it('round-trips engine and data settings through the URL and the saved text, keeping the old ?backend=&threads= links', () => {

@@ -276,17 +276,18 @@ export const SETTINGS = [
   },
   {
     key: 'wasmThreads',
-    default: 1,
+    // 0 = auto (WASM_THREADS_AUTO): the engine times the counts worth trying and keeps the fastest.
+    default: 0,
     label: 'wasm threads',
     kind: 'number',
-    min: 1,
+    min: 0,
     max: 64,
     step: 1,
     integer: true,
     live: false,
     group: 'Engine',
     param: 'threads',
-    help: 'XNNPACK threads of the wasm backend, fixed when the engine first starts: changing it reloads the page.',
+    help: 'XNNPACK threads of the wasm backend, fixed when the engine first starts: changing it reloads the page. 0 (auto) times a few training steps on 1 thread and on the cores this machine has, and keeps the fastest.',
   },
   {
     key: 'splitTrain',

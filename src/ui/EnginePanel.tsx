@@ -63,6 +63,7 @@ export function EnginePanel() {
             if (!problem) window.location.reload();
           }}
         >
+          <option value={0}>auto (measured)</option>
           {threadOptions(threads).map((n) => (
             <option key={n} value={n}>
               {n}
@@ -103,6 +104,14 @@ export function EnginePanel() {
           </dd>
           <dt>Why</dt>
           <dd data-testid="backend-reason">{choice.reason}</dd>
+          {choice.threadChoice && choice.threads !== undefined && (
+            <>
+              <dt>wasm threads</dt>
+              <dd data-testid="thread-reason" data-measured={choice.threadChoice.timings.length > 0}>
+                {choice.threadChoice.reason}
+              </dd>
+            </>
+          )}
           <dt>WebGPU adapter</dt>
           <dd data-testid="adapter">
             {choice.adapter ? `${choice.adapter.vendor} ${choice.adapter.architecture}`.trim() : 'none'}

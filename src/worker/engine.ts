@@ -1,19 +1,48 @@
-/** Starting the worker's tfjs engine: wasm threads, then the backend (timed on a few steps when 'auto' must choose). */
+/** Starting the worker's tfjs engine: wasm threads (measured when 'auto'), then the backend (timed on a few steps when 'auto' must choose). */
 import { makeBatch } from '../data/batches';
 import { ellipseDataset } from '../data/shapes';
-import { selectBackend, type BackendPreference } from '../ml/backend';
-import { configureWasm, wasmThreadsInUse } from '../ml/kernels/wasm-setup';
+import { probeWebGpuAdapter, selectBackend, type BackendPreference } from '../ml/backend';
+import { threadCandidates, WASM_THREADS_AUTO, type ThreadChoice } from '../ml/kernels/wasm-thread-choice';
+import { configureWasm, configuredWasmThreads, wasmThreadsInUse } from '../ml/kernels/wasm-setup';
 import { DEFAULT_LOSS } from '../ml/loss';
 import { buildPreset } from '../ml/model';
 import { timeTrainingStep } from '../ml/train/loop';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
 import type { Post } from './protocol';
+import { measureWasmThreads } from './threadTrial';
+
+/** The thread choice of this worker's wasm module, made once: the module starts once. */
+let threadChoice: ThreadChoice | null = null;
+
+/**
+ * wasmThreads: a count, or WASM_THREADS_AUTO (also when absent) to time the counts worth trying and
+ * keep the fastest. Timing only happens where it can matter: wasm may be picked (forced, or 'auto'
+ * without a hardware GPU), the page is cross-origin isolated (threads need it) and there is more
+ * than one core.
+ */
+async function chooseWasmThreads(id: number, backend: BackendPreference, wasmThreads: number, post: Post): Promise<ThreadChoice> {
+  if (wasmThreads !== WASM_THREADS_AUTO) return { threads: wasmThreads, reason: `${wasmThreads} thread${wasmThreads === 1 ? '' : 's'} (as set)`, timings: [] };
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const oneThread = (why: string): ThreadChoice => ({ threads: 1, reason: `1 thread: ${why}`, timings: [] });
+  if (globalThis.crossOriginIsolated !== true) return oneThread('the page is not cross-origin isolated, and wasm threads need it');
+  if (threadCandidates(cores).length < 2) return oneThread(`this machine reports ${cores} logical core`);
+  if (backend !== 'wasm' && backend !== 'auto') return oneThread(`not timed (backend ${backend})`);
+  if (backend === 'auto') {
+    const adapter = await probeWebGpuAdapter();
+    if (adapter && !adapter.isFallbackAdapter) return oneThread('not timed (a hardware WebGPU adapter comes first)');
+  }
+  return measureWasmThreads(
+    (threads) => post({ type: 'engine-progress', id, message: `Timing wasm training steps on ${threads} thread${threads === 1 ? '' : 's'}...` }),
+    cores,
+  );
+}
 
 export async function startEngine(id: number, backend: BackendPreference, wasmThreads: number | undefined, post: Post): Promise<void> {
-  // One wasm thread unless asked: on 2-4 cores a second XNNPACK thread was measured faster on a
-  // quiet machine (780 against 1,173 ms a transunet step) but 1.6-4x slower whenever another
-  // process used a core. Only the first init configures wasm (the module starts once).
-  configureWasm(wasmThreads ?? 1);
+  // Only the first init configures wasm: later ones (another backend chosen on the page) keep its count.
+  if (configuredWasmThreads() === null) {
+    threadChoice = await chooseWasmThreads(id, backend, wasmThreads ?? WASM_THREADS_AUTO, post);
+    configureWasm(threadChoice.threads);
+  }
   const data = ellipseDataset(2, 32, 48, 1);
   const choice = await selectBackend(backend, {
     timeStep: () =>
@@ -26,5 +55,5 @@ export async function startEngine(id: number, backend: BackendPreference, wasmTh
     onTiming: (name) => post({ type: 'engine-progress', id, message: `Timing ${name} on a few training steps...` }),
   });
   const threads = wasmThreadsInUse();
-  post({ type: 'ready', id, choice: threads === null ? choice : { ...choice, threads } });
+  post({ type: 'ready', id, choice: threads === null ? choice : { ...choice, threads, ...(threadChoice && { threadChoice }) } });
 }

@@ -28,6 +28,11 @@ export function defaultWasmThreads(): number {
 
 let configured: number | null = null;
 
+/** The count configureWasm settled on (1 when not cross-origin isolated); null before its first call. */
+export function configuredWasmThreads(): number | null {
+  return configured;
+}
+
 /** Threads the running wasm module reports (null when wasm is not the backend in use). */
 export function wasmThreadsInUse(): number | null {
   if (tf.getBackend() !== 'wasm') return null;
