@@ -77,7 +77,8 @@ export async function resume(ctx: RunContext, id: number, runId: string, moreEpo
   const own = await dataForRun(ctx, id, db, run);
   // Live changes made after the checkpoint (and in records saved before the config followed them) count.
   run.config = withChanges(run.config, run.changes);
-  if (moreEpochs > 0) run.config = { ...run.config, epochs: run.history.length + moreEpochs };
+  // More epochs are asked for by count: a time limit the run had (a guided run's) would cut them short, so it goes.
+  if (moreEpochs > 0) run.config = { ...run.config, epochs: run.history.length + moreEpochs, timeLimitMinutes: undefined };
   const progress: Progress = { ...stored.progress, learningRate: run.config.optimizer.learningRate };
   releaseFinished(ctx);
   const model = buildPreset(run.config.preset, modelOverrides(run.config));
