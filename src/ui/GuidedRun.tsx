@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { isRunLive } from '../store/events';
+import { isRunLive, type TrainingState } from '../store/events';
 import { startGuidedRun, useStudio } from '../store/studioStore';
 
 const MIN_MINUTES = 1;
@@ -14,8 +14,8 @@ function clock(seconds: number): string {
  * Seconds the live run has left of its time limit, as the trainer counts them (pauses do not count),
  * ticking every second; null when no limited run is live.
  */
-function useSecondsLeft(runId: string | undefined, limitMinutes: number | undefined, phase: string): number | null {
-  const live = runId !== undefined && limitMinutes !== undefined && isRunLive(phase as Parameters<typeof isRunLive>[0]);
+function useSecondsLeft(runId: string | undefined, limitMinutes: number | undefined, phase: TrainingState['phase']): number | null {
+  const live = runId !== undefined && limitMinutes !== undefined && isRunLive(phase);
   const clockOf = useRef<{ runId: string; started: number; paused: number; pausedSince: number | null } | null>(null);
   const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
