@@ -8,7 +8,7 @@ import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import { estimateParams } from '../ml/model/estimate';
 import { presetConfig } from '../ml/model/presets';
 import type { BackendChoice } from '../ml/backend';
-import type { RunPlan } from '../ml/train/recipe';
+import { recipeText, type RunPlan } from '../ml/train/recipe';
 import type { TestResult } from '../ml/train/trainer';
 import { DEFAULT_SETTINGS, settingsToConfig } from '../settings';
 import type { ForwardedEvent, IngestOutcome, TrainOutcome } from './api';
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
         }),
         // The time limit is the trainer's, as on the page: the run ends done, tested, when it is up.
         ...(args.minutes && { timeLimitMinutes: args.minutes }),
-        ...(plan && { recipe: plan.why.join('\n') }),
+        ...(plan && { recipe: recipeText(plan) }),
       };
       // Overlays are for the page's eyes; headless they only cost time.
       config.overlayCount = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUDGET_USE, CANDIDATES, candidatesWith, cannotFit, chooseRecipe, MIN_EPOCHS, rowOf, type Candidate, type Timing } from './recipe';
+import { BUDGET_USE, CANDIDATES, candidatesWith, cannotFit, chooseRecipe, MIN_EPOCHS, recipeText, rowOf, type Candidate, type Timing } from './recipe';
 
 const [tiny64, transunet64, tiny128, transunet128] = CANDIDATES;
 const timed = (ms: Array<number | null>): Timing[] => CANDIDATES.map((candidate, i) => ({ candidate, msPerStep: ms[i] }));
@@ -37,6 +37,15 @@ describe('the recipe', () => {
         '(planned on 90% of the budget, the rest for checkpoints and a busy machine). ' +
         '21 epochs of 24 steps = 504 steps; learning rate 0.003 warmed up over 25 steps, then cosine to 1% at step 504.',
     ]);
+  });
+
+  it('is recorded as text: the backend, the candidates, the decision', () => {
+    const plan = chooseRecipe({ minutes: 1, trainPairs: 96, valPairs: 16, timings: timed([200, null, null, null]) });
+    const lines = recipeText({ ...plan, backend: 'wasm (the backend setting; not timed)' }).split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toBe('backend: wasm (the backend setting; not timed)');
+    expect(lines.slice(1)).toEqual(plan.why);
+    expect(recipeText(plan).split('\n')).toEqual(plan.why);
   });
 
   it('in a shorter budget falls back to a smaller candidate', () => {

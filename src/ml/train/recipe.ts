@@ -97,6 +97,11 @@ export interface RunPlan {
   backend?: string;
 }
 
+/** The plan as a run records it (TrainConfig.recipe): the backend, one line per candidate, the decision last. */
+export function recipeText(plan: RunPlan): string {
+  return [...(plan.backend ? [`backend: ${plan.backend}`] : []), ...plan.why].join('\n');
+}
+
 export function candidateLabel({ preset, height, width, batchSize }: Candidate): string {
   return `${preset} at ${height}x${width}, batch ${batchSize}`;
 }
