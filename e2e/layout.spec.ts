@@ -50,14 +50,19 @@ const settle = (page: Page) => page.evaluate(() => new Promise((done) => request
 test('while a run trains, its controls, curves and two overlays share one screen at 1920x1080 and 1440x900; controls and curves at 1280x800', async ({
   page,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(420_000);
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.goto(URL);
   await expect(page.getByTestId('backend-name')).toHaveText('wasm');
 
-  // Before any data the sample is one click away, on the first screen.
+  // Before any data the sample is one click away, on the first screen, also at the smallest size.
   const sample = page.getByRole('button', { name: 'Use sample dataset' });
   await expectOnScreen(page, 'the sample button', sample);
+  await page.screenshot({ path: path.resolve('test-results', 'layout-1920x1080-before-data.png') });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expectOnScreen(page, 'the sample button', sample);
+  await expectNoHorizontalOverflow(page);
+  await page.setViewportSize({ width: 1920, height: 1080 });
   await sample.click();
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });
 
@@ -74,9 +79,9 @@ test('while a run trains, its controls, curves and two overlays share one screen
 
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
   // The first epoch's predictions are drawn: six tracked images, each with its overlay canvas.
-  await expect(page.getByTestId('overlay-canvas-overlay')).toHaveCount(6, { timeout: 90_000 });
+  await expect(page.getByTestId('overlay-canvas-overlay')).toHaveCount(6, { timeout: 150_000 });
   // Two epochs in, so the metrics chart has lines to show in the screenshots.
-  await expect(page.getByTestId('chart-metrics').locator('.chart-line').first()).toHaveAttribute('d', /M.+L/, { timeout: 90_000 });
+  await expect(page.getByTestId('chart-metrics').locator('.chart-line').first()).toHaveAttribute('d', /M.+L/, { timeout: 150_000 });
 
   for (const [width, height, withOverlays] of [
     [1920, 1080, true],

@@ -13,6 +13,7 @@ import { PrivacyReadout } from './PrivacyReadout';
 import { RunPanel } from './RunPanel';
 import { RunsPanel } from './RunsPanel';
 import { TestResults } from './TestResults';
+import './layout.css';
 
 /**
  * The whole window is a drop target for a dataset: a folder, loose files or a .zip. The listeners sit
