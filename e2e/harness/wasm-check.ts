@@ -9,9 +9,11 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerCpuKernelFixes } from '../../src/ml/kernels/cpu-fixes';
 import { KERNEL_CASES } from '../../src/ml/kernels/wasm-cases';
 import { compareBackends } from '../../src/ml/kernels/wasm-compare';
-import { profileStep, timeSteps, type StepRunOptions } from '../../src/ml/kernels/wasm-bench';
+import { prepareSteps, profileStep, readWeights, timeSteps, type StepRunOptions } from '../../src/ml/kernels/wasm-bench';
 import { WASM_BINARIES, configureWasm } from '../../src/ml/kernels/wasm-setup';
 import { registerWasmTrainingKernels } from '../../src/ml/kernels/wasm-training';
+import { FusedAdamOptimizer } from '../../src/ml/train/fusedAdam';
+import { adamRun, problem, relativeError } from '../../src/ml/train/fusedAdam.fixtures';
 
 // The cpu backend is the reference the wasm kernels are checked against: with the studio's fixes.
 registerCpuKernelFixes();
@@ -63,4 +65,60 @@ export async function timeTraining(backend: string, options: StepRunOptions, ste
 export async function profileTraining(options: StepRunOptions) {
   await tf.setBackend('wasm');
   return profileStep(options);
+}
+
+/**
+ * The fused Adam (one pass over every variable on wasm) against tfjs's own Adam on the cpu backend:
+ * the largest relative error of the variables and of the saved state (getWeights) after a few steps,
+ * a rate change and a save/restore, and whether the state's names and order agree.
+ */
+export async function checkFusedAdam() {
+  const reference = await adamRun('cpu', () => tf.train.adam(1e-2), 'harness-ref');
+  const results = [];
+  for (const restoreAfter of [undefined, 2]) {
+    const fused = await adamRun('wasm', () => new FusedAdamOptimizer(1e-2, 0.9, 0.999), `harness-fused-${restoreAfter ?? 'straight'}`, restoreAfter);
+    results.push({
+      restoreAfter: restoreAfter ?? null,
+      valueError: Math.max(...fused.values.map((v, i) => relativeError(v, reference.values[i]!))),
+      stateError: Math.max(...fused.weights.map((w, i) => relativeError(w.data, reference.weights[i]!.data))),
+      sameNames: JSON.stringify(fused.weights.map((w) => w.name)) === JSON.stringify(reference.weights.map((w) => w.name)),
+      moved: relativeError(reference.values[0]!, problem(7).initial[0]!),
+    });
+  }
+  await tf.setBackend('wasm');
+  return results;
+}
+
+/**
+ * A/B in one page: the same model and batch trained by tfjs's Adam and by the fused Adam, steps
+ * interleaved (A, B, A, B...) so that a change in the machine's load hits both alike. Returns the
+ * median ms a step of each and the largest loss difference between them.
+ */
+export async function abFusedAdam(options: Omit<StepRunOptions, 'optimizer'>, steps: number, warmup = 2) {
+  await tf.setBackend('wasm');
+  const a = prepareSteps({ ...options, optimizer: () => tf.train.adam(1e-3) });
+  const b = prepareSteps({ ...options, weights: await readWeights(a.model), optimizer: () => new FusedAdamOptimizer(1e-3, 0.9, 0.999) });
+  const times = { tfjs: [] as number[], fused: [] as number[] };
+  let lossDiff = 0;
+  try {
+    const timed = async (run: typeof a) => {
+      const start = performance.now();
+      const loss = await run.step();
+      return { loss, ms: performance.now() - start };
+    };
+    for (let i = 0; i < warmup + steps; i++) {
+      // Each goes first every other round, so neither always runs on a cache the other warmed.
+      const [tfjsRound, fusedRound] = i % 2 === 0 ? [await timed(a), await timed(b)] : [await timed(b), await timed(a)].reverse();
+      lossDiff = Math.max(lossDiff, Math.abs(tfjsRound!.loss - fusedRound!.loss));
+      if (i >= warmup) {
+        times.tfjs.push(tfjsRound!.ms);
+        times.fused.push(fusedRound!.ms);
+      }
+    }
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  return { tfjsMs: median(times.tfjs), fusedMs: median(times.fused), lossDiff, threads: getThreadsCount() };
 }

@@ -18,6 +18,10 @@ export interface StepRunOptions {
   batch: number;
   /** Initial weights (as from `model.getWeights()` read back); the model's own initialisation when absent. */
   weights?: Float32Array[];
+  /** The preset's width (seed-unet at 16 is the bench's seed-unet16); the preset's own when absent. */
+  base?: number;
+  /** The studio's Adam (createOptimizer) when absent. */
+  optimizer?: () => tf.Optimizer;
 }
 
 export interface StepRun {
@@ -30,13 +34,13 @@ export interface StepRun {
 /** A model, an Adam optimizer and a fixed batch on the current backend. */
 export function prepareSteps(options: StepRunOptions): StepRun {
   const { preset, height, width, batch } = options;
-  const model = buildPreset(preset, { height, width });
+  const model = buildPreset(preset, { height, width, ...(options.base !== undefined && { base: options.base }) });
   if (options.weights) {
     const shaped = model.getWeights().map((w, i) => tf.tensor(options.weights![i], w.shape, 'float32'));
     model.setWeights(shaped);
     tf.dispose(shaped);
   }
-  const optimizer = createOptimizer({ name: 'adam', learningRate: 1e-3, momentum: 0.9 });
+  const optimizer = options.optimizer?.() ?? createOptimizer({ name: 'adam', learningRate: 1e-3, momentum: 0.9 });
   const variables = trainableVariables(model);
   const data = makeBatch(
     ellipseDataset(batch, height, width, 7),

@@ -1,6 +1,7 @@
 /** Optimizers the studio offers, and a learning-rate setter that works on each of them while training. */
 import * as tf from '@tensorflow/tfjs';
 
+import { FusedAdamOptimizer } from './fusedAdam';
 import { OPTIMIZER_NAMES, type OptimizerName } from './optimizerNames';
 
 export { OPTIMIZER_NAMES, type OptimizerName } from './optimizerNames';
@@ -17,7 +18,8 @@ export const DEFAULT_OPTIMIZER: OptimizerConfig = { name: 'adam', learningRate: 
 export function createOptimizer({ name, learningRate, momentum }: OptimizerConfig): tf.Optimizer {
   switch (name) {
     case 'adam':
-      return tf.train.adam(learningRate);
+      // tf.train.adam's defaults; on wasm one pass over every variable instead of ~12 kernels each.
+      return new FusedAdamOptimizer(learningRate, 0.9, 0.999);
     case 'sgd':
       return tf.train.momentum(learningRate, momentum);
     case 'rmsprop':
