@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
-import { decodePng, dropFiles, fnv1a, newPhoto, solidPng } from './studio-helpers';
+import { decodePng, dropFiles, fnv1a, newPhoto, openDatasetPanel, solidPng } from './studio-helpers';
 
 export async function cutCarsOut(page: Page): Promise<void> {
   // Inference on a new photo with the imported model: a PNG with alpha, transparent where the model sees background.
@@ -54,6 +54,7 @@ export async function cutCarsOut(page: Page): Promise<void> {
   expect(new Set(await compositeBackground())).toEqual(new Set(['90,40,120,255']));
 
   // A photo dropped on the panel is cut out; the page-wide dataset drop does not fire.
+  await openDatasetPanel(page); // folded to one line once loaded: its facts are read as shown
   const datasetSource = await page.getByTestId('dataset-summary').locator('dd').first().innerText();
   expect(await dropFiles(page, '[data-testid="inference-panel"]', [{ name: 'dropped-car.png', mimeType: 'image/png', buffer: newPhoto(777) }])).toBe(true);
   await expect(result).toHaveAttribute('data-name', 'dropped-car.png');
