@@ -12,6 +12,7 @@ import { compareBackends } from '../../src/ml/kernels/wasm-compare';
 import { prepareSteps, profileStep, readWeights, timeSteps, type StepRunOptions } from '../../src/ml/kernels/wasm-bench';
 import { WASM_BINARIES, configureWasm } from '../../src/ml/kernels/wasm-setup';
 import { registerWasmTrainingKernels } from '../../src/ml/kernels/wasm-training';
+import { buildPreset } from '../../src/ml/model/build';
 import { FusedAdamOptimizer } from '../../src/ml/train/fusedAdam';
 import { adamRun, problem, relativeError } from '../../src/ml/train/fusedAdam.fixtures';
 
@@ -121,4 +122,43 @@ export async function abFusedAdam(options: Omit<StepRunOptions, 'optimizer'>, st
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   return { tfjsMs: median(times.tfjs), fusedMs: median(times.fused), lossDiff, threads: getThreadsCount() };
+}
+
+/**
+ * The optimizer update alone, A/B: the model's trainable variables and a fixed set of gradients (as
+ * large as the variables), updated by tfjs's Adam and by the fused Adam in alternating rounds. Under a
+ * loaded machine a whole training step varies by more than the update costs; this isolates it.
+ */
+export async function abAdamUpdate(options: Omit<StepRunOptions, 'optimizer' | 'batch'>, rounds: number) {
+  await tf.setBackend('wasm');
+  const model = buildPreset(options.preset, { height: options.height, width: options.width, ...(options.base !== undefined && { base: options.base }) });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const gradients = variables.map((v, i) => ({ name: v.name, tensor: tf.randomNormal(v.shape, 0, 1e-2, 'float32', i) }));
+  const optimizers = { tfjs: tf.train.adam(1e-6), fused: new FusedAdamOptimizer(1e-6, 0.9, 0.999) };
+  const times = { tfjs: [] as number[], fused: [] as number[] };
+  try {
+    for (let i = 0; i < rounds + 1; i++) {
+      const order = i % 2 === 0 ? (['tfjs', 'fused'] as const) : (['fused', 'tfjs'] as const);
+      for (const name of order) {
+        const start = performance.now();
+        optimizers[name].applyGradients(gradients);
+        await variables[0]!.data();
+        // Round 0 creates the moments: not timed.
+        if (i > 0) times[name].push(performance.now() - start);
+      }
+    }
+  } finally {
+    optimizers.tfjs.dispose();
+    optimizers.fused.dispose();
+    tf.dispose(gradients.map((g) => g.tensor));
+    model.dispose();
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  return {
+    variables: variables.length,
+    params: variables.reduce((n, v) => n + v.size, 0),
+    tfjsMs: median(times.tfjs),
+    fusedMs: median(times.fused),
+    threads: getThreadsCount(),
+  };
 }

@@ -79,15 +79,16 @@ function updateOne(backend: WasmBackendLike, value: tf.Variable, gradient: tf.Te
   // Allocate first: a growing heap detaches earlier views of it.
   const outs = [value, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
   const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-  const [x0, g0, m0, v0] = [value, gradient, m, v].map((t) => at(backend, t));
-  const [xo, mo, vo] = outs.map((info) => at(backend, info));
+  // One typed array per tensor: the loop indexes from 0, which the JIT compiles without offsets.
+  const [x, g, m0, v0, xOut, mOut, vOut] = [value, gradient, m, v, ...outs].map((t) => heap.subarray(at(backend, t), at(backend, t) + n)) as Float32Array[];
+  const { beta1, beta2, keep1, keep2, correct1, correct2, epsilon, rate } = c;
   for (let k = 0; k < n; k++) {
-    const g = heap[g0! + k]!;
-    const m1 = c.beta1 * heap[m0! + k]! + c.keep1 * g;
-    const v1 = c.beta2 * heap[v0! + k]! + c.keep2 * (g * g);
-    heap[mo! + k] = m1;
-    heap[vo! + k] = v1;
-    heap[xo! + k] = heap[x0! + k]! + (m1 / c.correct1 / (Math.sqrt(v1 / c.correct2) + c.epsilon)) * c.rate;
+    const gk = g![k]!;
+    const m1 = beta1 * m0![k]! + keep1 * gk;
+    const v1 = beta2 * v0![k]! + keep2 * (gk * gk);
+    mOut![k] = m1;
+    vOut![k] = v1;
+    xOut![k] = x![k]! + (m1 / correct1 / (Math.sqrt(v1 / correct2) + epsilon)) * rate;
   }
   const [newValue, newM, newV] = outs.map((info) => tf.engine().makeTensorFromTensorInfo(info));
   value.assign(newValue!);
