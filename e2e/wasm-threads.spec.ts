@@ -52,6 +52,8 @@ test('auto threads: the engine times 1 and 2 threads and keeps the faster, sayin
   const text = (await reason.textContent()) ?? '';
   const match = /^(\d) threads?: .*\(a training step took 1: (\d+) ms, 2: (\d+) ms\)$/.exec(text);
   expect(match, `thread reason: "${text}"`).not.toBeNull();
+  // The measured times go into the test's log: BENCHMARKS quotes them.
+  console.log(`wasm thread choice: ${text}`);
   const [chosen, oneThread, twoThreads] = [Number(match![1]), Number(match![2]), Number(match![3])];
   // The rule by hand: 2 threads only when they save more than 5% of the 1-thread step.
   expect(chosen).toBe(twoThreads < oneThread * 0.95 ? 2 : 1);
