@@ -1,7 +1,7 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
-import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_META, DEV_CONTENT_SECURITY_POLICY } from './scripts/csp.js';
+import { CONTENT_SECURITY_POLICY_META, contentSecurityPolicyFor } from './scripts/csp.js';
 
 const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
@@ -13,16 +13,26 @@ const isolation = {
 };
 
 /**
- * The policy also goes into each built page's <meta>, for hosts that send no headers. (A dedicated
- * worker takes its policy from its own script's response headers, so only the header covers it.)
+ * The Content-Security-Policy (scripts/csp.ts) as a header on every response of the dev and preview
+ * servers (a worker script gets the worker's), and in each built page's <meta> for hosts that send no
+ * headers (a dedicated worker takes its policy from its own script's response: only the header covers it).
  */
-function contentSecurityPolicyMeta(): Plugin {
+function contentSecurityPolicy(): Plugin {
+  const header =
+    (server: 'dev' | 'preview'): Connect.NextHandleFunction =>
+    (req, res, next) => {
+      res.setHeader('Content-Security-Policy', contentSecurityPolicyFor(req.url ?? '/', server));
+      next();
+    };
   return {
-    name: 'content-security-policy-meta',
-    apply: 'build',
-    transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY_META }, injectTo: 'head-prepend' },
-    ],
+    name: 'content-security-policy',
+    configureServer: (server) => void server.middlewares.use(header('dev')),
+    configurePreviewServer: (server) => void server.middlewares.use(header('preview')),
+    // Built pages only: the dev page runs React Fast Refresh's inline preamble, which the header allows.
+    transformIndexHtml: (_html, context) =>
+      context.server
+        ? []
+        : [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY_META }, injectTo: 'head-prepend' }],
   };
 }
 
@@ -47,11 +57,11 @@ function wasmThreadsSurviveMinify(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicyMeta()],
+  plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es', plugins: () => [wasmThreadsSurviveMinify()] },
-  server: { headers: { ...isolation, 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY }, port: 5173 },
+  server: { headers: isolation, port: 5173 },
   // Also the server of the e2e tests (scripts/serve-build.mjs) and of the CLI's page (src/cli/headlessStudio.ts).
-  preview: { headers: { ...isolation, 'Content-Security-Policy': CONTENT_SECURITY_POLICY }, port: 4173 },
+  preview: { headers: isolation, port: 4173 },
   // Pre-bundled up front: otherwise the dev server discovers them when the worker first loads
   // and reloads the page mid-run.
   optimizeDeps: {

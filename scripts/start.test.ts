@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { DEV_CONTENT_SECURITY_POLICY } from './csp';
+import { contentSecurityPolicyFor } from './csp';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const bin = mkdtempSync(path.join(tmpdir(), 'studio-start-bin-'));
@@ -51,7 +51,7 @@ it('serves the studio and prints its address, without a browser or a stack trace
   const page = await fetch(url);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<div id="root"></div>');
-  expect(page.headers.get('content-security-policy')).toBe(DEV_CONTENT_SECURITY_POLICY);
+  expect(page.headers.get('content-security-policy')).toBe(contentSecurityPolicyFor('/', 'dev'));
   const entry = await fetch(new URL('/src/main.tsx', url));
   expect(entry.status).toBe(200);
 

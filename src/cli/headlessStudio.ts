@@ -29,7 +29,8 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Our own build folder: `npm run build` (dist/) may run at the same time for other reasons. */
 const CACHE = path.join(ROOT, 'node_modules/.cache/studio-cli');
 const OUT_DIR = path.join(CACHE, 'dist');
-const BUILD_INPUTS = ['src', 'public', 'index.html', 'cli.html', 'vite.config.ts', 'package-lock.json', 'package.json'];
+// scripts/csp.ts: vite.config.ts writes its policy into the built pages' <meta>.
+const BUILD_INPUTS = ['src', 'public', 'index.html', 'cli.html', 'vite.config.ts', 'scripts/csp.ts', 'package-lock.json', 'package.json'];
 
 /** A fingerprint of everything the build reads (paths, sizes, mtimes), to skip rebuilding an up-to-date app. */
 function sourceStamp(): string {
