@@ -59,7 +59,7 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
     if (!line.startsWith('backend:')) expect(line).toMatch(/^(tiny|transunet) at \d+x\d+, batch 4: (\d+ ms a step, .* epochs in 0.9 min|not timed \(.+\))$/);
   const decision = (await choice.textContent())!;
   const [, preset, size] = /^Chose (\S+) at (\d+x\d+), batch 4/.exec(decision)!;
-  const [, epochs, , totalSteps] = /(\d+) epochs(?: \(capped at 1000\))? of (\d+) steps = (\d+) steps/.exec(decision)!.map(Number);
+  const [, epochs, , totalSteps] = /(\d+) epochs?(?: \(capped at 1000\))? of (\d+) steps? = (\d+) steps?/.exec(decision)!.map(Number);
   await expect(choice).toHaveAttribute('data-preset', preset);
 
   // The settings (and the address bar) now hold the choice, so the link reproduces the run.

@@ -62,6 +62,9 @@ describe('the recipe', () => {
     expect([plan.candidate, plan.fits, plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([tiny64, false, 2, 48, 2]);
     expect(plan.learningRate).toBe(1e-3);
     expect(plan.why.at(-1)).toMatch(/^Chose tiny at 64x96, batch 4: no candidate sees each training image 10 times in 1 min, so the fastest \(planned/);
+    // Half a minute at 1000 ms a step: 27 / 25.333 = 1.07 epochs -> 1 epoch of 24 steps, warm-up round(1.2) = 1 step.
+    const one = chooseRecipe({ minutes: 0.5, trainPairs: 96, valPairs: 16, timings: timed([1000, null, null, null]) });
+    expect(one.why.at(-1)).toMatch(/\. 1 epoch of 24 steps = 24 steps; learning rate 0\.003 warmed up over 1 step, then cosine to 1% at step 24\.$/);
   });
 
   it('skips candidates that were not timed, and refuses when none was', () => {

@@ -132,6 +132,7 @@ export function rowOf(timing: Timing, minutes: number, trainPairs: number, valPa
   return { ...timing, stepsPerEpoch, epochSeconds, epochsInBudget: (minutes * 60 * BUDGET_USE) / epochSeconds };
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const seconds = (s: number) => (s < 10 ? s.toFixed(1) : s.toFixed(0));
 
 function rowLine(row: CandidateRow, minutes: number): string {
@@ -171,8 +172,8 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
   const planned = `planned on ${BUDGET_USE * 100}% of the budget, the rest for checkpoints and a busy machine`;
   const capped = chosen.epochsInBudget > MAX_RECIPE_EPOCHS ? ` (capped at ${MAX_RECIPE_EPOCHS})` : '';
   const decision =
-    `Chose ${label}: ${reason} (${planned}). ${epochs} epochs${capped} of ${chosen.stepsPerEpoch} steps = ${totalSteps} steps; ` +
-    `learning rate ${learningRate} warmed up over ${warmup} steps, then cosine to 1% at step ${totalSteps}.`;
+    `Chose ${label}: ${reason} (${planned}). ${count(epochs, 'epoch')}${capped} of ${count(chosen.stepsPerEpoch, 'step')} = ${count(totalSteps, 'step')}; ` +
+    `learning rate ${learningRate} warmed up over ${count(warmup, 'step')}, then cosine to 1% at step ${totalSteps}.`;
   return {
     minutes,
     candidate: { ...chosen.candidate },
