@@ -35,6 +35,24 @@ def cosine_rate(base, step, total, min_factor):
     return low + 0.5 * (base - low) * (1 + math.cos(math.pi * progress))
 
 
+WARMUP_FRACTION = 0.05  # schedule.ts WARMUP_FRACTION
+
+
+def warmup_steps(total, fraction=WARMUP_FRACTION):
+    """schedule.ts warmupSteps (JavaScript's Math.round: halves go up, not to even)."""
+    if total <= 1:
+        return 0
+    return min(total - 1, max(1, math.floor(total * fraction + 0.5)))
+
+
+def warmup_cosine_rate(base, step, total, min_factor, fraction=WARMUP_FRACTION):
+    """schedule.ts warmupCosineRate: base * (s + 1) / W for the first W steps, then the cosine over the rest."""
+    warmup = warmup_steps(total, fraction)
+    if step < warmup:
+        return base * (max(0, step) + 1) / warmup
+    return cosine_rate(base, step - warmup, total - warmup, min_factor)
+
+
 def shard_batches(n, batch, d, seed, epoch):
     """This rank's batches of one epoch: DistributedSampler's shuffled shard, cut into `batch`-sized lists."""
     sampler = DistributedSampler(range(n), num_replicas=d.world, rank=d.rank, shuffle=True, seed=seed, drop_last=False)
@@ -90,6 +108,9 @@ class Trainer:
         schedule = self.config.get("schedule", {"name": "constant"})
         if schedule.get("name") == "cosine":
             return cosine_rate(base, step, total_steps, float(schedule.get("minFactor", 0.01)))
+        if schedule.get("name") == "warmup-cosine":
+            fraction = float(schedule.get("warmupFraction", WARMUP_FRACTION))
+            return warmup_cosine_rate(base, step, total_steps, float(schedule.get("minFactor", 0.01)), fraction)
         return base * self.lr_multiplier
 
     def train_epoch(self, data, epoch, step, total_steps, log=print):

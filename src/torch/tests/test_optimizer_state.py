@@ -14,7 +14,7 @@ from fixtures import REPO
 from studio_torch.loss import hybrid_loss
 from studio_torch.models import build_model
 from studio_torch.safetensors_io import read_metadata, read_safetensors, write_safetensors
-from studio_torch.trainer import make_optimizer
+from studio_torch.trainer import make_optimizer, warmup_cosine_rate, warmup_steps
 from studio_torch.weights import WeightsError, load_optimizer, load_weights, save_optimizer
 
 ADAM = {"name": "adam", "learningRate": 0.01, "momentum": 0.9}
@@ -116,6 +116,22 @@ class StateRoundTrip(unittest.TestCase):
                     _step(model, opt, *batches[2])
                 for (n, a), b in zip(_params(straight).items(), _params(resumed).values()):
                     torch.testing.assert_close(b, a, rtol=0, atol=0, msg=f"{name}: {n} after the resumed step")
+
+
+class WarmupCosineAsTheStudio(unittest.TestCase):
+    def test_rates_by_hand(self):
+        # 30 steps at 5%: round(1.5) = 2 warm-up steps (JavaScript rounds halves up; Python's round() would give 2 too,
+        # but 50 steps give round(2.5) = 3 in JavaScript and 2 in Python).
+        self.assertEqual(warmup_steps(30), 2)
+        self.assertEqual(warmup_steps(50), 3)
+        self.assertEqual(warmup_steps(1), 0)
+        # 50 steps, base 0.01, minFactor 0.01: warm-up 0.01 * 1/3, 2/3, 3/3; then the cosine over the other 47 steps,
+        # from 0.01 at step 3 to 1e-4 at step 49 and halfway (step 3 + 23) at 1e-4 + 0.5 * 0.0099 * (1 + cos(pi/2)) = 0.00505.
+        rates = [warmup_cosine_rate(0.01, s, 50, 0.01) for s in range(50)]
+        for got, want in zip(rates[:4], [0.01 / 3, 0.02 / 3, 0.01, 0.01]):
+            self.assertAlmostEqual(got, want, places=12)
+        self.assertAlmostEqual(rates[26], 0.00505, places=12)
+        self.assertAlmostEqual(rates[49], 1e-4, places=12)
 
 
 if __name__ == "__main__":
