@@ -107,7 +107,7 @@ export function EnginePanel() {
           {choice.threadChoice && choice.threads !== undefined && (
             <>
               <dt>wasm threads</dt>
-              <dd data-testid="thread-reason" data-measured={choice.threadChoice.timings.length > 0}>
+              <dd data-testid="thread-reason" data-measured={choice.threadChoice.timings.length > 0} data-timings={JSON.stringify(choice.threadChoice.timings)}>
                 {choice.threadChoice.reason}
               </dd>
             </>
