@@ -1,7 +1,7 @@
 /** Starting the worker's tfjs engine: wasm threads (measured when 'auto'), then the backend (timed on a few steps when 'auto' must choose). */
 import { makeBatch } from '../data/batches';
 import { ellipseDataset } from '../data/shapes';
-import { probeWebGpuAdapter, selectBackend, type BackendPreference } from '../ml/backend';
+import { probeWebGpuAdapter, selectBackend, type BackendChoice, type BackendPreference } from '../ml/backend';
 import { threadCandidates, WASM_THREADS_AUTO, type ThreadChoice } from '../ml/kernels/wasm-thread-choice';
 import { configureWasm, configuredWasmThreads, wasmThreadsInUse } from '../ml/kernels/wasm-setup';
 import { DEFAULT_LOSS } from '../ml/loss';
@@ -54,6 +54,11 @@ export async function startEngine(id: number, backend: BackendPreference, wasmTh
       ),
     onTiming: (name) => post({ type: 'engine-progress', id, message: `Timing ${name} on a few training steps...` }),
   });
+  post({ type: 'ready', id, choice: withThreads(choice) });
+}
+
+/** A backend choice as the page shows it: with wasm's thread count and why, when wasm is configured. */
+export function withThreads(choice: BackendChoice): BackendChoice {
   const threads = wasmThreadsInUse();
-  post({ type: 'ready', id, choice: threads === null ? choice : { ...choice, threads, ...(threadChoice && { threadChoice }) } });
+  return threads === null ? choice : { ...choice, threads, ...(threadChoice && { threadChoice }) };
 }

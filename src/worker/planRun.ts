@@ -9,7 +9,7 @@ import { augmentBatch, DEFAULT_AUGMENT } from '../data/augment';
 import { makeBatch, type Batch } from '../data/batches';
 import { splitView, type Pairs } from '../data/dataset';
 import { selectBackend, type BackendChoice } from '../ml/backend';
-import { wasmThreadsInUse } from '../ml/kernels/wasm-setup';
+import { withThreads } from './engine';
 import { DEFAULT_LOSS } from '../ml/loss';
 import { buildPreset } from '../ml/model';
 import { timeTrainingStep } from '../ml/train/loop';
@@ -67,9 +67,8 @@ async function chooseBackend(request: PlanRunRequest, pairs: Pairs, post: Post):
     timeStep: () => timeCandidate(pairs, tiny),
     onTiming: (name) => post({ type: 'plan-progress', id: request.id, message: `Timing the ${name} backend on a few training steps...` }),
   });
-  const threads = wasmThreadsInUse();
-  // The engine panel shows the backend now in use.
-  post({ type: 'ready', id: request.id, choice: threads === null ? choice : { ...choice, threads } });
+  // The engine panel shows the backend now in use (and keeps the wasm thread choice the engine made).
+  post({ type: 'ready', id: request.id, choice: withThreads(choice) });
   return choice.reason;
 }
 
