@@ -184,5 +184,52 @@ test.describe('headless tools', () => {
     const first = readFileSync(path.join(photoCutouts, jpgs[0]!.replace(/\.jpg$/, '.png')));
     expect(first[25]).toBe(6); // IHDR colour type 6: RGBA
     expect(existsSync(path.join(out, 'predict.json'))).toBe(false);
+
+    // At the photo's own size (issue 14): photos 4x the model's input. The report gives Dice at the
+    // model's size and at the photos' (bilinear and guided); the masks predict writes are the guided
+    // ones at 192x128, so their Dice against the GIFs is the report's guided figure; the cut-outs'
+    // alpha is soft at the edge and above 0 exactly where the mask is.
+    const large = path.join(work, 'data-192x128');
+    const sampled = npm('sample', ['--out', large, '--cars', '1', '--size', '192x128', '--seed', '11']);
+    expect(sampled.status, sampled.output).toBe(0);
+    const largeMasks = path.join(work, 'masks-192x128');
+    const largeCutouts = path.join(work, 'cutouts-192x128');
+    const largeReport = path.join(work, 'predict-192x128.json');
+    const atPhoto = npm('predict', ['--model', out, '--data', large, '--report', largeReport, '--masks', largeMasks, '--cutouts', largeCutouts]);
+    expect(atPhoto.status, atPhoto.output).toBe(0);
+    expect(atPhoto.output).toMatch(/at the photos' own size: dice \d\.\d{4} bilinear, \d\.\d{4} guided/);
+    const full = JSON.parse(readFileSync(largeReport, 'utf8'));
+    expectPredictFields(full);
+    expect(full.pairs).toBe(ANGLES);
+    for (const method of ['bilinear', 'guided'] as const) {
+      for (const key of METRICS) {
+        expect(full.photo[method][key], `photo ${method} ${key}`).toBeGreaterThanOrEqual(0);
+        expect(full.photo[method][key], `photo ${method} ${key}`).toBeLessThanOrEqual(1);
+        const mean = full.perImage.reduce((sum: number, m: { photo: Record<string, Scores> }) => sum + m.photo[method]![key], 0) / full.pairs;
+        expect(Math.abs(mean - full.photo[method][key]), `mean photo ${method} ${key}`).toBeLessThan(1e-9);
+      }
+      expect(full.photo.msPerImage[method]).toBeGreaterThan(0);
+    }
+    let partial = 0;
+    for (const entry of full.perImage as Array<{ file: string; photo: { width: number; height: number; guided: Scores } }>) {
+      expect([entry.photo.width, entry.photo.height]).toEqual([192, 128]);
+      const stem = entry.file.replace(/^train\//, '').replace(/\.jpg$/, '');
+      const maskPng = readFileSync(path.join(largeMasks, 'train', `${stem}.png`));
+      const recomputed = await scoresInBrowser(page, maskPng, readFileSync(path.join(large, 'train_masks', `${stem}_mask.gif`)));
+      expect([recomputed.width, recomputed.height]).toEqual([192, 128]);
+      for (const key of METRICS) expect(Math.abs(recomputed[key] - entry.photo.guided[key]), `${entry.file} guided ${key}`).toBeLessThan(1e-6);
+      const cut = readFileSync(path.join(largeCutouts, 'train', `${stem}.png`));
+      const alpha = await alphaAgainstMask(page, cut, maskPng);
+      expect(alpha.mismatches, `${entry.file}: cut-out alpha > 0 against its mask`).toBe(0);
+      partial += await page.evaluate(async (bytes) => {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), { premultiplyAlpha: 'none' });
+        const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+        context.drawImage(bitmap, 0, 0);
+        return context.getImageData(0, 0, bitmap.width, bitmap.height).data.filter((v, i) => i % 4 === 3 && v > 0 && v < 255).length;
+      }, Array.from(cut));
+    }
+    expect(partial, 'cut-out pixels with a partial alpha').toBeGreaterThan(0);
+    // The edge-aware upscale is at least as good as bilinear at the photos' size (BENCHMARKS.md, "Full-size masks").
+    expect(full.photo.guided.dice).toBeGreaterThanOrEqual(full.photo.bilinear.dice - 0.002);
   });
 });

@@ -7,6 +7,7 @@ import type { DatasetSummary } from '../data/ingest';
 import type { BackendChoice } from '../ml/backend';
 import type { BackendPreference } from '../ml/backendNames';
 import type { Metrics } from '../ml/metrics';
+import type { UpscaleMethod } from '../data/guidedUpsample';
 import type { EpochRecord, LiveSettings, TrainConfig } from '../ml/train/config';
 import type { RunPlan } from '../ml/train/recipe';
 import type { RunReason, RunStatus, TestResult } from '../ml/train/trainer';
@@ -48,11 +49,15 @@ export interface TrainOutcome {
   trainSeconds: number;
 }
 
-/** Per-image figures of `evaluate`, computed against the masks in the chosen folder. */
+/** Figures at the photo's own size: the model's map upscaled by each method, against the full-size mask. */
+export type PhotoSizeMetrics = Record<UpscaleMethod, Metrics>;
+
+/** Per-image figures of `evaluate`, computed against the masks in the chosen folder: at the model's size, and at the photo's. */
 export interface EvaluateOutcome {
   pairs: number;
   mean: Metrics;
-  perImage: Array<Metrics & { file: string }>;
+  perImage: Array<Metrics & { file: string; photo: PhotoSizeMetrics & { width: number; height: number } }>;
+  photo: PhotoSizeMetrics & { msPerImage: Record<UpscaleMethod, number> };
   skipped: Skipped[];
   msPerImage: number;
 }

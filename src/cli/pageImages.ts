@@ -1,16 +1,19 @@
 /**
  * The pixel work of `npm run predict`, in the driver page: scoring predictions against the folder's
- * masks, and encoding mask and cut-out PNGs with the browser's own encoder.
+ * masks (at the model's size, and at the photo's with each upscaling method), and encoding mask and
+ * cut-out PNGs with the browser's own encoder.
  */
 import { createBrowserDecoder } from '../data/decode';
 import { binariseMask } from '../data/masks';
 import { pairFiles, type Skipped } from '../data/pairing';
 import type { Confusion, Metrics } from '../ml/metrics';
 import { cutout } from '../data/cutout';
+import { UPSCALE_METHODS, upscaleProbabilities, type UpscaleMethod } from '../data/guidedUpsample';
 import type { RequestBody } from '../worker/client';
+import { decodeFull } from '../worker/decodeFull';
 import type { SourceFile } from '../data/ingest';
 import type { PredictionResult, WorkerEvent } from '../worker/protocol';
-import type { EvaluateOutcome, IngestOutcome, RenderedImage, StudioCliApi } from './api';
+import type { EvaluateOutcome, IngestOutcome, PhotoSizeMetrics, RenderedImage, StudioCliApi } from './api';
 
 export interface PageContext {
   request<T>(body: RequestBody, settle: (event: WorkerEvent) => T | undefined, transfer?: Transferable[]): Promise<T>;
@@ -56,6 +59,7 @@ export async function evaluateInput(
   const skipped: Skipped[] = [];
   const total = loaded.split.test.pairs;
   let predictMs = 0;
+  const upscaleMs: Record<UpscaleMethod, number> = { bilinear: 0, guided: 0 };
   for (let start = 0; start < total; start += CHUNK) {
     const testPairs = Array.from({ length: Math.min(CHUNK, total - start) }, (_, i) => start + i);
     const began = performance.now();
@@ -70,10 +74,34 @@ export async function evaluateInput(
       // Decoded exactly as ingestion decodes masks: resized while decoding, then binarised.
       const reading = binariseMask(await decoder.decode(byPath.get(maskPath)!, width, height), width * height);
       const metrics: Metrics = metricsFromCounts(confusion(result.modelProbabilities, reading.mask, threshold));
-      perImage.push({ file: imagePath!, ...metrics });
+      // The same map at the photo's own size, against the mask file at its own size.
+      const [photo, truth] = await Promise.all([decodeFull(byPath.get(imagePath!)!), decodeFull(byPath.get(maskPath)!)]);
+      if (photo.width !== truth.width || photo.height !== truth.height) {
+        // Left out at both sizes, so that the two figures are over the same pairs.
+        skipped.push({ file: imagePath!, reason: `its mask ${maskPath} is ${truth.width}x${truth.height}, the photo ${photo.width}x${photo.height}` });
+        continue;
+      }
+      const fullMask = binariseMask(truth.rgba, truth.width * truth.height).mask;
+      const atPhoto = {} as PhotoSizeMetrics;
+      for (const method of UPSCALE_METHODS) {
+        const began = performance.now();
+        const map = upscaleProbabilities(result.modelProbabilities, width, height, photo.rgba, photo.width, photo.height, method);
+        upscaleMs[method] += performance.now() - began;
+        atPhoto[method] = metricsFromCounts(confusion(map, fullMask, threshold));
+      }
+      perImage.push({ file: imagePath!, ...metrics, photo: { width: photo.width, height: photo.height, ...atPhoto } });
     }
   }
-  return { pairs: perImage.length, mean: meanMetrics(perImage), perImage, skipped, msPerImage: total ? predictMs / total : 0 };
+  const photo = Object.fromEntries(UPSCALE_METHODS.map((method) => [method, meanMetrics(perImage.map((m) => m.photo[method]))])) as PhotoSizeMetrics;
+  const count = Math.max(1, perImage.length);
+  return {
+    pairs: perImage.length,
+    mean: meanMetrics(perImage),
+    perImage,
+    photo: { ...photo, msPerImage: { bilinear: upscaleMs.bilinear / count, guided: upscaleMs.guided / count } },
+    skipped,
+    msPerImage: total ? predictMs / total : 0,
+  };
 }
 
 async function png(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number, context: PageContext): Promise<string> {

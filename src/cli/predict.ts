@@ -1,7 +1,9 @@
 /**
  * `npm run predict -- --model OUT --data DIR ...`: imports a model `npm run train` wrote (or a RUN a
  * PyTorch job wrote, converted in Node to the studio's model first), scores it
- * on every image/mask pair of DIR (no split), and writes masks and cut-outs for every photo on request.
+ * on every image/mask pair of DIR (no split) at the model's size and at each photo's own size (its
+ * map upscaled bilinearly and edge-aware), and writes full-size masks and soft-edged cut-outs for
+ * every photo on request.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -79,11 +81,16 @@ async function main(): Promise<void> {
             precision: m.precision,
             recall: m.recall,
             accuracy: m.accuracy,
+            photo: m.photo,
           })),
+          // The same predictions at each photo's own size: the map upscaled bilinearly, and edge-aware (guided filter).
+          photo: scored.photo,
           skipped: [...ingest.skipped, ...scored.skipped].map((s) => ({ file: relative(s.file), reason: s.reason })),
         };
         process.stdout.write(
-          `${scored.pairs} pairs at ${model.height}x${model.width}: dice ${dice.toFixed(4)}, iou ${iou.toFixed(4)}, precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)}, accuracy ${accuracy.toFixed(4)} (${scored.msPerImage.toFixed(1)} ms/image)\n`,
+          `${scored.pairs} pairs at ${model.height}x${model.width}: dice ${dice.toFixed(4)}, iou ${iou.toFixed(4)}, precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)}, accuracy ${accuracy.toFixed(4)} (${scored.msPerImage.toFixed(1)} ms/image)\n` +
+            `at the photos' own size: dice ${scored.photo.bilinear.dice.toFixed(4)} bilinear, ${scored.photo.guided.dice.toFixed(4)} guided; ` +
+            `iou ${scored.photo.bilinear.iou.toFixed(4)} bilinear, ${scored.photo.guided.iou.toFixed(4)} guided (upscaling ${scored.photo.msPerImage.guided.toFixed(1)} ms/image guided)\n`,
         );
       } else {
         line.log(

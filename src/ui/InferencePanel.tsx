@@ -24,7 +24,8 @@ function Result({ result, threshold, background }: { result: PredictionResult; t
   const cutoutRef = useRef<HTMLCanvasElement>(null);
   const compositeRef = useRef<HTMLCanvasElement>(null);
   const stem = result.name.replace(/\.[^.]+$/, '');
-  // The thresholded mask's fingerprint: the cut-out PNG's alpha must hash the same (the e2e decodes it).
+  // The thresholded mask's fingerprint: where the cut-out PNG's alpha is above 0 must hash the same (the e2e decodes it).
+  // The cut-out and the composite are drawn at the photo's size with the soft alpha of the worker's edge-aware map.
   const maskChecksum = useMemo(() => (result.error ? '' : checksum(maskOf(result.probabilities, threshold))), [result, threshold]);
   useEffect(() => {
     if (result.error) return;

@@ -1,59 +1,33 @@
 /**
- * Inference on new photos in the worker: decode at the model's size, predict (optionally with flip
- * test-time augmentation), and scale the probability map back to the photo's own size for the cut-out.
+ * Inference on new photos in the worker: decode at the model's size (as ingestion decodes), predict
+ * (optionally with flip test-time augmentation), and bring the probability map to the photo's own
+ * size edge-aware (data/guidedUpsample: bilinear, then the guided filter with the full-size photo as
+ * guide) for the mask and the cut-out.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { predictRgba } from '../ml/train/predict';
 import { pairImage, pairMask, type Pairs, type PixelSet } from '../data/dataset';
+import { createBrowserDecoder } from '../data/decode';
+import { upscaleProbabilities } from '../data/guidedUpsample';
+import { decodeFull } from './decodeFull';
 import type { OverlaySource, PredictionResult } from './protocol';
-
-async function decodeFull(blob: Blob): Promise<{ rgba: Uint8ClampedArray<ArrayBuffer>; width: number; height: number; bitmap: ImageBitmap }> {
-  const bitmap = await createImageBitmap(blob).catch((error: Error) => {
-    throw new Error(`the browser could not decode it (${error.message || 'invalid image data'})`);
-  });
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  ctx.drawImage(bitmap, 0, 0);
-  return { rgba: ctx.getImageData(0, 0, bitmap.width, bitmap.height).data, width: bitmap.width, height: bitmap.height, bitmap };
-}
-
-function atSize(source: CanvasImageSource, width: number, height: number): Uint8ClampedArray<ArrayBuffer> {
-  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(source, 0, 0, width, height);
-  return ctx.getImageData(0, 0, width, height).data;
-}
-
-/** Bilinear upscaling of a one-channel map through a canvas (its smoothing is the browser's). */
-function scaleMap(map: Uint8Array, fromW: number, fromH: number, toW: number, toH: number): Uint8Array<ArrayBuffer> {
-  const small = new OffscreenCanvas(fromW, fromH);
-  const rgba = new Uint8ClampedArray(fromW * fromH * 4);
-  for (let p = 0; p < map.length; p++) {
-    rgba[p * 4] = rgba[p * 4 + 1] = rgba[p * 4 + 2] = map[p];
-    rgba[p * 4 + 3] = 255;
-  }
-  small.getContext('2d')!.putImageData(new ImageData(rgba, fromW, fromH), 0, 0);
-  const big = atSize(small, toW, toH);
-  const out = new Uint8Array(toW * toH);
-  for (let p = 0; p < out.length; p++) out[p] = big[p * 4];
-  return out;
-}
 
 export async function predictFiles(model: tf.LayersModel, images: Array<{ name: string; blob: Blob }>, flipTta: boolean): Promise<PredictionResult[]> {
   const [, height, width] = model.inputs[0].shape as number[];
   const results: PredictionResult[] = [];
+  // The model sees the photo exactly as it saw training and test pairs: resized while decoding.
+  const decoder = createBrowserDecoder();
   for (const { name, blob } of images) {
     try {
       const full = await decodeFull(blob);
-      const small = atSize(full.bitmap, width, height);
-      full.bitmap.close();
+      const small = await decoder.decode(blob, width, height);
       const probabilities = await predictRgba(model, small, height, width, flipTta);
       results.push({
         name,
         width: full.width,
         height: full.height,
         rgba: full.rgba,
-        probabilities: scaleMap(probabilities, width, height, full.width, full.height),
+        probabilities: upscaleProbabilities(probabilities, width, height, full.rgba, full.width, full.height, 'guided'),
         modelProbabilities: probabilities as Uint8Array<ArrayBuffer>,
         error: null,
       });
