@@ -57,7 +57,8 @@ export type RecordMode = 'execute' | 'record-only';
 function snapshotFields(program: ProgramLike): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) {
-    if (key === 'pipeline' || typeof value === 'function') continue;
+    // The pipeline and its cache key (shaderKey) are set by running the program, not by its choice.
+    if (key === 'pipeline' || key === 'shaderKey' || typeof value === 'function') continue;
     try {
       out[key] = JSON.parse(JSON.stringify(value)) as unknown;
     } catch {
@@ -119,16 +120,14 @@ function withRecorder<T>(mode: RecordMode, records: ProgramRecord[], f: () => T)
       fields: snapshotFields(program),
     });
   backend.runWebGPUProgram = function (this: WebGpuBackendLike, program, inputs, outputDtype, uniforms, output) {
-    if (mode === 'execute') {
-      const result = original.call(this, program, inputs, outputDtype, uniforms, output);
-      if (tf.util.sizeFromShape(result.shape) > 0) record(program, inputs, uniforms);
-      return result;
-    }
+    // Recorded as constructed, before running: running sets defaults (outputComponent), the pipeline
+    // and its cache key, and lays a grid wider than 65,535 workgroups out in two dimensions.
+    if (tf.util.sizeFromShape(output?.shape ?? program.outputShape) > 0) record(program, inputs, uniforms);
+    if (mode === 'execute') return original.call(this, program, inputs, outputDtype, uniforms, output);
     const out = output ?? this.makeTensorInfo(program.outputShape, outputDtype);
     if (tf.util.sizeFromShape(out.shape) === 0) return original.call(this, program, inputs, outputDtype, uniforms, out);
     this.uploadToGPU(out.dataId);
     for (const input of inputs) this.uploadToGPU(input.dataId);
-    record(program, inputs, uniforms);
     return out;
   };
   try {

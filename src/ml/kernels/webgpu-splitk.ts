@@ -5,7 +5,7 @@
  *   multiplier FH*FW, one tap each). It handles padding, strides and dilations in one dispatch of one
  *   invocation per patch element, and the copy is exact (each output is 1 * x plus zeros).
  * - split-K products: a matmul with a long reduction cut into chunks that ONE batched BatchMatMul
- *   computes side by side (webgpu's tiled matmul program), then ONE Sum over the chunks. The chunks
+ *   computes side by side (webgpu's tiled matmul program), then ONE sum over the chunks (a matmul too). The chunks
  *   give the GPU work where the output alone is small, and bound each invocation's loop.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -92,8 +92,24 @@ export function productOverRows(backend: WebGpuKernelBackend, a: tf.TensorInfo, 
   if (aPadded !== a) free(backend, aPadded, bPadded);
   const partial = runWebGpu('BatchMatMul', backend, { a: a3, b: b3 }, { transposeA: true, transposeB: false });
   free(backend, a3, b3);
-  const sum = runWebGpu('Sum', backend, { x: partial }, { axis: [0], keepDims: false });
+  const sum = sumChunks(backend, partial);
   free(backend, partial);
+  return sum;
+}
+
+/**
+ * The sum over the leading (chunk) axis of [chunks, ...rest], as the product ones[1, chunks] x
+ * [chunks, rest]: webgpu's Sum gives each output a workgroup of 64 that walks a barrier tree (on
+ * SwiftShader that took more time than the chunked products), the matmul a slice of a 32-wide tile.
+ */
+function sumChunks(backend: WebGpuKernelBackend, partial: tf.TensorInfo): tf.TensorInfo {
+  const [chunks, ...rest] = partial.shape;
+  const flat = reshapeInfo(backend, partial, [chunks, tf.util.sizeFromShape(rest)]);
+  const ones = backend.makeTensorInfo([1, chunks], 'float32', new Float32Array(chunks).fill(1));
+  const row = runWebGpu('BatchMatMul', backend, { a: ones, b: flat }, { transposeA: false, transposeB: false });
+  free(backend, flat, ones);
+  const sum = reshapeInfo(backend, row, rest);
+  free(backend, row);
   return sum;
 }
 
@@ -111,7 +127,7 @@ export function productOverInner(backend: WebGpuKernelBackend, a: tf.TensorInfo,
   free(backend, a3);
   const partial = runWebGpu('BatchMatMul', backend, { a: aGroups, b: bGroups }, { transposeA: false, transposeB: false });
   free(backend, aGroups, bGroups);
-  const sum = runWebGpu('Sum', backend, { x: partial }, { axis: [0], keepDims: false });
+  const sum = sumChunks(backend, partial);
   free(backend, partial);
   return sum;
 }
