@@ -11,6 +11,7 @@
  *   K = 4,608. Those (only those) become im2col and a product with K split into channel groups.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MAX_SERIAL_STEPS, MIN_INVOCATIONS } from './webgpu-census';
 import { im2col, productOverInner, productOverRows } from './webgpu-splitk';
 import {
   asWebGpu,
@@ -115,9 +116,6 @@ export function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   return dw;
 }
 
-/** Invocations of webgpu's tiled conv (4 x 4 outputs each) and its loop; its limits as in webgpu-census.ts. */
-const MIN_INVOCATIONS = 16_384;
-const MAX_SERIAL_STEPS = 4_096;
 /** Each group's share of K: well under the census's limit, so that the groups add invocations. */
 const GROUP_STEPS = 1_024;
 
@@ -150,6 +148,7 @@ export function convForward(name: 'Conv2D' | 'FusedConv2D'): tf.KernelFunc {
     const { batchSize, outHeight, outWidth, inChannels, outChannels, filterHeight, filterWidth, padInfo } = info;
     const pixels = batchSize * outHeight * outWidth;
     const k = filterHeight * filterWidth * inChannels;
+    // webgpu's tiled conv: one invocation per 4 x 4 outputs, each looping over K.
     const starves = k > MAX_SERIAL_STEPS && (pixels * outChannels) / 16 < MIN_INVOCATIONS;
     if (!starves || pixels * k > maxTempElements(backend)) return original();
 

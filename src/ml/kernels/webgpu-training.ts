@@ -11,7 +11,7 @@ import { conv2dBackpropFilter, convForward } from './webgpu-conv';
 import { captureOriginal } from './webgpu-util';
 
 /** webgpu kernels the replacements call; captured so a replacement never calls itself. */
-const USED = ['Conv2DBackpropFilter', 'Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Sum', 'Add', 'Reshape', 'Transpose', 'Slice', 'PadV2'];
+const USED = ['Conv2DBackpropFilter', 'Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Add', 'Reshape', 'Transpose', 'Slice', 'PadV2'];
 
 const REPLACEMENTS: Record<string, tf.KernelFunc> = {
   Conv2DBackpropFilter: conv2dBackpropFilter,
