@@ -4,6 +4,7 @@ import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } 
 import type { ExportFormat } from '../worker/protocol';
 import { GuidedRun } from './GuidedRun';
 import { addSighting, throughput, type StepSighting } from './throughput';
+import { useSecondsLeft } from './useSecondsLeft';
 
 function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '—';
@@ -137,7 +138,10 @@ export function RunPanel() {
   const liveSpeed = speed && throughput(speed, batchSize, epochsTotal * Math.ceil(trainPairs / batchSize));
   const lastEpoch = training.history[training.history.length - 1];
   const imagesPerSecond = liveSpeed?.imagesPerSecond ?? lastEpoch?.imagesPerSecond;
-  const etaSeconds = liveSpeed?.etaSeconds ?? training.etaSeconds;
+  // A run with a time limit ends by it: the estimate never reads past the time left.
+  const secondsLeft = useSecondsLeft(training.run?.id, training.run?.config.timeLimitMinutes, training.phase);
+  const estimate = liveSpeed?.etaSeconds ?? training.etaSeconds;
+  const etaSeconds = estimate != null && secondsLeft !== null ? Math.min(estimate, Math.max(0, secondsLeft)) : estimate;
 
   // Name suggestions: "run 3" after two runs this session.
   useEffect(() => {
