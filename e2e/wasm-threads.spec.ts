@@ -37,13 +37,13 @@ test('wasm runs two threads under the dev server too (?threads=2)', async ({ pag
   await trainOnTwoThreads(page, `http://127.0.0.1:${devPort}/?backend=wasm&threads=2`);
 });
 
-// The default (wasmThreads 0, auto): the worker times a training step on 1 thread and on this machine's
+// wasmThreads 0 (auto, ?threads=0): the worker times a training step on 1 thread and on this machine's
 // cores, each in a worker of its own, and keeps the fastest unless more threads save under 5%.
 test('auto threads: the engine times 1 and 2 threads and keeps the faster, saying both times', async ({ page }) => {
   test.setTimeout(240_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/?backend=wasm');
+  await page.goto('/?backend=wasm&threads=0');
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 180_000 });
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   expect(cores, 'this check is written for the 2-core machine').toBe(2);

@@ -32,7 +32,7 @@ describe('parseTrainArgs', () => {
       learningRate: 3e-3,
       backend: 'auto',
       seed: 1,
-      threads: 0,
+      threads: 1,
       recipe: null,
     });
   });

@@ -276,8 +276,10 @@ export const SETTINGS = [
   },
   {
     key: 'wasmThreads',
-    // 0 = auto (WASM_THREADS_AUTO): the engine times the counts worth trying and keeps the fastest.
-    default: 0,
+    // 0 = auto (WASM_THREADS_AUTO): the engine times the counts worth trying and keeps the fastest. Not the
+    // default yet: on a quiet 2-core machine auto takes 2 threads, and Chromium's renderer crashed twice in
+    // about twenty wasm training runs on 2 threads ("Target crashed", 2026-12-01), never on 1.
+    default: 1,
     label: 'wasm threads',
     kind: 'number',
     min: 0,
