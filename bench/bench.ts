@@ -11,7 +11,7 @@ import { writeJson } from '../src/cli/files';
 import { runMain } from '../src/cli/main';
 import { ensureBuilt } from '../src/cli/headlessStudio';
 import { CHROMIUM_PATH } from '../src/cli/chromium';
-import { CARVANA_SAMPLE, generatedLarge, trainingSubset } from './data';
+import { CACHE, CARVANA_SAMPLE, generatedLarge, trainingSubset } from './data';
 import {
   BATCH,
   engineLabel,
@@ -27,6 +27,7 @@ import {
   type TrainFigure,
 } from './measure';
 import { runPeer, type PeerResult } from './peer';
+import { measureQuality, type QualityFigure } from './quality';
 import { renderReport } from './table';
 import type { SoakFigure } from '../e2e/harness/soak';
 
@@ -45,6 +46,8 @@ export interface BenchReport {
   soak: SoakFigure | null;
   longestTaskMs: number;
   peer: PeerResult | null;
+  /** `--only quality`: the recipe (or --train-args) trained M minutes on the sample, scored on its test cars. */
+  quality: QualityFigure | null;
   seconds: number;
 }
 
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
     soak: null,
     longestTaskMs: 0,
     peer: null,
+    quality: null,
     seconds: 0,
   };
 
@@ -206,8 +210,13 @@ async function main(): Promise<void> {
     log(`memory: the soak (tiny 32x48 on ${backend}, 1,000 steps, three runs)...`);
     report.soak = await measureSoak(subset.dir, backend, (line) => log(`memory: soak: ${line}`));
   }
+  if (args.sections.includes('quality')) {
+    if (existsSync(path.join(CARVANA_SAMPLE, 'train'))) {
+      report.quality = await measureQuality(CARVANA_SAMPLE, args.minutes, args.trainArgs, path.join(CACHE, 'bench-quality'), log);
+    } else log(`quality: ${CARVANA_SAMPLE} not found; the quality figure needs the real sample`);
+  }
   report.longestTaskMs = Math.max(0, ...report.train.map((t) => t.longestTaskMs), report.memory?.longestTaskMs ?? 0);
-  if (args.peer) report.peer = runPeer(report.train, args.budgetSeconds, log);
+  if (args.peer) report.peer = runPeer(report.train, args, log);
   report.machine.loadAverageEnd = loadavg();
   report.seconds = (Date.now() - started) / 1000;
   process.stdout.write(`\n${renderReport(report)}\n`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { writeSample } from '../scripts/sample';
 import { ROOT } from '../src/cli/headlessStudio';
 
-const CACHE = path.join(ROOT, 'node_modules/.cache/studio-cli');
+export const CACHE = path.join(ROOT, 'node_modules/.cache/studio-cli');
 export const CARVANA_SAMPLE = path.resolve(ROOT, '../shared/data/carvana512-sample');
 
 /** Generated Carvana-like pairs at the competition's 1918x1280, made once and kept in the cache. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { estimateParams } from '../src/ml/model/estimate';
 import { benchModelConfig, type BenchModel } from './models';
 import { ROOT } from '../src/cli/headlessStudio';
+import type { BenchArgs } from '../src/cli/args';
 import { engineLabel, type TrainFigure } from './measure';
 
 export interface TorchFigure {
@@ -35,11 +36,16 @@ function findPython(): string | null {
   return PYTHONS.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? null;
 }
 
-export function runPeer(train: TrainFigure[], budgetSeconds: number, log: (line: string) => void): PeerResult {
+/** PyTorch on the models and sizes the bench measured ours on (--presets, --sizes), batch 4, for the same budget. */
+export function runPeer(
+  train: TrainFigure[],
+  { presets, sizes, budgetSeconds }: Pick<BenchArgs, 'presets' | 'sizes' | 'budgetSeconds'>,
+  log: (line: string) => void,
+): PeerResult {
   const python = findPython();
   if (!python) return { skipped: `no python3 with torch found (tried ${PYTHONS.join(', ')}); on Debian: apt-get install -y python3-torch` };
   const script = path.join(ROOT, 'bench/reference/train_torch.py');
-  const args = [script, '--presets', 'tiny,transunet,seed-unet16', '--sizes', '64x96,128x192', '--batch', '4', '--budget', String(budgetSeconds)];
+  const args = [script, '--presets', presets.join(','), '--sizes', sizes.join(','), '--batch', '4', '--budget', String(budgetSeconds)];
   const command = `${python} ${args.map((a) => path.relative(ROOT, a) || a).join(' ')}`;
   log(`peer: ${command}`);
   const run = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 2 ** 20 });

@@ -1,6 +1,7 @@
 /** Plain-text tables of the bench's figures, for the terminal and for pasting into BENCHMARKS.md. */
 import type { BenchReport } from './bench';
 import { engineLabel } from './measure';
+import type { QualityFigure } from './quality';
 
 /** A Markdown table whose columns are padded, so it reads in a terminal as well as rendered. */
 export function table(header: string[], rows: string[][]): string {
@@ -162,5 +163,28 @@ export function renderReport(report: BenchReport): string {
       );
     }
   }
+  if (report.quality) parts.push(renderQuality(report.quality));
   return parts.join('\n\n');
+}
+
+/** The quality section: what trained, how far it got, and its scores on the test cars. */
+export function renderQuality(q: QualityFigure): string {
+  const engine = q.backend === 'wasm' && q.threads ? engineLabel('wasm', q.threads) : q.backend;
+  const lines = [
+    `quality: ${q.trainCommand}`,
+    `  then: ${q.predictCommand}`,
+    `  trained ${q.preset} (width ${q.base}) at ${size(q.size)}, batch ${q.batch}, ${q.schedule} from ${q.learningRate}, on ${engine}: ` +
+      `${q.steps} steps, ${q.epochs} epochs in ${fixed(q.trainSeconds)} s (${fixed(q.imagesPerSecond, 2)} images/s)`,
+    ...(q.recipe ? [`  recipe: ${q.recipe}`] : []),
+  ];
+  const dice = (s: { dice: number; iou: number } | null | undefined) => (s ? fixed(s.dice, 4) : '-');
+  const iou = (s: { dice: number; iou: number } | null | undefined) => (s ? fixed(s.iou, 4) : '-');
+  const rows = [
+    ['validation, best epoch', fixed(q.valDice.best, 4), '-'],
+    ['validation, last epoch', fixed(q.valDice.last, 4), '-'],
+    [`test (${q.test?.pairs ?? 0} pairs), model size ${size(q.size)}`, dice(q.test?.model), iou(q.test?.model)],
+    ['test, photo size, bilinear', dice(q.test?.photoBilinear), iou(q.test?.photoBilinear)],
+    ['test, photo size, edge-aware', dice(q.test?.photoGuided), iou(q.test?.photoGuided)],
+  ];
+  return [...lines, table(['after ' + `${q.minutes} min`, 'Dice', 'IoU'], rows)].join('\n');
 }

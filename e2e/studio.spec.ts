@@ -96,7 +96,10 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await expect(tooltip).toContainText(/step \d+/);
   await expect(tooltip).toContainText(/loss\s*:\s*\d+\.\d{4}/);
   await page.mouse.move(0, 0);
-  // The log-scale toggle changes the loss axes: a log axis has other ticks than a linear one.
+  // The log-scale toggle changes the loss axes: a log axis has other ticks than a linear one. Charts redraw
+  // once a second, so the ticks are read once the chart shows the run's last step (before, a later point once moved them).
+  const finalStep = await page.getByTestId('num-tensors').getAttribute('data-step');
+  await expect(page.getByTestId('chart-step-loss').locator('.chart-surface')).toHaveAttribute('data-last-x', finalStep!);
   const linearTicks = await yTicks(page, 'chart-step-loss');
   expect(linearTicks.length).toBeGreaterThan(1);
   await page.getByLabel('log-scale loss').check();

@@ -28,6 +28,7 @@ describe('parseTrainArgs', () => {
       width: 96,
       epochs: 10,
       minutes: null,
+      base: 0,
       batchSize: 4,
       learningRate: 3e-3,
       backend: 'auto',
@@ -55,8 +56,10 @@ describe('parseTrainArgs', () => {
       '7',
       '--threads',
       '2',
+      '--base=8',
     ]);
     expect(args).toMatchObject({
+      base: 8,
       preset: 'transunet',
       height: 256,
       width: 384,
@@ -68,6 +71,7 @@ describe('parseTrainArgs', () => {
       threads: 2,
     });
     expect(() => parseTrainArgs([...base, '--threads', '1.5'])).toThrow('--threads 1.5: wasm threads must be a whole number.');
+    expect(() => parseTrainArgs([...base, '--base', '200'])).toThrow(/^--base 200: Width \(channels\) must be/);
   });
 
   it("uses a preset's own input size when --size is not given", () => {
@@ -83,6 +87,7 @@ describe('parseTrainArgs', () => {
     });
     expect(parseTrainArgs([...base, '--minutes', '5', '--size', '32x48']).recipe).toEqual({ fixed: { height: 32, width: 48 }, learningRate: null });
     // --epochs (or no --minutes) keeps the flags and defaults as they are.
+    expect(parseTrainArgs([...base, '--minutes', '5', '--base', '8']).recipe).toEqual({ fixed: { base: 8 }, learningRate: null });
     expect(parseTrainArgs([...base, '--minutes', '5', '--epochs', '3']).recipe).toBeNull();
     expect(parseTrainArgs([...base, '--preset', 'transunet']).recipe).toBeNull();
   });
@@ -158,6 +163,16 @@ describe('parseBenchArgs', () => {
       presets: ['tiny', 'transunet', 'seed-unet16'],
       sizes: ['64x96', '128x192'],
       wasmThreads: [1, 2],
+      minutes: 10,
+      trainArgs: [],
+    });
+  });
+
+  it('runs the ten-minute quality section only when named, with the train flags it is given', () => {
+    expect(parseBenchArgs(['--only', 'quality', '--minutes', '2', '--train-args= --preset tiny  --lr 1e-3 '])).toMatchObject({
+      sections: ['quality'],
+      minutes: 2,
+      trainArgs: ['--preset', 'tiny', '--lr', '1e-3'],
     });
   });
 
@@ -198,6 +213,8 @@ describe('parseBenchArgs', () => {
     [['--budget', 'soon'], /--budget must be a number above 0/],
     [['--sizes', '256x384'], /--sizes takes a comma-separated list of 64x96, 128x192/],
     [['--wasm-threads', '1,0'], /--wasm-threads takes a comma-separated list of whole numbers from 1 to 64; got "1,0"/],
+    [['--train-args=--preset tiny --out /tmp/x'], /--train-args: the quality section sets --out itself/],
+    [['--minutes', '0'], /--minutes must be a number above 0/],
   ])('refuses %j', (argv, expected) => {
     expect(message(() => parseBenchArgs(argv))).toMatch(expected);
   });

@@ -15,12 +15,13 @@ type Spec = Record<string, Kind>;
 
 export const TRAIN_USAGE =
   'usage: npm run train -- --data DIR --out OUT [--preset tiny|transunet|seed-unet|unet] [--size HxW] [--epochs N | --minutes M]\n' +
-  `                        [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S] [--threads K]`;
+  `                        [--base CHANNELS] [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S] [--threads K]`;
 export const PREDICT_USAGE =
   'usage: npm run predict -- --model OUT --data DIR [--report FILE] [--masks MASKDIR] [--cutouts CUTDIR] [--backend B] [--threshold T] [--tta]';
 export const BENCH_USAGE =
-  `usage: npm run bench -- [--json FILE] [--peer] [--backends ${BACKEND_NAMES.join(',')}] [--wasm-threads 1,2] [--budget SECONDS] [--only train,inference,ingest,memory]\n` +
-  '                        [--presets tiny,transunet,seed-unet16] [--sizes 64x96,128x192]';
+  `usage: npm run bench -- [--json FILE] [--peer] [--backends ${BACKEND_NAMES.join(',')}] [--wasm-threads 1,2] [--budget SECONDS] [--only train,inference,ingest,memory,quality]\n` +
+  '                        [--presets tiny,transunet,seed-unet16] [--sizes 64x96,128x192] [--minutes M] [--train-args="FLAGS"]\n' +
+  '  quality (only when named in --only): `npm run train -- --minutes M` on the sample (the recipe, or the FLAGS), then predict on its test cars';
 
 /** Splits argv into flag values; `--flag=value` and `--flag value` both work. */
 function readFlags(argv: string[], spec: Spec, usage: string): Map<string, string> {
@@ -84,6 +85,8 @@ export interface TrainArgs {
   /** 0 only ingests and splits. */
   epochs: number;
   minutes: number | null;
+  /** Channels of the first encoder block; 0 keeps the preset's own. */
+  base: number;
   batchSize: number;
   learningRate: number;
   backend: BackendPreference;
@@ -122,6 +125,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     '--epochs': 'value',
     '--minutes': 'value',
     '--batch': 'value',
+    '--base': 'value',
     '--lr': 'value',
     '--backend': 'value',
     '--seed': 'value',
@@ -146,11 +150,13 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   }
   if (epochs === 0 && minutes !== null) throw new UsageError('--epochs 0 only loads and splits the data: drop --minutes');
   const batchSize = setting(values, '--batch', 'batchSize');
+  const base = setting(values, '--base', 'base');
   const learningRate = setting(values, '--lr', 'learningRate');
   const fixed: Partial<Candidate> = {
     ...(values.has('--preset') && { preset: preset as PresetName }),
     ...(values.has('--size') && { height, width }),
     ...(values.has('--batch') && { batchSize }),
+    ...(values.has('--base') && { base }),
   };
   return {
     data,
@@ -160,6 +166,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     width,
     epochs,
     minutes,
+    base,
     batchSize,
     learningRate,
     backend: backend(values),
@@ -208,8 +215,10 @@ export function parsePredictArgs(argv: string[]): PredictArgs {
 export const BENCH_MODELS = ['tiny', 'transunet', 'seed-unet16'] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
 
-export const BENCH_SECTIONS = ['train', 'inference', 'ingest', 'memory'] as const;
+export const BENCH_SECTIONS = ['train', 'inference', 'ingest', 'memory', 'quality'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
+/** What a bench without --only measures: the quality section trains for minutes, so it runs only when named. */
+const DEFAULT_SECTIONS = BENCH_SECTIONS.filter((section) => section !== 'quality');
 
 export interface BenchArgs {
   json: string | null;
@@ -222,11 +231,15 @@ export interface BenchArgs {
   /** wasm is measured once per thread count (XNNPACK threads; PyTorch uses every core). */
   wasmThreads: number[];
   sizes: Array<'64x96' | '128x192'>;
+  /** The quality section's training budget. */
+  minutes: number;
+  /** Flags the quality section passes to `npm run train` (settings the recipe then leaves alone). */
+  trainArgs: string[];
 }
 
-function list<T extends string>(values: Map<string, string>, flag: string, allowed: readonly T[]): T[] {
+function list<T extends string>(values: Map<string, string>, flag: string, allowed: readonly T[], byDefault: readonly T[] = allowed): T[] {
   const raw = values.get(flag);
-  if (raw === undefined) return [...allowed];
+  if (raw === undefined) return [...byDefault];
   const items = raw
     .split(',')
     .map((s) => s.trim())
@@ -253,16 +266,23 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     '--only': 'value',
     '--presets': 'value',
     '--sizes': 'value',
+    '--minutes': 'value',
+    '--train-args': 'value',
   };
   const values = readFlags(argv, spec, BENCH_USAGE);
+  const trainArgs = (values.get('--train-args') ?? '').split(/\s+/).filter(Boolean);
+  const owned = trainArgs.filter((flag) => ['--data', '--out', '--minutes', '--seed'].includes(flag.split('=')[0]!));
+  if (owned.length) throw new UsageError(`--train-args: the quality section sets ${owned.join(', ')} itself (the sample, its own folder, --minutes, seed 1)`);
   return {
     json: values.get('--json') ?? null,
     peer: values.has('--peer'),
     backends: list(values, '--backends', BACKEND_NAMES),
     budgetSeconds: positive(values, '--budget', 3600) ?? 60,
-    sections: list(values, '--only', BENCH_SECTIONS),
+    sections: list(values, '--only', BENCH_SECTIONS, DEFAULT_SECTIONS),
     presets: list(values, '--presets', BENCH_MODELS),
     sizes: list(values, '--sizes', ['64x96', '128x192'] as const),
     wasmThreads: threadCounts(values.get('--wasm-threads') ?? '1,2'),
+    minutes: positive(values, '--minutes', 7 * 24 * 60) ?? 10,
+    trainArgs,
   };
 }

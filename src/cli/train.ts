@@ -65,7 +65,9 @@ function reportBase(args: TrainArgs, choice: Pick<BackendChoice, 'backend' | 'ad
   return {
     preset: args.preset,
     size: [args.height, args.width],
-    params: estimateParams(presetConfig(args.preset, { height: args.height, width: args.width })),
+    // The first encoder block's channels: the preset's own unless --base (or the recipe) set it.
+    base: args.base || presetConfig(args.preset).base,
+    params: estimateParams(presetConfig(args.preset, { height: args.height, width: args.width, ...(args.base > 0 && { base: args.base }) })),
     backend: choice.backend,
     adapter: choice.adapter,
     backendReason: choice.reason,
@@ -171,8 +173,8 @@ async function main(): Promise<void> {
           fixed: args.recipe.fixed,
           learningRate: args.recipe.learningRate ?? undefined,
         });
-        const { preset, height, width, batchSize } = plan.candidate;
-        run = { ...args, preset, height, width, batchSize, epochs: plan.epochs, learningRate: plan.learningRate };
+        const { preset, height, width, batchSize, base: channels = 0 } = plan.candidate;
+        run = { ...args, preset, height, width, batchSize, base: channels, epochs: plan.epochs, learningRate: plan.learningRate };
         for (const why of plan.why) line.log(`  ${why}`);
         if (height !== args.height || width !== args.width) {
           line.log(`decoding the data again at ${height}x${width}...`);
@@ -187,6 +189,7 @@ async function main(): Promise<void> {
           preset: run.preset,
           size: `${run.height}x${run.width}`,
           batchSize: run.batchSize,
+          base: run.base,
           epochs: run.epochs,
           learningRate: run.learningRate,
           seed: args.seed,

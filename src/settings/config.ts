@@ -27,6 +27,7 @@ export function settingsToConfig(settings: Settings): TrainConfig {
     preset: settings.preset,
     height,
     width,
+    ...(settings.base > 0 && { base: settings.base }),
     batchSize: settings.batchSize,
     epochs: settings.epochs,
     optimizer: { name: settings.optimizer, learningRate: settings.learningRate, momentum: settings.momentum },

@@ -59,6 +59,9 @@ describe('settings schema', () => {
       augment: { flip: true, colour: true, shiftScale: true },
       schedule: { name: 'cosine' },
     });
+    // Width 0 keeps the preset's own (no override); any other width goes into the model.
+    expect('base' in config).toBe(false);
+    expect(settingsToConfig({ ...DEFAULT_SETTINGS, preset: 'transunet', base: 8 })).toMatchObject({ preset: 'transunet', base: 8 });
   });
 
   it("holds the engine and data settings too, with defaults equal to the loader's", () => {

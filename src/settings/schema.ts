@@ -57,6 +57,21 @@ export const SETTINGS = [
     help: 'Images are decoded at this size. Carvana photos are 1.5:1, so 128x192 keeps their shape.',
   },
   {
+    key: 'base',
+    // 0 = the preset's own: a setting that only narrows or widens what the Model picked.
+    default: 0,
+    label: 'Width (channels)',
+    kind: 'number',
+    min: 0,
+    max: 128,
+    step: 1,
+    integer: true,
+    live: false,
+    group: 'Model',
+    param: 'base',
+    help: "Channels of the first encoder block (the encoder goes b, 2b, 4b, 8b, 8b): narrower trains faster. 0 keeps the model's own: tiny 4, transunet 16, seed-unet and unet 64.",
+  },
+  {
     key: 'batchSize',
     default: 4,
     label: 'Batch size',

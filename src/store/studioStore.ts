@@ -153,6 +153,7 @@ function startPlannedRun(plan: RunPlan): void {
     preset: candidate.preset,
     size: `${candidate.height}x${candidate.width}`,
     batchSize: candidate.batchSize,
+    base: candidate.base ?? 0,
     epochs: plan.epochs,
     schedule: plan.schedule,
     learningRate: plan.learningRate,

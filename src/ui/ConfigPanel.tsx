@@ -75,12 +75,15 @@ function PresetFacts() {
   const preset = useStudio((s) => s.settings.preset);
   const size = useStudio((s) => s.settings.size);
   const batch = useStudio((s) => s.settings.batchSize);
-  const config = presetConfig(preset, parseSize(size));
+  const base = useStudio((s) => s.settings.base);
+  const config = presetConfig(preset, { ...parseSize(size), ...(base > 0 && { base }) });
   const params = estimateParams(config);
   const bytes = estimateTrainingBytes(config, batch);
   return (
     <p className="muted" data-testid="preset-facts">
-      {preset}: {params.toLocaleString('en-US')} parameters; about {(bytes / 1024 ** 2).toFixed(0)} MiB to train at {size}, batch {batch}.
+      {preset}
+      {base > 0 && ` at width ${base}`}: {params.toLocaleString('en-US')} parameters; about {(bytes / 1024 ** 2).toFixed(0)} MiB to train at {size}, batch{' '}
+      {batch}.
     </p>
   );
 }

@@ -138,6 +138,8 @@ function SvgChartImpl<T>({ data, x, series, markers, xDomain, yDomain, log = fal
       {width > 0 && (
         <svg
           className="chart-surface"
+          // What the chart shows up to: charts redraw once a second, so it can trail the run by that much.
+          data-last-x={xs.length ? xs[xs.length - 1] : undefined}
           width={width}
           height={HEIGHT}
           role="img"

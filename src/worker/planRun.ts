@@ -52,7 +52,7 @@ function batchAt(pairs: Pairs, { height, width, batchSize }: Candidate, step: nu
 function timeCandidate(pairs: Pairs, candidate: Candidate): Promise<number> {
   let step = 0;
   return timeTrainingStep(
-    () => buildPreset(candidate.preset, { height: candidate.height, width: candidate.width }),
+    () => buildPreset(candidate.preset, { height: candidate.height, width: candidate.width, ...(candidate.base && { base: candidate.base }) }),
     () => createOptimizer(DEFAULT_OPTIMIZER),
     () => batchAt(pairs, candidate, step++),
     DEFAULT_LOSS,

@@ -109,5 +109,9 @@ describe('candidates and the time they need', () => {
     expect(cannotFit(transunet128, [fine, short])).toMatch(/transunet at 64x96, batch 4 already falls short of 10 epochs/);
     expect(cannotFit(tiny128, [fine, short])).toBeNull();
     expect(cannotFit({ ...transunet128, batchSize: 8 }, [short])).toBeNull();
+    // A narrower network is another model: its own timing decides.
+    expect(cannotFit({ ...transunet128, base: 8 }, [short])).toBeNull();
+    const narrowShort = rowOf({ candidate: { ...transunet64, base: 8 }, msPerStep: 400 }, 1, 96, 16);
+    expect(cannotFit({ ...transunet128, base: 8 }, [narrowShort])).toMatch(/^transunet width 8 at 64x96, batch 4 already falls short/);
   });
 });

@@ -13,6 +13,8 @@ export interface Candidate {
   height: number;
   width: number;
   batchSize: number;
+  /** Channels of the first encoder block when not the preset's own. */
+  base?: number;
 }
 
 /**
@@ -102,8 +104,8 @@ export function recipeText(plan: RunPlan): string {
   return [...(plan.backend ? [`backend: ${plan.backend}`] : []), ...plan.why].join('\n');
 }
 
-export function candidateLabel({ preset, height, width, batchSize }: Candidate): string {
-  return `${preset} at ${height}x${width}, batch ${batchSize}`;
+export function candidateLabel({ preset, height, width, batchSize, base }: Candidate): string {
+  return `${preset}${base ? ` width ${base}` : ''} at ${height}x${width}, batch ${batchSize}`;
 }
 
 /**
@@ -199,6 +201,7 @@ export function cannotFit(candidate: Candidate, measured: readonly CandidateRow[
       row.msPerStep !== null &&
       row.candidate.preset === candidate.preset &&
       row.candidate.batchSize === candidate.batchSize &&
+      (row.candidate.base ?? 0) === (candidate.base ?? 0) &&
       row.candidate.height <= candidate.height &&
       row.candidate.width <= candidate.width &&
       row.epochsInBudget < MIN_EPOCHS,
