@@ -19,7 +19,9 @@ async function timeLeft(page: Page): Promise<{ eta: number | null; countdown: nu
 }
 
 /** The run as the worker saved it in IndexedDB (the studio's own store, read with the browser's API). */
-async function savedRun(page: Page): Promise<{ name: string; status: string; config: { recipe?: string; timeLimitMinutes?: number } }> {
+async function savedRun(
+  page: Page,
+): Promise<{ name: string; status: string; config: { recipe?: string; timeLimitMinutes?: number; schedule: { totalSteps?: number } } }> {
   return page.evaluate(
     () =>
       new Promise((resolve, reject) => {
@@ -59,7 +61,7 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
     if (!line.startsWith('backend:')) expect(line).toMatch(/^(tiny|transunet) at \d+x\d+, batch 4: (\d+ ms a step, .* epochs in 0.9 min|not timed \(.+\))$/);
   const decision = (await choice.textContent())!;
   const [, preset, size] = /^Chose (\S+) at (\d+x\d+), batch 4/.exec(decision)!;
-  const [, epochs, , totalSteps] = /(\d+) epochs?(?: \(capped at 1000\))? of (\d+) steps? = (\d+) steps?/.exec(decision)!.map(Number);
+  const [, totalSteps, , , epochs] = /(\d+) steps? \(([\d.]+) epochs? of (\d+) steps?; up to (\d+) epochs?/.exec(decision)!.map(Number);
   await expect(choice).toHaveAttribute('data-preset', preset);
 
   // The settings (and the address bar) now hold the choice, so the link reproduces the run.
@@ -99,4 +101,5 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
   const recipe = run.config.recipe!.split('\n');
   expect([recipe[0], recipe.at(-1)]).toEqual(['backend: wasm (the backend setting; not timed)', decision]);
   expect(totalSteps).toBeGreaterThan(0);
+  expect(run.config.schedule.totalSteps).toBe(totalSteps); // the cosine spans the planned steps, not whole epochs
 });

@@ -8,7 +8,7 @@ import { DEFAULT_SPLIT_RATIOS } from '../data/split';
 import { estimateParams } from '../ml/model/estimate';
 import { presetConfig } from '../ml/model/presets';
 import type { BackendChoice } from '../ml/backend';
-import { recipeText, type RunPlan } from '../ml/train/recipe';
+import { withPlan, type RunPlan } from '../ml/train/recipe';
 import type { TestResult } from '../ml/train/trainer';
 import { DEFAULT_SETTINGS, settingsToConfig } from '../settings';
 import type { ForwardedEvent, IngestOutcome, TrainOutcome } from './api';
@@ -183,22 +183,18 @@ async function main(): Promise<void> {
         }
         base = reportBase(run, choice, ingest);
       }
-      const config = {
-        ...settingsToConfig({
-          ...DEFAULT_SETTINGS,
-          preset: run.preset,
-          size: `${run.height}x${run.width}`,
-          batchSize: run.batchSize,
-          base: run.base,
-          epochs: run.epochs,
-          learningRate: run.learningRate,
-          seed: args.seed,
-          ...(plan && { schedule: plan.schedule }),
-        }),
-        // The time limit is the trainer's, as on the page: the run ends done, tested, when it is up.
-        ...(args.minutes && { timeLimitMinutes: args.minutes }),
-        ...(plan && { recipe: recipeText(plan) }),
-      };
+      const settings = settingsToConfig({
+        ...DEFAULT_SETTINGS,
+        preset: run.preset,
+        size: `${run.height}x${run.width}`,
+        batchSize: run.batchSize,
+        base: run.base,
+        epochs: run.epochs,
+        learningRate: run.learningRate,
+        seed: args.seed,
+      });
+      // The time limit is the trainer's, as on the page: the run ends done, tested, when it is up.
+      const config = plan ? withPlan(settings, plan) : { ...settings, ...(args.minutes && { timeLimitMinutes: args.minutes }) };
       // Overlays are for the page's eyes; headless they only cost time.
       config.overlayCount = 0;
       const stepsPerEpoch = Math.ceil(split.train.pairs / config.batchSize);

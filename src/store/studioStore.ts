@@ -4,7 +4,7 @@ import type { SplitRatios } from '../data/split';
 import type { BackendPreference } from '../ml/backend';
 import type { PresetName } from '../ml/model/presets';
 import type { TrainConfig } from '../ml/train/config';
-import { recipeText, type RunPlan } from '../ml/train/recipe';
+import { withPlan, type RunPlan } from '../ml/train/recipe';
 import { createTrainerClient, type TrainerClient } from '../worker/client';
 import type { SourceFile } from '../data/ingest';
 import type { ExportFormat } from '../worker/protocol';
@@ -164,7 +164,7 @@ function startPlannedRun(plan: RunPlan): void {
   }
   const { settings, dataset } = useStudio.getState();
   if (dataset.size?.height !== candidate.height || dataset.size?.width !== candidate.width) reloadDataset(loadSettingsOf(settings));
-  sendStart({ ...settingsToConfig(settings), timeLimitMinutes: plan.minutes, recipe: recipeText(plan) }, `best in ${plan.minutes} min`, false);
+  sendStart(withPlan(settingsToConfig(settings), plan), `best in ${plan.minutes} min`, false);
 }
 
 // Runs before the event reaches the reducer: the plan is for the guided request the page sent last.

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { BUDGET_USE, CANDIDATES, candidatesWith, cannotFit, chooseRecipe, MIN_EPOCHS, recipeText, rowOf, type Candidate, type Timing } from './recipe';
+import { DEFAULT_SETTINGS, settingsToConfig } from '../../settings';
+import {
+  BUDGET_USE,
+  CANDIDATES,
+  candidatesWith,
+  cannotFit,
+  chooseRecipe,
+  MIN_EPOCHS,
+  recipeText,
+  rowOf,
+  withPlan,
+  type Candidate,
+  type Timing,
+} from './recipe';
 
 const [tiny64, transunet64, tiny128, transunet128] = CANDIDATES;
 const timed = (ms: Array<number | null>): Timing[] => CANDIDATES.map((candidate, i) => ({ candidate, msPerStep: ms[i] }));
@@ -15,7 +28,7 @@ describe('the recipe', () => {
     expect([MIN_EPOCHS, BUDGET_USE]).toEqual([10, 0.9]);
   });
 
-  it('takes the last candidate that sees each image MIN_EPOCHS times, with floor(epochs) and a 5% warm-up', () => {
+  it('takes the last candidate that sees each image MIN_EPOCHS times; its schedule spans the steps that fit, with a 5% warm-up', () => {
     // By hand: 96 train pairs, batch 4 -> 24 steps; 16 val pairs -> 4 batches at 1/3 of a step:
     // an epoch is 25.333 steps' worth. 90% of 5 min = 270 s:
     // tiny64 100 ms -> 2.5333 s, 106.58 epochs; transunet64 400 ms -> 10.133 s, 26.645;
@@ -25,8 +38,8 @@ describe('the recipe', () => {
     expect(plan.rows.map((r) => r.epochSeconds)).toEqual([2.5333, 10.1333, 12.6667, 38].map((s) => expect.closeTo(s, 4)));
     expect(plan.candidate).toEqual(tiny128);
     expect(plan.fits).toBe(true);
-    // 21 epochs x 24 steps = 504 steps; warm-up round(504 * 0.05) = round(25.2) = 25.
-    expect([plan.epochs, plan.stepsPerEpoch, plan.totalSteps, plan.warmupSteps]).toEqual([21, 24, 504, 25]);
+    // floor(21.316 x 24) = floor(511.58) = 511 steps in ceil(21.316) = 22 epochs; warm-up round(511 * 0.05) = round(25.55) = 26.
+    expect([plan.epochs, plan.stepsPerEpoch, plan.totalSteps, plan.warmupSteps]).toEqual([22, 24, 511, 26]);
     expect([plan.learningRate, plan.schedule]).toEqual([3e-3, 'warmup-cosine']);
     expect(plan.why).toEqual([
       'tiny at 64x96, batch 4: 100 ms a step, 24 steps + validation = 2.5 s an epoch, 106.6 epochs in 4.5 min',
@@ -35,8 +48,17 @@ describe('the recipe', () => {
       'transunet at 128x192, batch 4: 1500 ms a step, 24 steps + validation = 38 s an epoch, 7.1 epochs in 4.5 min',
       'Chose tiny at 128x192, batch 4: the candidate with the most capacity that sees each training image at least 10 times in 5 min ' +
         '(planned on 90% of the budget, the rest for checkpoints and a busy machine). ' +
-        '21 epochs of 24 steps = 504 steps; learning rate 0.003 warmed up over 25 steps, then cosine to 1% at step 504.',
+        '511 steps (21.29 epochs of 24 steps; up to 22 epochs, the time limit ending the last); learning rate 0.003 warmed up over 26 steps, then cosine to 1% at step 511.',
     ]);
+  });
+
+  it('sets what only a plan sets on the config: the schedule and its span, the time limit, the text', () => {
+    const plan = chooseRecipe({ minutes: 5, trainPairs: 96, valPairs: 16, timings: timed([100, 400, 500, 1500]) });
+    const base = settingsToConfig(DEFAULT_SETTINGS);
+    const config = withPlan(base, plan);
+    expect(config.schedule).toEqual({ ...base.schedule, name: 'warmup-cosine', totalSteps: 511 });
+    expect([config.timeLimitMinutes, config.recipe]).toEqual([5, recipeText(plan)]);
+    expect(base.schedule.totalSteps).toBeUndefined(); // a copy: the settings' config is left as it was
   });
 
   it('is recorded as text: the backend, the candidates, the decision', () => {
@@ -52,19 +74,22 @@ describe('the recipe', () => {
     // 90% of 1 min = 54 s: tiny64 at 200 ms -> 5.0667 s an epoch, 10.66 epochs (fits); transunet64 400 ms -> 5.33 (does not).
     const plan = chooseRecipe({ minutes: 1, trainPairs: 96, valPairs: 16, timings: timed([200, 400, 500, 1500]) });
     expect(plan.candidate).toEqual(tiny64);
-    // 10 epochs x 24 = 240 steps; warm-up round(12) = 12.
-    expect([plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([10, 240, 12]);
+    // floor(10.658 x 24) = floor(255.79) = 255 steps in 11 epochs; warm-up round(12.75) = 13.
+    expect([plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([11, 255, 13]);
   });
 
   it('takes the fastest when nothing fits, and says so; keeps a fixed learning rate', () => {
     // tiny64 1000 ms -> 25.333 s an epoch, 2.13 epochs in 54 s; the others are slower.
     const plan = chooseRecipe({ minutes: 1, trainPairs: 96, valPairs: 16, timings: timed([1000, 3000, 4000, 9000]), learningRate: 1e-3 });
-    expect([plan.candidate, plan.fits, plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([tiny64, false, 2, 48, 2]);
+    // floor(2.1316 x 24) = floor(51.16) = 51 steps in 3 epochs; warm-up round(2.55) = 3.
+    expect([plan.candidate, plan.fits, plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([tiny64, false, 3, 51, 3]);
     expect(plan.learningRate).toBe(1e-3);
     expect(plan.why.at(-1)).toMatch(/^Chose tiny at 64x96, batch 4: no candidate sees each training image 10 times in 1 min, so the fastest \(planned/);
-    // Half a minute at 1000 ms a step: 27 / 25.333 = 1.07 epochs -> 1 epoch of 24 steps, warm-up round(1.2) = 1 step.
+    // Half a minute at 1000 ms a step: 27 / 25.333 = 1.066 epochs -> floor(25.58) = 25 steps in 2 epochs, warm-up round(1.25) = 1 step.
     const one = chooseRecipe({ minutes: 0.5, trainPairs: 96, valPairs: 16, timings: timed([1000, null, null, null]) });
-    expect(one.why.at(-1)).toMatch(/\. 1 epoch of 24 steps = 24 steps; learning rate 0\.003 warmed up over 1 step, then cosine to 1% at step 24\.$/);
+    expect(one.why.at(-1)).toMatch(
+      /\. 25 steps \(1\.04 epochs of 24 steps; up to 2 epochs, the time limit ending the last\); learning rate 0\.003 warmed up over 1 step, then cosine to 1% at step 25\.$/,
+    );
   });
 
   it('skips candidates that were not timed, and refuses when none was', () => {
@@ -86,8 +111,8 @@ describe('the recipe', () => {
     const row = rowOf({ candidate: tiny64, msPerStep: 10 }, 1, 4, 0);
     expect(row.epochsInBudget).toBeCloseTo(5400, 6);
     const plan = chooseRecipe({ minutes: 1, trainPairs: 4, valPairs: 0, timings: [{ candidate: tiny64, msPerStep: 10 }] });
-    expect(plan.epochs).toBe(1000);
-    expect(plan.why.at(-1)).toMatch(/1000 epochs \(capped at 1000\)/);
+    expect([plan.epochs, plan.totalSteps]).toEqual([1000, 1000]);
+    expect(plan.why.at(-1)).toMatch(/1000 steps \(1000 epochs of 1 step; up to 1000 epochs \(capped at 1000\)/);
   });
 });
 

@@ -5,6 +5,7 @@
  * the worker measures (worker/planRun.ts), this decides and says why.
  */
 import type { PresetName } from '../model/presets';
+import type { TrainConfig } from './config';
 import { warmupSteps, WARMUP_FRACTION, type ScheduleName } from './schedule';
 
 /** One configuration the recipe may choose: a model preset at an input size and batch size. */
@@ -88,6 +89,7 @@ export interface RunPlan {
   learningRate: number;
   schedule: ScheduleName;
   stepsPerEpoch: number;
+  /** The steps the schedule spans (TrainConfig.schedule.totalSteps): those that fit the planned budget; epochs x stepsPerEpoch may be more. */
   totalSteps: number;
   warmupSteps: number;
   /** The chosen one met MIN_EPOCHS (false: nothing did, so the fastest was taken). */
@@ -97,6 +99,16 @@ export interface RunPlan {
   why: string[];
   /** The backend the steps were timed on, and how it was chosen (set by the planner). */
   backend?: string;
+}
+
+/** A config (made from the plan's settings) with what only a plan sets: its time limit, the schedule's span and the recipe's text. */
+export function withPlan(config: TrainConfig, plan: RunPlan): TrainConfig {
+  return {
+    ...config,
+    schedule: { ...config.schedule, name: plan.schedule, totalSteps: plan.totalSteps },
+    timeLimitMinutes: plan.minutes,
+    recipe: recipeText(plan),
+  };
 }
 
 /** The plan as a run records it (TrainConfig.recipe): the backend, one line per candidate, the decision last. */
@@ -148,10 +160,10 @@ function rowLine(row: CandidateRow, minutes: number): string {
 
 /**
  * The rule: the last candidate (most capacity) that sees each training image at least MIN_EPOCHS
- * times in the planned share of the budget (BUDGET_USE); when none does, the one with the most epochs (the fastest). It trains
- * floor(epochs in budget) epochs (at least 1), so the run ends by its epochs at about the budget, and
- * the time limit ends it there if it runs slower than measured. The schedule warms up linearly over
- * WARMUP_FRACTION of the steps, then decays by cosine to the last step.
+ * times in the planned share of the budget (BUDGET_USE); when none does, the one with the most epochs (the fastest). The
+ * schedule spans the steps that fit that share (at least 1): a linear warm-up over WARMUP_FRACTION of them, then cosine
+ * to the last. The run gets ceil(epochs in budget) epochs; steps past the schedule stay at its floor rate, and the time
+ * limit ends the run in its last epoch (or earlier, if it runs slower than measured).
  */
 export function chooseRecipe(input: RecipeInput): RunPlan {
   const { minutes, trainPairs, valPairs } = input;
@@ -162,8 +174,12 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
   if (timed.length === 0) throw new Error(`No candidate could be timed: ${rows.map((row) => rowLine(row, minutes)).join('; ')}.`);
   const fitting = timed.filter((row) => row.epochsInBudget >= MIN_EPOCHS);
   const chosen = fitting.length > 0 ? fitting[fitting.length - 1] : timed.reduce((best, row) => (row.epochsInBudget > best.epochsInBudget ? row : best));
-  const epochs = Math.min(MAX_RECIPE_EPOCHS, Math.max(1, Math.floor(chosen.epochsInBudget)));
-  const totalSteps = epochs * chosen.stepsPerEpoch;
+  // The schedule spans the steps that fit, not whole epochs: with a few long epochs, flooring them left up
+  // to a fifth of the budget unused (transunet 128x192 on 2 cores: 3.5 epochs fit, 3 were planned). The run
+  // gets the epochs that hold those steps; the time limit ends the last one.
+  const stepsInBudget = Math.floor(chosen.epochsInBudget * chosen.stepsPerEpoch);
+  const epochs = Math.min(MAX_RECIPE_EPOCHS, Math.max(1, Math.ceil(chosen.epochsInBudget)));
+  const totalSteps = Math.max(1, Math.min(stepsInBudget, epochs * chosen.stepsPerEpoch));
   const warmup = warmupSteps(totalSteps, WARMUP_FRACTION);
   const learningRate = input.learningRate ?? RECIPE_LEARNING_RATE;
   const label = candidateLabel(chosen.candidate);
@@ -174,7 +190,8 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
   const planned = `planned on ${BUDGET_USE * 100}% of the budget, the rest for checkpoints and a busy machine`;
   const capped = chosen.epochsInBudget > MAX_RECIPE_EPOCHS ? ` (capped at ${MAX_RECIPE_EPOCHS})` : '';
   const decision =
-    `Chose ${label}: ${reason} (${planned}). ${count(epochs, 'epoch')}${capped} of ${count(chosen.stepsPerEpoch, 'step')} = ${count(totalSteps, 'step')}; ` +
+    `Chose ${label}: ${reason} (${planned}). ${count(totalSteps, 'step')} (${+(totalSteps / chosen.stepsPerEpoch).toFixed(2)} epochs of ` +
+    `${count(chosen.stepsPerEpoch, 'step')}; up to ${count(epochs, 'epoch')}${capped}, the time limit ending the last); ` +
     `learning rate ${learningRate} warmed up over ${count(warmup, 'step')}, then cosine to 1% at step ${totalSteps}.`;
   return {
     minutes,

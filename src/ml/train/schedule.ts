@@ -12,6 +12,12 @@ export interface ScheduleConfig {
   minFactor: number;
   /** warmup-cosine: the share of the run's steps over which the rate climbs linearly to the base rate (WARMUP_FRACTION when absent). */
   warmupFraction?: number;
+  /**
+   * Cosine and warmup-cosine: the steps the schedule spans when not the run's epochs x steps an epoch. A
+   * time-budgeted run (the recipe) plans its steps on the budget, which rarely ends on an epoch; later
+   * steps stay at the floor rate until the time limit ends the run.
+   */
+  totalSteps?: number;
   /** Reduce-on-plateau: epochs without a better validation Dice before the rate is multiplied by `factor`. */
   patience: number;
   factor: number;

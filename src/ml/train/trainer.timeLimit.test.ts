@@ -82,4 +82,16 @@ describe('Trainer with a time limit and a warm-up schedule', () => {
     expect(recorded.steps.map((s) => s.learningRate)).toEqual(byHand.map((rate) => expect.closeTo(rate, 9)));
     dispose(trainer);
   });
+
+  it("spans the schedule's own steps when it has them (a budgeted run), then stays at the floor (rates by hand)", async () => {
+    const { recorded, hooks, bind } = recorder();
+    // 8 steps as above, the schedule over 5: warm-up round(5 * 0.2) = 1 step, then the cosine over 4 steps.
+    const schedule = { name: 'warmup-cosine' as const, minFactor: 0.01, patience: 2, factor: 0.5, warmupFraction: 0.2, totalSteps: 5 };
+    const trainer = bind(makeTrainer(config({ epochs: 2, batchSize: 2, schedule }), data(), hooks));
+    await trainer.run();
+    // 1e-3 * 1/1; then 1e-5 + 9.9e-4 * (1 + cos(pi j / 3)) / 2 for j = 0..3 (cos 60 deg = 0.5, cos 120 = -0.5); then 1e-5.
+    const byHand = [1e-3, 1e-3, 7.525e-4, 2.575e-4, 1e-5, 1e-5, 1e-5, 1e-5];
+    expect(recorded.steps.map((s) => s.learningRate)).toEqual(byHand.map((rate) => expect.closeTo(rate, 9)));
+    dispose(trainer);
+  });
 });

@@ -117,7 +117,7 @@ export class Trainer {
   }
 
   private totalSteps(): number {
-    return this.config.epochs * Math.ceil(this.data.train.count / this.config.batchSize);
+    return this.config.schedule.totalSteps ?? this.config.epochs * Math.ceil(this.data.train.count / this.config.batchSize);
   }
 
   /** The rate of the next step: the base rate, scaled by the schedule. */
