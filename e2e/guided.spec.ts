@@ -4,6 +4,7 @@
  * size, trains with the N-minute limit and a countdown, and ends done by the limit.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { CANDIDATES } from '../src/ml/train/recipe';
 
 const MINUTES = 1;
 
@@ -49,18 +50,19 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
   await guided.getByLabel('Minutes').fill(String(MINUTES));
   await guided.getByRole('button', { name: 'Best model in 1 minute' }).click();
   await expect(page.getByTestId('guided-status')).toHaveAttribute('data-phase', 'timing');
-  await expect(page.getByTestId('guided-status')).toContainText(/Timing (tiny|transunet) at \d+x\d+, batch 4 on wasm/);
+  await expect(page.getByTestId('guided-status')).toContainText(/Timing (tiny|transunet)( width \d+)? at \d+x\d+, batch 4 on wasm/);
 
   // The choice and why: one line per candidate (timed, or why not), the backend, then the decision.
   const choice = page.getByTestId('guided-choice');
-  await expect(choice).toContainText(/^Chose (tiny|transunet) at \d+x\d+, batch 4: /, { timeout: 90_000 });
+  await expect(choice).toContainText(/^Chose (tiny|transunet)( width \d+)? at \d+x\d+, batch 4: /, { timeout: 90_000 });
   const why = page.getByTestId('guided-why').getByRole('listitem');
-  await expect(why).toHaveCount(5);
+  await expect(why).toHaveCount(CANDIDATES.length + 1);
   await expect(why.first()).toHaveText('backend: wasm (the backend setting; not timed)');
   for (const line of await why.allTextContents())
-    if (!line.startsWith('backend:')) expect(line).toMatch(/^(tiny|transunet) at \d+x\d+, batch 4: (\d+ ms a step, .* epochs in 0.9 min|not timed \(.+\))$/);
+    if (!line.startsWith('backend:'))
+      expect(line).toMatch(/^(tiny|transunet)( width \d+)? at \d+x\d+, batch 4: (\d+ ms a step, .* epochs in 0.9 min|not timed \(.+\))$/);
   const decision = (await choice.textContent())!;
-  const [, preset, size] = /^Chose (\S+) at (\d+x\d+), batch 4/.exec(decision)!;
+  const [, preset, width, size] = /^Chose (\S+)(?: width (\d+))? at (\d+x\d+), batch 4/.exec(decision)!;
   const [, totalSteps, , , epochs] = /(\d+) steps? \(([\d.]+) epochs? of (\d+) steps?; up to (\d+) epochs?/.exec(decision)!.map(Number);
   await expect(choice).toHaveAttribute('data-preset', preset);
 
@@ -74,8 +76,9 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
   expect(query.get('model') ?? 'tiny').toBe(preset);
   expect(query.get('size') ?? '64x96').toBe(size);
   expect(query.get('batch') ?? '4').toBe('4');
+  expect(query.get('base') ?? '0').toBe(width ?? '0');
   await expect(page.getByLabel('LR schedule')).toHaveValue('warmup-cosine');
-  await expect(page.getByTestId('run-panel')).toContainText(`${preset} at ${size}`);
+  await expect(page.getByTestId('run-panel')).toContainText(`${preset}${width ? ` width ${width}` : ''} at ${size}`);
   await expect(page.getByTestId('train-status')).toContainText(`epoch 0 / ${epochs}`);
 
   // The time left is at most the minute and counts down.

@@ -82,8 +82,7 @@ function PresetFacts() {
   return (
     <p className="muted" data-testid="preset-facts">
       {preset}
-      {base > 0 && ` at width ${base}`}: {params.toLocaleString('en-US')} parameters; about {(bytes / 1024 ** 2).toFixed(0)} MiB to train at {size}, batch{' '}
-      {batch}.
+      {base > 0 && ` width ${base}`}: {params.toLocaleString('en-US')} parameters; about {(bytes / 1024 ** 2).toFixed(0)} MiB to train at {size}, batch {batch}.
     </p>
   );
 }

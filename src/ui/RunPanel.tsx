@@ -249,7 +249,9 @@ export function RunPanel() {
           <div>
             <dt>Model</dt>
             <dd>
-              {training.run.config.preset} at {training.run.config.height}x{training.run.config.width}, {training.params?.toLocaleString('en-US')} parameters
+              {training.run.config.preset}
+              {training.run.config.base !== undefined && ` width ${training.run.config.base}`} at {training.run.config.height}x{training.run.config.width},{' '}
+              {training.params?.toLocaleString('en-US')} parameters
             </dd>
           </div>
           {training.run.best && (
