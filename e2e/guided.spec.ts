@@ -91,7 +91,7 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
   await expect.poll(async () => (await timeLeft(page)).eta ?? Infinity, { timeout: 20_000 }).toBeLessThan(first.eta!);
   await expect(page.getByTestId('guided-countdown')).toContainText(/^Time limit 1 min: 0:\d\d left$/);
 
-  // It ends done by the limit (its epochs were chosen to fit the minute; the limit stops it if slower).
+  // It ends done by the limit (its schedule spans the steps that fit the minute; the limit, not the epochs, ends it).
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 100_000 });
   const trainedSeconds = (Date.now() - runStarted) / 1000;
   // A minute of training, plus the last evaluation and the test pass (a few seconds on the sample).

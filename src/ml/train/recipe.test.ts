@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, settingsToConfig } from '../../settings';
 import {
   BUDGET_USE,
+  EPOCH_HEADROOM,
   CANDIDATES,
   candidatesWith,
   cannotFit,
@@ -25,7 +26,7 @@ describe('the recipe', () => {
       'tiny 128x192 b4',
       'transunet 128x192 b4',
     ]);
-    expect([MIN_EPOCHS, BUDGET_USE]).toEqual([10, 0.9]);
+    expect([MIN_EPOCHS, BUDGET_USE, EPOCH_HEADROOM]).toEqual([10, 0.9, 1.5]);
   });
 
   it('takes the last candidate that sees each image MIN_EPOCHS times; its schedule spans the steps that fit, with a 5% warm-up', () => {
@@ -38,8 +39,9 @@ describe('the recipe', () => {
     expect(plan.rows.map((r) => r.epochSeconds)).toEqual([2.5333, 10.1333, 12.6667, 38].map((s) => expect.closeTo(s, 4)));
     expect(plan.candidate).toEqual(tiny128);
     expect(plan.fits).toBe(true);
-    // floor(21.316 x 24) = floor(511.58) = 511 steps in ceil(21.316) = 22 epochs; warm-up round(511 * 0.05) = round(25.55) = 26.
-    expect([plan.epochs, plan.stepsPerEpoch, plan.totalSteps, plan.warmupSteps]).toEqual([22, 24, 511, 26]);
+    // floor(21.316 x 24) = floor(511.58) = 511 steps; up to ceil(21.316 / 0.9 x 1.5) = ceil(35.53) = 36 epochs;
+    // warm-up round(511 * 0.05) = round(25.55) = 26.
+    expect([plan.epochs, plan.stepsPerEpoch, plan.totalSteps, plan.warmupSteps]).toEqual([36, 24, 511, 26]);
     expect([plan.learningRate, plan.schedule]).toEqual([3e-3, 'warmup-cosine']);
     expect(plan.why).toEqual([
       'tiny at 64x96, batch 4: 100 ms a step, 24 steps + validation = 2.5 s an epoch, 106.6 epochs in 4.5 min',
@@ -48,7 +50,7 @@ describe('the recipe', () => {
       'transunet at 128x192, batch 4: 1500 ms a step, 24 steps + validation = 38 s an epoch, 7.1 epochs in 4.5 min',
       'Chose tiny at 128x192, batch 4: the candidate with the most capacity that sees each training image at least 10 times in 5 min ' +
         '(planned on 90% of the budget, the rest for checkpoints and a busy machine). ' +
-        '511 steps (21.29 epochs of 24 steps; up to 22 epochs, the time limit ending the last); learning rate 0.003 warmed up over 26 steps, then cosine to 1% at step 511.',
+        '511 steps (21.29 epochs of 24 steps; up to 36 epochs, the time limit ending the run); learning rate 0.003 warmed up over 26 steps, then cosine to 1% at step 511.',
     ]);
   });
 
@@ -74,21 +76,21 @@ describe('the recipe', () => {
     // 90% of 1 min = 54 s: tiny64 at 200 ms -> 5.0667 s an epoch, 10.66 epochs (fits); transunet64 400 ms -> 5.33 (does not).
     const plan = chooseRecipe({ minutes: 1, trainPairs: 96, valPairs: 16, timings: timed([200, 400, 500, 1500]) });
     expect(plan.candidate).toEqual(tiny64);
-    // floor(10.658 x 24) = floor(255.79) = 255 steps in 11 epochs; warm-up round(12.75) = 13.
-    expect([plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([11, 255, 13]);
+    // floor(10.658 x 24) = floor(255.79) = 255 steps, up to ceil(10.658 / 0.9 x 1.5) = ceil(17.76) = 18 epochs; warm-up round(12.75) = 13.
+    expect([plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([18, 255, 13]);
   });
 
   it('takes the fastest when nothing fits, and says so; keeps a fixed learning rate', () => {
     // tiny64 1000 ms -> 25.333 s an epoch, 2.13 epochs in 54 s; the others are slower.
     const plan = chooseRecipe({ minutes: 1, trainPairs: 96, valPairs: 16, timings: timed([1000, 3000, 4000, 9000]), learningRate: 1e-3 });
-    // floor(2.1316 x 24) = floor(51.16) = 51 steps in 3 epochs; warm-up round(2.55) = 3.
-    expect([plan.candidate, plan.fits, plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([tiny64, false, 3, 51, 3]);
+    // floor(2.1316 x 24) = floor(51.16) = 51 steps, up to ceil(2.1316 / 0.9 x 1.5) = ceil(3.55) = 4 epochs; warm-up round(2.55) = 3.
+    expect([plan.candidate, plan.fits, plan.epochs, plan.totalSteps, plan.warmupSteps]).toEqual([tiny64, false, 4, 51, 3]);
     expect(plan.learningRate).toBe(1e-3);
     expect(plan.why.at(-1)).toMatch(/^Chose tiny at 64x96, batch 4: no candidate sees each training image 10 times in 1 min, so the fastest \(planned/);
-    // Half a minute at 1000 ms a step: 27 / 25.333 = 1.066 epochs -> floor(25.58) = 25 steps in 2 epochs, warm-up round(1.25) = 1 step.
+    // Half a minute at 1000 ms a step: 27 / 25.333 = 1.066 epochs -> floor(25.58) = 25 steps, up to ceil(1.78) = 2 epochs, warm-up round(1.25) = 1 step.
     const one = chooseRecipe({ minutes: 0.5, trainPairs: 96, valPairs: 16, timings: timed([1000, null, null, null]) });
     expect(one.why.at(-1)).toMatch(
-      /\. 25 steps \(1\.04 epochs of 24 steps; up to 2 epochs, the time limit ending the last\); learning rate 0\.003 warmed up over 1 step, then cosine to 1% at step 25\.$/,
+      /\. 25 steps \(1\.04 epochs of 24 steps; up to 2 epochs, the time limit ending the run\); learning rate 0\.003 warmed up over 1 step, then cosine to 1% at step 25\.$/,
     );
   });
 

@@ -43,6 +43,14 @@ export const MIN_EPOCHS = 10;
  */
 export const BUDGET_USE = 0.9;
 
+/**
+ * A budgeted run is given the epochs the whole budget would hold were its steps this much faster than
+ * timed, so that the time limit, not the epochs, ends it: the planner's median of three steps once read
+ * 1,941 ms where the run then took ~1,430 (a type check ran beside it), and that run, given ceil(2.6) = 3
+ * epochs, stopped after 9.3 of its 10 minutes. Steps past the schedule's span train at its floor rate.
+ */
+export const EPOCH_HEADROOM = 1.5;
+
 /** A validation batch (forward only) costs about this share of a training step (forward + backward + update). */
 export const EVAL_STEP_COST = 1 / 3;
 
@@ -162,8 +170,8 @@ function rowLine(row: CandidateRow, minutes: number): string {
  * The rule: the last candidate (most capacity) that sees each training image at least MIN_EPOCHS
  * times in the planned share of the budget (BUDGET_USE); when none does, the one with the most epochs (the fastest). The
  * schedule spans the steps that fit that share (at least 1): a linear warm-up over WARMUP_FRACTION of them, then cosine
- * to the last. The run gets ceil(epochs in budget) epochs; steps past the schedule stay at its floor rate, and the time
- * limit ends the run in its last epoch (or earlier, if it runs slower than measured).
+ * to the last. The run gets EPOCH_HEADROOM times the epochs of the whole budget, so the time limit ends it; steps past
+ * the schedule stay at its floor rate.
  */
 export function chooseRecipe(input: RecipeInput): RunPlan {
   const { minutes, trainPairs, valPairs } = input;
@@ -176,9 +184,9 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
   const chosen = fitting.length > 0 ? fitting[fitting.length - 1] : timed.reduce((best, row) => (row.epochsInBudget > best.epochsInBudget ? row : best));
   // The schedule spans the steps that fit, not whole epochs: with a few long epochs, flooring them left up
   // to a fifth of the budget unused (transunet 128x192 on 2 cores: 3.5 epochs fit, 3 were planned). The run
-  // gets the epochs that hold those steps; the time limit ends the last one.
+  // gets more epochs than that (EPOCH_HEADROOM); the time limit ends it.
   const stepsInBudget = Math.floor(chosen.epochsInBudget * chosen.stepsPerEpoch);
-  const epochs = Math.min(MAX_RECIPE_EPOCHS, Math.max(1, Math.ceil(chosen.epochsInBudget)));
+  const epochs = Math.min(MAX_RECIPE_EPOCHS, Math.max(1, Math.ceil((chosen.epochsInBudget / BUDGET_USE) * EPOCH_HEADROOM)));
   const totalSteps = Math.max(1, Math.min(stepsInBudget, epochs * chosen.stepsPerEpoch));
   const warmup = warmupSteps(totalSteps, WARMUP_FRACTION);
   const learningRate = input.learningRate ?? RECIPE_LEARNING_RATE;
@@ -191,7 +199,7 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
   const capped = chosen.epochsInBudget > MAX_RECIPE_EPOCHS ? ` (capped at ${MAX_RECIPE_EPOCHS})` : '';
   const decision =
     `Chose ${label}: ${reason} (${planned}). ${count(totalSteps, 'step')} (${+(totalSteps / chosen.stepsPerEpoch).toFixed(2)} epochs of ` +
-    `${count(chosen.stepsPerEpoch, 'step')}; up to ${count(epochs, 'epoch')}${capped}, the time limit ending the last); ` +
+    `${count(chosen.stepsPerEpoch, 'step')}; up to ${count(epochs, 'epoch')}${capped}, the time limit ending the run); ` +
     `learning rate ${learningRate} warmed up over ${count(warmup, 'step')}, then cosine to 1% at step ${totalSteps}.`;
   return {
     minutes,
