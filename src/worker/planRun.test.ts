@@ -53,13 +53,13 @@ describe('planRun', () => {
   });
 
   it('does not time a larger input of a candidate already too slow, and puts in what the person fixed', async () => {
-    // A tenth of a second: no candidate gets 10 epochs, so the larger input is not timed.
+    // A tenth of a second: no candidate gets 6 epochs, so the larger input is not timed.
     const { events, plan: p, leftTensors } = await plan(0.1 / 60, { batchSize: 1 });
     expect(leftTensors).toBe(0);
     expect(events.filter((e) => e.type === 'plan-progress')).toHaveLength(1);
     expect(p.rows.map((row) => row.candidate.batchSize)).toEqual([1, 1]);
     expect(p.rows[1].msPerStep).toBeNull();
-    expect(p.rows[1].note).toMatch(/already falls short of 10 epochs/);
+    expect(p.rows[1].note).toMatch(/already falls short of 6 epochs/);
     expect([p.candidate, p.fits, p.epochs]).toEqual([{ ...CANDIDATES[0], batchSize: 1 }, false, 1]);
   });
 
