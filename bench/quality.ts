@@ -38,8 +38,8 @@ export interface QualityFigure {
   valDice: { best: number | null; last: number | null };
   /** The trainer's own test pass at the end of the run (the final model, at the model's size, from the decoded pairs). */
   trainerTest: Scores | null;
-  /** predict on the test cars' files: at the model's size, and at the photo's (bilinear and edge-aware). */
-  test: { pairs: number; model: Scores; photoBilinear: Scores; photoGuided: Scores } | null;
+  /** predict on the test cars' files: at the model's size (with its share of wrong pixels), and at the photo's (bilinear and edge-aware). */
+  test: { pairs: number; model: Scores & { wrongPixels: number }; photoBilinear: Scores; photoGuided: Scores } | null;
   out: string;
 }
 
@@ -65,6 +65,7 @@ interface PredictReport {
   pairs: number;
   dice: number;
   iou: number;
+  accuracy: number;
   photo: { bilinear: Scores; guided: Scores };
 }
 
@@ -114,7 +115,12 @@ export async function measureQuality(data: string, minutes: number, trainArgs: s
     log(`quality: ${predictCommand} (${pairs} test pairs of ${report.split.test.groups.length} cars)`);
     await run(path.join(ROOT, 'src/cli/predict.ts'), predictFlags);
     const predicted = JSON.parse(readFileSync(predictReport, 'utf8')) as PredictReport;
-    test = { pairs: predicted.pairs, model: scores(predicted), photoBilinear: scores(predicted.photo.bilinear), photoGuided: scores(predicted.photo.guided) };
+    test = {
+      pairs: predicted.pairs,
+      model: { ...scores(predicted), wrongPixels: 1 - predicted.accuracy },
+      photoBilinear: scores(predicted.photo.bilinear),
+      photoGuided: scores(predicted.photo.guided),
+    };
   } else log(`quality: nothing to score (${pairs} test pairs, model ${existsSync(path.join(out, 'model.json')) ? 'written' : 'not written'})`);
 
   const dices = report.history.map((h) => h.dice);

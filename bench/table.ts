@@ -186,5 +186,6 @@ export function renderQuality(q: QualityFigure): string {
     ['test, photo size, bilinear', dice(q.test?.photoBilinear), iou(q.test?.photoBilinear)],
     ['test, photo size, edge-aware', dice(q.test?.photoGuided), iou(q.test?.photoGuided)],
   ];
+  if (q.test) lines.push(`  wrong pixels on the test cars at the model's size: ${fixed(q.test.model.wrongPixels * 100, 2)}%`);
   return [...lines, table(['after ' + `${q.minutes} min`, 'Dice', 'IoU'], rows)].join('\n');
 }

@@ -50,7 +50,12 @@ describe('the quality bench', () => {
       trainSeconds: 580.4,
       valDice: { best: 0.97512, last: 0.9701 },
       trainerTest: { dice: 0.97, iou: 0.94 },
-      test: { pairs: 48, model: { dice: 0.97261, iou: 0.9468 }, photoBilinear: { dice: 0.9712, iou: 0.944 }, photoGuided: { dice: 0.97388, iou: 0.9491 } },
+      test: {
+        pairs: 48,
+        model: { dice: 0.97261, iou: 0.9468, wrongPixels: 0.010349 },
+        photoBilinear: { dice: 0.9712, iou: 0.944 },
+        photoGuided: { dice: 0.97388, iou: 0.9491 },
+      },
       out: 'm',
     };
     const text = renderQuality(figure);
@@ -59,5 +64,6 @@ describe('the quality bench', () => {
     expect(text).toMatch(/\| validation, best epoch\s+\| 0\.9751 \| -/);
     expect(text).toMatch(/\| test \(48 pairs\), model size 128x192 \| 0\.9726 \| 0\.9468 \|/);
     expect(text).toMatch(/\| test, photo size, edge-aware\s+\| 0\.9739 \| 0\.9491 \|/);
+    expect(text).toContain("wrong pixels on the test cars at the model's size: 1.03%");
   });
 });
