@@ -132,6 +132,10 @@ describe('the recipe', () => {
     expect(row.epochsInBudget).toBeCloseTo(5400, 6);
     const plan = chooseRecipe({ minutes: 1, trainPairs: 4, valPairs: 0, timings: [{ candidate: tiny64, msPerStep: 10 }] });
     expect([plan.epochs, plan.totalSteps]).toEqual([1000, 1000]);
+    // 700.5 epochs fit: 1,168 with the headroom, so capped too, and said so.
+    const near = chooseRecipe({ minutes: 1, trainPairs: 4, valPairs: 0, timings: [{ candidate: tiny64, msPerStep: 54_000 / 700.5 }] });
+    expect([near.epochs, near.totalSteps]).toEqual([1000, 700]);
+    expect(near.why.at(-1)).toMatch(/up to 1000 epochs \(capped at 1000\)/);
     expect(plan.why.at(-1)).toMatch(/1000 steps \(1000 epochs of 1 step; up to 1000 epochs \(capped at 1000\)/);
   });
 });

@@ -193,7 +193,8 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
   // to a fifth of the budget unused (transunet 128x192 on 2 cores: 3.5 epochs fit, 3 were planned). The run
   // gets more epochs than that (EPOCH_HEADROOM); the time limit ends it.
   const stepsInBudget = Math.floor(chosen.epochsInBudget * chosen.stepsPerEpoch);
-  const epochs = Math.min(MAX_RECIPE_EPOCHS, Math.max(1, Math.ceil((chosen.epochsInBudget / BUDGET_USE) * EPOCH_HEADROOM)));
+  const wantedEpochs = Math.max(1, Math.ceil((chosen.epochsInBudget / BUDGET_USE) * EPOCH_HEADROOM));
+  const epochs = Math.min(MAX_RECIPE_EPOCHS, wantedEpochs);
   const totalSteps = Math.max(1, Math.min(stepsInBudget, epochs * chosen.stepsPerEpoch));
   const warmup = warmupSteps(totalSteps, WARMUP_FRACTION);
   const learningRate = input.learningRate ?? RECIPE_LEARNING_RATE;
@@ -203,7 +204,7 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
       ? `the candidate with the most capacity that sees each training image at least ${MIN_EPOCHS} times in ${minutes} min`
       : `no candidate sees each training image ${MIN_EPOCHS} times in ${minutes} min, so the fastest`;
   const planned = `planned on ${BUDGET_USE * 100}% of the budget, the rest for checkpoints and a busy machine`;
-  const capped = chosen.epochsInBudget > MAX_RECIPE_EPOCHS ? ` (capped at ${MAX_RECIPE_EPOCHS})` : '';
+  const capped = wantedEpochs > MAX_RECIPE_EPOCHS ? ` (capped at ${MAX_RECIPE_EPOCHS})` : '';
   const decision =
     `Chose ${label}: ${reason} (${planned}). ${count(totalSteps, 'step')} (${+(totalSteps / chosen.stepsPerEpoch).toFixed(2)} epochs of ` +
     `${count(chosen.stepsPerEpoch, 'step')}; up to ${count(epochs, 'epoch')}${capped}, the time limit ending the run); ` +
