@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { splitView } from '../data/dataset';
 import { restoreOptimizer, restoreWeights } from '../ml/io/checkpoint';
 import { buildPreset, countTrainableParams } from '../ml/model';
-import { withChanges, type LiveSettings, type TrainConfig } from '../ml/train/config';
+import { withChanges, withMoreEpochs, type LiveSettings, type TrainConfig } from '../ml/train/config';
 import { disposeModel } from '../ml/train/disposeModel';
 import { createOptimizer } from '../ml/train/optimizer';
 import { Trainer, type Progress, type RunOutcome, type RunState } from '../ml/train/trainer';
@@ -77,8 +77,8 @@ export async function resume(ctx: RunContext, id: number, runId: string, moreEpo
   const own = await dataForRun(ctx, id, db, run);
   // Live changes made after the checkpoint (and in records saved before the config followed them) count.
   run.config = withChanges(run.config, run.changes);
-  // More epochs are asked for by count: a time limit the run had (a guided run's) would cut them short, so it goes.
-  if (moreEpochs > 0) run.config = { ...run.config, epochs: run.history.length + moreEpochs, timeLimitMinutes: undefined };
+  // More epochs are asked for by count: a guided run's time limit and budgeted schedule span go (withMoreEpochs).
+  if (moreEpochs > 0) run.config = withMoreEpochs(run.config, run.history.length, moreEpochs);
   const progress: Progress = { ...stored.progress, learningRate: run.config.optimizer.learningRate };
   releaseFinished(ctx);
   const model = buildPreset(run.config.preset, modelOverrides(run.config));

@@ -134,3 +134,12 @@ export interface Rollback {
 export function rollbackAt(lastStep: number | undefined, step: number): Rollback | null {
   return lastStep !== undefined && step <= lastStep ? { step: step - 1, from: lastStep } : null;
 }
+
+/**
+ * A run continued for `more` epochs after `done`: its time limit goes (it would cut them short), and so does a
+ * budgeted schedule's span (the new epochs would all train at its floor rate): the schedule spans the epochs again.
+ */
+export function withMoreEpochs(config: TrainConfig, done: number, more: number): TrainConfig {
+  const { totalSteps: _span, ...schedule } = config.schedule;
+  return { ...config, epochs: done + more, timeLimitMinutes: undefined, schedule };
+}
