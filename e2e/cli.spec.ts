@@ -42,6 +42,21 @@ test.describe('headless tools', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  /** The thread trial's times, in report.json and on the console, and its rule by hand: 2 threads only when they save more than 5% of the 1-thread step. */
+  function expectThreadChoice(report: { threads: number; threadChoice: { reason: string; timings: Array<{ threads: number; ms: number }> } }, output: string) {
+    const { reason, timings } = report.threadChoice;
+    expect(timings.map((t) => t.threads)).toEqual([1, 2]);
+    const [oneThread, twoThreads] = timings.map((t) => t.ms) as [number, number];
+    for (const ms of [oneThread, twoThreads]) expect(ms).toBeGreaterThan(0);
+    expect(reason).toContain(`(a training step took 1: ${oneThread.toFixed(0)} ms, 2: ${twoThreads.toFixed(0)} ms)`);
+    const chosen = twoThreads < oneThread * 0.95 ? 2 : 1;
+    expect(reason).toMatch(new RegExp(`^${chosen} threads?: `));
+    expect(report.threads).toBe(chosen);
+    expect(output).toContain(`wasm threads: ${reason}`);
+    // BENCHMARKS quotes the measured times from the test's log.
+    console.log(`wasm thread choice (command line): ${reason}`);
+  }
+
   test('bad arguments and a missing folder exit non-zero with a message', () => {
     const notes = path.join(work, 'notes');
     const cases: Array<[string, string[], RegExp]> = [
@@ -72,7 +87,8 @@ test.describe('headless tools', () => {
 
   test('--epochs 0 loads and splits only, and writes every report field, honestly empty', async ({ page }) => {
     const out = path.join(work, 'ingest-only');
-    const train = npm('train', ['--data', data, '--preset', 'tiny', '--size', '32x48', '--epochs', '0', '--seed', '3', '--out', out]);
+    // wasm forced, threads left to auto (the default): headless, no core is kept for a page, so it times 1 and 2.
+    const train = npm('train', ['--data', data, '--preset', 'tiny', '--size', '32x48', '--epochs', '0', '--seed', '3', '--backend', 'wasm', '--out', out]);
     expect(train.status, train.output).toBe(0);
     expect(train.output).toMatch(/--epochs 0: loaded and split only/);
     // No model was trained, so no model is exported.
@@ -89,6 +105,7 @@ test.describe('headless tools', () => {
     expect(parts.reduce((sum: number, part: { pairs: number }) => sum + part.pairs, 0)).toBe(CARS * ANGLES);
     for (const part of parts) expect(part.pairs).toBe(part.groups.length * ANGLES);
     expect(report.adapter).toEqual(await adapterInBrowser(page).then((a) => a && expect.objectContaining(a)));
+    expectThreadChoice(report, train.output);
   });
 
   test('train writes the studio export and report.json; predict scores it and cuts cars out', async ({ page }) => {

@@ -55,8 +55,8 @@ test('settings survive a reload (localStorage) and a shared link opens with its 
     await shared.goto('/?backend=cpu&lr=0.02&train=70&val=15&test=15&splitSeed=5&budget=512');
     await expect(shared.getByTestId('backend-name')).toHaveText('cpu');
     await expect(shared.getByLabel('Learning rate')).toHaveValue('0.02');
-    // 1 thread by default; 0 is 'auto (measured)' (see the wasmThreads entry in src/settings/schema.ts).
-    await expect(shared.getByLabel('wasm threads')).toHaveValue('1');
+    // auto (0) by default (see the wasmThreads entry in src/settings/schema.ts).
+    await expect(shared.getByLabel('wasm threads')).toHaveValue('0');
     await expect(shared.getByLabel('Memory budget (MiB)')).toHaveValue('512');
     await shared.getByRole('button', { name: 'Use sample dataset' }).click();
     await expect(shared.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });

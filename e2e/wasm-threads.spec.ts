@@ -37,10 +37,10 @@ test('wasm runs two threads under the dev server too (?threads=2)', async ({ pag
   await trainOnTwoThreads(page, `http://127.0.0.1:${devPort}/?backend=wasm&threads=2`);
 });
 
-// wasmThreads 0 (auto, ?threads=0): the worker times a training step on 1 thread and on this machine's
-// cores, each in a worker of its own, and keeps the fastest unless more threads save under 5%.
-test('auto threads: the engine times 1 and 2 threads and keeps the faster, saying both times', async ({ page }) => {
-  test.setTimeout(240_000);
+// wasmThreads 0 (auto, ?threads=0, the default): the page leaves one core to itself (PAGE_SPARE_CORES),
+// so on this 2-core machine it trains on 1 thread without timing; the command line, with no page to
+// keep responsive, times 1 and 2 (e2e/cli.spec.ts).
+test('auto threads on the page keep a core for the page: 1 thread on 2 cores, saying why', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/?backend=wasm&threads=0');
@@ -48,19 +48,8 @@ test('auto threads: the engine times 1 and 2 threads and keeps the faster, sayin
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   expect(cores, 'this check is written for the 2-core machine').toBe(2);
   const reason = page.getByTestId('thread-reason');
-  await expect(reason).toHaveAttribute('data-measured', 'true');
-  const text = (await reason.textContent()) ?? '';
-  // The exact times (the text rounds them), for the rule's check at its 5% edge.
-  const timings = JSON.parse((await reason.getAttribute('data-timings')) ?? '[]') as Array<{ threads: number; ms: number }>;
-  expect(timings.map((t) => t.threads)).toEqual([1, 2]);
-  const [oneThread, twoThreads] = timings.map((t) => t.ms) as [number, number];
-  for (const ms of [oneThread, twoThreads]) expect(ms).toBeGreaterThan(0);
-  expect(text).toContain(`(a training step took 1: ${oneThread.toFixed(0)} ms, 2: ${twoThreads.toFixed(0)} ms)`);
-  // The measured times go into the test's log: BENCHMARKS quotes them.
-  console.log(`wasm thread choice: ${text}`);
-  // The rule by hand: 2 threads only when they save more than 5% of the 1-thread step.
-  const chosen = twoThreads < oneThread * 0.95 ? 2 : 1;
-  expect(text).toMatch(new RegExp(`^${chosen} threads?: `));
-  await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', String(chosen));
+  await expect(reason).toHaveText('1 thread: this machine reports 2 logical cores and the page keeps 1 for itself');
+  await expect(reason).toHaveAttribute('data-measured', 'false');
+  await expect(page.getByTestId('wasm-threads')).toHaveAttribute('data-threads', '1');
   expect(errors).toEqual([]);
 });

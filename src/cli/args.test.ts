@@ -33,7 +33,7 @@ describe('parseTrainArgs', () => {
       learningRate: 3e-3,
       backend: 'auto',
       seed: 1,
-      threads: 1,
+      threads: 0,
       recipe: null,
     });
   });

@@ -67,8 +67,8 @@ describe('settings schema', () => {
   it("holds the engine and data settings too, with defaults equal to the loader's", () => {
     expect(DEFAULT_SETTINGS.budgetMiB * 1024 ** 2).toBe(DEFAULT_BUDGET_BYTES);
     expect(splitRatiosOf(DEFAULT_SETTINGS)).toEqual(DEFAULT_SPLIT_RATIOS);
-    // wasmThreads 1 until the two-thread crash is understood; 0 (auto) measures the counts (src/worker/engine.ts).
-    expect(DEFAULT_SETTINGS).toMatchObject({ backend: 'auto', wasmThreads: 1, splitSeed: 1 });
+    // wasmThreads 0: auto measures the counts (src/worker/engine.ts), leaving the page a core.
+    expect(DEFAULT_SETTINGS).toMatchObject({ backend: 'auto', wasmThreads: 0, splitSeed: 1 });
     expect(parseSetting(settingDef('backend'), 'tpu')).toEqual({ ok: false, error: 'Backend must be one of auto, webgpu, webgl, wasm, cpu.' });
     expect(parseSetting(settingDef('wasmThreads'), '-1')).toEqual({ ok: false, error: 'wasm threads must be between 0 and 64.' });
   });

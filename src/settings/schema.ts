@@ -291,10 +291,9 @@ export const SETTINGS = [
   },
   {
     key: 'wasmThreads',
-    // 0 = auto (WASM_THREADS_AUTO): the engine times the counts worth trying and keeps the fastest. Not the
-    // default yet: on a quiet 2-core machine auto takes 2 threads, and Chromium's renderer crashed twice in
-    // about twenty wasm training runs on 2 threads ("Target crashed", 2026-12-01), never on 1.
-    default: 1,
+    // 0 = auto (WASM_THREADS_AUTO): the engine times the counts worth trying and keeps the fastest, on
+    // the page leaving one core to the page itself (PAGE_SPARE_CORES), so a 2-core machine trains on 1.
+    default: 0,
     label: 'wasm threads',
     kind: 'number',
     min: 0,
@@ -304,7 +303,7 @@ export const SETTINGS = [
     live: false,
     group: 'Engine',
     param: 'threads',
-    help: 'XNNPACK threads of the wasm backend, fixed when the engine first starts: changing it reloads the page. 0 (auto) times a few training steps on 1 thread and on the cores this machine has, and keeps the fastest.',
+    help: 'XNNPACK threads of the wasm backend, fixed when the engine first starts: changing it reloads the page. 0 (auto) times a few training steps on 1 thread and on the cores this machine has, less one kept for the page, and keeps the fastest.',
   },
   {
     key: 'splitTrain',

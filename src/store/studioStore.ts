@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { SplitRatios } from '../data/split';
 import type { BackendPreference } from '../ml/backend';
+import { PAGE_SPARE_CORES } from '../ml/kernels/wasm-thread-choice';
 import type { PresetName } from '../ml/model/presets';
 import type { TrainConfig } from '../ml/train/config';
 import { withPlan, type RunPlan } from '../ml/train/recipe';
@@ -228,7 +229,7 @@ export function trainingSize(settings: Settings): { height: number; width: numbe
 
 export function startEngine(backend: BackendPreference, wasmThreads?: number): void {
   useStudio.setState((state) => ({ ...state, engine: { phase: 'starting', choice: null, error: null } }));
-  trainer().send({ type: 'init', backend, wasmThreads });
+  trainer().send({ type: 'init', backend, wasmThreads, spareCores: PAGE_SPARE_CORES });
 }
 
 export function startDemoRun(options: { preset: PresetName; steps: number; batchSize: number; seed: number; useDataset: boolean }): void {

@@ -51,7 +51,13 @@ export interface PlanRunRequest {
 }
 
 export type Request =
-  | { type: 'init'; id: number; backend: BackendPreference; /** XNNPACK threads for wasm (needs cross-origin isolation). */ wasmThreads?: number }
+  | {
+      type: 'init';
+      id: number;
+      backend: BackendPreference;
+      /** XNNPACK threads for wasm (needs cross-origin isolation). */ wasmThreads?: number;
+      /** Cores 'auto' leaves to the page (PAGE_SPARE_CORES for the studio, 0 headless). */ spareCores?: number;
+    }
   | DemoTrainRequest
   | { type: 'stop'; id: number }
   | IngestRequest

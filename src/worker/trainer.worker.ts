@@ -24,7 +24,7 @@ watchOutsideRequests(scope, (counts) => post({ type: 'outside-requests', id: 0, 
 async function handle(request: Request): Promise<void> {
   switch (request.type) {
     case 'init':
-      return startEngine(request.id, request.backend, request.wasmThreads, post);
+      return startEngine(request.id, request.backend, request.wasmThreads, request.spareCores ?? 0, post);
     case 'demo-train':
       return quickCheck.run(request);
     case 'stop':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseThreads, threadCandidates } from './wasm-thread-choice';
+import { chooseThreads, PAGE_SPARE_CORES, threadCandidates, usableCores } from './wasm-thread-choice';
 
 describe('threadCandidates', () => {
   it('times 1, half the cores and all of them, capped at the pthread pool of 8', () => {
@@ -8,6 +8,18 @@ describe('threadCandidates', () => {
     expect(threadCandidates(3)).toEqual([1, 3]);
     expect(threadCandidates(8)).toEqual([1, 4, 8]);
     expect(threadCandidates(32)).toEqual([1, 4, 8]);
+  });
+});
+
+describe('usableCores', () => {
+  it('leaves the page its core: a 2-core machine trains the page on 1 thread, the command line may time 2', () => {
+    expect(PAGE_SPARE_CORES).toBe(1);
+    expect(threadCandidates(usableCores(2, PAGE_SPARE_CORES))).toEqual([1]);
+    expect(threadCandidates(usableCores(2, 0))).toEqual([1, 2]);
+    // An 8-core laptop's page times 1, 3 and 7 threads: never one thread only.
+    expect(threadCandidates(usableCores(8, PAGE_SPARE_CORES))).toEqual([1, 3, 7]);
+    expect(usableCores(1, PAGE_SPARE_CORES)).toBe(1);
+    expect(usableCores(4.9, -2)).toBe(4);
   });
 });
 

@@ -33,6 +33,19 @@ export interface ThreadChoice {
   timings: ThreadTiming[];
 }
 
+/**
+ * Cores the studio's page keeps for its own thread (React, charts, overlays) when it chooses: wasm
+ * threads on every core starved it. On this 2-core machine, training on 2 threads delayed the
+ * worker's events to the page by 21 s and stalled a few e2e training flows in a hundred (2026-12-02),
+ * never on 1. The headless command line has no page to keep responsive and keeps none.
+ */
+export const PAGE_SPARE_CORES = 1;
+
+/** The cores wasm threads may use: the logical cores less the spare ones, at least 1. */
+export function usableCores(logicalCores: number, spareCores: number): number {
+  return Math.max(1, Math.floor(logicalCores) - Math.max(0, Math.floor(spareCores)));
+}
+
 /** 1, the machine's logical cores (at most MAX_WASM_THREADS), and half of them when that is a third count. */
 export function threadCandidates(logicalCores: number): number[] {
   const most = Math.min(MAX_WASM_THREADS, Math.max(1, Math.floor(logicalCores)));
