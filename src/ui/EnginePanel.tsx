@@ -63,7 +63,7 @@ export function EnginePanel() {
             if (!problem) window.location.reload();
           }}
         >
-          <option value={0}>auto (measured)</option>
+          <option value={0}>auto</option>
           {threadOptions(threads).map((n) => (
             <option key={n} value={n}>
               {n}
