@@ -55,8 +55,10 @@ export type Request =
       type: 'init';
       id: number;
       backend: BackendPreference;
-      /** XNNPACK threads for wasm (needs cross-origin isolation). */ wasmThreads?: number;
-      /** Cores 'auto' leaves to the page (PAGE_SPARE_CORES for the studio, 0 headless). */ spareCores?: number;
+      /** XNNPACK threads for wasm (needs cross-origin isolation); 0 or absent: auto. */
+      wasmThreads?: number;
+      /** Cores auto leaves to the page: PAGE_SPARE_CORES for the studio, 0 (or absent) headless. */
+      spareCores?: number;
     }
   | DemoTrainRequest
   | { type: 'stop'; id: number }
