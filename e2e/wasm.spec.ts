@@ -103,14 +103,17 @@ for (const threads of [1, 'default', 2] as const) {
 }
 
 // The per-kernel profile behind the speed work; run with WASM_PROFILE=1.
-test('per-kernel profile of a transunet step on wasm (informative)', async ({ page }) => {
+test('per-kernel profile of a training step on wasm (informative)', async ({ page }) => {
   test.skip(!process.env.WASM_PROFILE, 'set WASM_PROFILE=1 to print the profile');
   test.setTimeout(600_000);
   await openHarness(page);
   const threads = Number(process.env.WASM_PROFILE_THREADS ?? 1);
   await call(page, 'startWasm', threads);
-  const profile = await call(page, 'profileTraining', { preset: 'transunet', height: 128, width: 192, batch: 4 });
-  console.log(`transunet 128x192 batch 4, ${threads} thread(s): wall ${profile.wallMs.toFixed(0)} ms, kernels ${profile.totalMs.toFixed(0)} ms`);
+  // WASM_PROFILE_MODEL=seed-unet16 profiles the bench's seed-unet16 (seed-unet at width 16).
+  const model = process.env.WASM_PROFILE_MODEL ?? 'transunet';
+  const options = model === 'seed-unet16' ? { preset: 'seed-unet', base: 16 } : { preset: model };
+  const profile = await call(page, 'profileTraining', { ...options, height: 128, width: 192, batch: 4 });
+  console.log(`${model} 128x192 batch 4, ${threads} thread(s): wall ${profile.wallMs.toFixed(0)} ms, kernels ${profile.totalMs.toFixed(0)} ms`);
   for (const k of profile.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  x${k.calls}`);
   expect(profile.kernels.length).toBeGreaterThan(0);
 });

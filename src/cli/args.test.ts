@@ -92,6 +92,23 @@ describe('parseTrainArgs', () => {
     expect(parseTrainArgs([...base, '--preset', 'transunet']).recipe).toBeNull();
   });
 
+  it('takes --small-first as a share of the recipe time budget, and refuses it elsewhere', () => {
+    expect(parseTrainArgs([...base, '--minutes', '5', '--small-first', '0.3']).recipe).toEqual({ fixed: { smallFirst: 0.3 }, learningRate: null });
+    // 0 turns it off for every candidate.
+    expect(parseTrainArgs([...base, '--minutes', '5', '--small-first', '0']).recipe?.fixed).toEqual({ smallFirst: 0 });
+    expect(() => parseTrainArgs([...base, '--epochs', '3', '--small-first', '0.3'])).toThrow(
+      '--small-first is a share of the time budget: give it with --minutes',
+    );
+    expect(() => parseTrainArgs([...base, '--minutes', '5', '--small-first', '1'])).toThrow(
+      '--small-first must be a share from 0 to below 1, e.g. 0.3; got "1"',
+    );
+    expect(() => parseTrainArgs([...base, '--minutes', '5', '--small-first', 'half'])).toThrow('got "half"');
+    // 48x80 halves to 24x40: not a multiple of 16.
+    expect(() => parseTrainArgs([...base, '--minutes', '5', '--size', '48x80', '--small-first', '0.3'])).toThrow(
+      '--small-first with --size 48x80: half of each side must be a multiple of 16 too',
+    );
+  });
+
   it('lets --minutes alone run until the time is up, and --epochs 0 only load', () => {
     expect(parseTrainArgs([...base, '--minutes', '1.5'])).toMatchObject({ minutes: 1.5, epochs: 1000 });
     expect(parseTrainArgs([...base, '--minutes', '2', '--epochs', '4'])).toMatchObject({ minutes: 2, epochs: 4 });

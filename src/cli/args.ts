@@ -15,7 +15,8 @@ type Spec = Record<string, Kind>;
 
 export const TRAIN_USAGE =
   'usage: npm run train -- --data DIR --out OUT [--preset tiny|transunet|seed-unet|unet] [--size HxW] [--epochs N | --minutes M]\n' +
-  `                        [--base CHANNELS] [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S] [--threads K]`;
+  `                        [--base CHANNELS] [--batch B] [--lr X] [--backend auto|${BACKEND_NAMES.join('|')}] [--seed S] [--threads K]\n` +
+  '                        [--small-first SHARE]  (with --minutes: that share of the time trains on half-size images first)';
 export const PREDICT_USAGE =
   'usage: npm run predict -- --model OUT --data DIR [--report FILE] [--masks MASKDIR] [--cutouts CUTDIR] [--backend B] [--threshold T] [--tta]';
 export const BENCH_USAGE =
@@ -130,6 +131,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     '--backend': 'value',
     '--seed': 'value',
     '--threads': 'value',
+    '--small-first': 'value',
   };
   const values = readFlags(argv, spec, TRAIN_USAGE);
   const data = required(values, '--data', 'DIR (the folder of images and masks)', TRAIN_USAGE);
@@ -152,11 +154,13 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   const batchSize = setting(values, '--batch', 'batchSize');
   const base = setting(values, '--base', 'base');
   const learningRate = setting(values, '--lr', 'learningRate');
+  const smallFirst = smallFirstShare(values, minutes !== null && rawEpochs === undefined, values.has('--size') ? { height, width } : null);
   const fixed: Partial<Candidate> = {
     ...(values.has('--preset') && { preset: preset as PresetName }),
     ...(values.has('--size') && { height, width }),
     ...(values.has('--batch') && { batchSize }),
     ...(values.has('--base') && { base }),
+    ...(smallFirst !== null && { smallFirst }),
   };
   return {
     data,
@@ -174,6 +178,19 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     threads: setting(values, '--threads', 'wasmThreads'),
     recipe: minutes !== null && rawEpochs === undefined ? { fixed, learningRate: values.has('--lr') ? learningRate : null } : null,
   };
+}
+
+/** --small-first SHARE: a share of the recipe's time budget (0 turns it off), at a size whose half is a multiple of 16. */
+function smallFirstShare(values: Map<string, string>, recipe: boolean, size: { height: number; width: number } | null): number | null {
+  const raw = values.get('--small-first');
+  if (raw === undefined) return null;
+  if (!recipe) throw new UsageError('--small-first is a share of the time budget: give it with --minutes (and no --epochs)');
+  const share = Number(raw);
+  if (!(share >= 0 && share < 1)) throw new UsageError(`--small-first must be a share from 0 to below 1, e.g. 0.3; got "${raw}"`);
+  if (share > 0 && size && [size.height, size.width].some((side) => side % 32 !== 0)) {
+    throw new UsageError(`--small-first with --size ${size.height}x${size.width}: half of each side must be a multiple of 16 too`);
+  }
+  return share;
 }
 
 export interface PredictArgs {

@@ -14,7 +14,18 @@ import { DEFAULT_LOSS } from '../ml/loss';
 import { buildPreset } from '../ml/model';
 import { timeTrainingStep } from '../ml/train/loop';
 import { createOptimizer, DEFAULT_OPTIMIZER } from '../ml/train/optimizer';
-import { candidateLabel, candidatesWith, cannotFit, chooseRecipe, rowOf, CANDIDATES, type Candidate, type CandidateRow, type Timing } from '../ml/train/recipe';
+import {
+  candidateLabel,
+  candidatesWith,
+  cannotFit,
+  chooseRecipe,
+  halfSize,
+  rowOf,
+  CANDIDATES,
+  type Candidate,
+  type CandidateRow,
+  type Timing,
+} from '../ml/train/recipe';
 import type { PlanRunRequest, Post } from './protocol';
 import type { Session } from './session';
 
@@ -94,6 +105,8 @@ export async function planRun(session: Session, request: PlanRunRequest, post: P
       post({ type: 'plan-progress', id, message: `Timing ${candidateLabel(candidate)} on ${tf.getBackend()} (${i + 1} of ${list.length})...` });
       try {
         timing = { candidate, msPerStep: await timeCandidate(pairs, candidate) };
+        // Small images first: the half-size step is timed too (the model, and its cost, at that size).
+        if (candidate.smallFirst) timing.msPerSmallStep = await timeCandidate(pairs, halfSize(candidate));
       } catch (error) {
         // Out of memory, say: the others may still train.
         timing = { candidate, msPerStep: null, note: error instanceof Error ? error.message : String(error) };

@@ -53,6 +53,54 @@ export class PositionEmbedding extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => tf.add(single(inputs), this.embedding.read()));
   }
+
+  /**
+   * Adds the table to tokens of another grid than it was built for (images of another size): the
+   * table, read as its builtGrid map, is resized bilinearly to `grid` (half-pixel centres), as ViT does at
+   * a new resolution. The resize is a matrix product, whose gradient is exact: tfjs's resizeBilinear
+   * gradient ignores half-pixel centres (measured: it sent every 2x2 block's gradient to one corner).
+   */
+  addOnGrid(tokens: tf.Tensor, grid: [number, number], builtGrid: [number, number]): tf.Tensor {
+    const [builtHeight, builtWidth] = builtGrid;
+    if (builtHeight * builtWidth !== this.embedding.shape[0]) {
+      throw new Error(`${this.name}: a ${builtHeight}x${builtWidth} grid does not match the table's ${this.embedding.shape[0]} positions.`);
+    }
+    if (grid[0] === builtHeight && grid[1] === builtWidth) return this.call(tokens);
+    return tf.tidy(() => {
+      const resize = tf.tensor2d(gridResizeMatrix(builtGrid, grid), [grid[0] * grid[1], builtHeight * builtWidth]);
+      return tf.add(tokens, tf.matMul(resize, this.embedding.read() as tf.Tensor2D));
+    });
+  }
+}
+
+/** Weights of half-pixel bilinear interpolation from `from` samples to `to`, as TensorFlow's resize computes them. */
+export function bilinearWeights(from: number, to: number): Array<Array<[number, number]>> {
+  return Array.from({ length: to }, (_, i) => {
+    const source = Math.min(Math.max((i + 0.5) * (from / to) - 0.5, 0), from - 1);
+    const low = Math.floor(source);
+    const high = Math.min(low + 1, from - 1);
+    const fraction = source - low;
+    return high === low
+      ? [[low, 1]]
+      : [
+          [low, 1 - fraction],
+          [high, fraction],
+        ];
+  });
+}
+
+/** The [to.h * to.w, from.h * from.w] matrix that resizes a row-major grid of positions bilinearly. */
+export function gridResizeMatrix(from: [number, number], to: [number, number]): Float32Array {
+  const rows = bilinearWeights(from[0], to[0]);
+  const cols = bilinearWeights(from[1], to[1]);
+  const matrix = new Float32Array(to[0] * to[1] * from[0] * from[1]);
+  for (let i = 0; i < to[0]; i++) {
+    for (let j = 0; j < to[1]; j++) {
+      const row = (i * to[1] + j) * from[0] * from[1];
+      for (const [r, wr] of rows[i]) for (const [c, wc] of cols[j]) matrix[row + r * from[1] + c] += wr * wc;
+    }
+  }
+  return matrix;
 }
 tf.serialization.registerClass(PositionEmbedding);
 

@@ -34,6 +34,15 @@ export interface TrainConfig {
   timeLimitMinutes?: number;
   /** What the guided run's recipe chose and why (see ml/train/recipe.ts); absent when the settings were chosen by hand. */
   recipe?: string;
+  /** Progressive resizing: the run's first `steps` steps train on its images downsampled to this size. */
+  smallFirst?: SmallFirst;
+}
+
+/** Small images first (model/anySize.ts): a size below the run's and the steps trained at it. */
+export interface SmallFirst {
+  height: number;
+  width: number;
+  steps: number;
 }
 
 /** Settings a live run accepts; the rest need a new model or new data. */

@@ -8,6 +8,7 @@ import {
   candidateLabel,
   cannotFit,
   chooseRecipe,
+  halfSize,
   MIN_EPOCHS,
   recipeText,
   rowOf,
@@ -124,6 +125,41 @@ describe('the recipe', () => {
     expect(() => chooseRecipe({ minutes: 5, trainPairs: 96, valPairs: 16, timings: timed([null, null, null, null]) })).toThrow(/No candidate could be timed/);
     expect(() => chooseRecipe({ minutes: 0, trainPairs: 96, valPairs: 16, timings: timed([1, 1, 1, 1]) })).toThrow(/above 0 minutes/);
     expect(() => chooseRecipe({ minutes: 1, trainPairs: 0, valPairs: 16, timings: timed([1, 1, 1, 1]) })).toThrow(/train split is empty/);
+  });
+
+  it('plans small images first on its share of the time: half-size steps, validation at full size, then full steps', () => {
+    // By hand: 96 train pairs, batch 4 -> 24 steps an epoch; 16 val pairs -> 4 batches at 1/3 of a 600 ms step,
+    // 33.333 ms a training step amortised. 90% of 5 min = 270,000 ms, half of it each way:
+    // floor(135,000 / (200 + 33.333)) = floor(578.57) = 578 small steps; 135,000 / (600 + 33.333) = 213.16 full steps;
+    // (578 + 213.16) / 24 = 32.965 epochs; floor(791.16) = 791 steps, up to ceil(32.965 / 0.9 x 1.5) = ceil(54.94) = 55 epochs.
+    const candidate: Candidate = { ...narrow128, smallFirst: 0.5 };
+    const plan = chooseRecipe({ minutes: 5, trainPairs: 96, valPairs: 16, timings: [{ candidate, msPerStep: 600, msPerSmallStep: 200 }] });
+    expect(plan.rows[0]!.smallSteps).toBe(578);
+    expect(plan.rows[0]!.epochsInBudget).toBeCloseTo(32.965, 3);
+    expect([plan.totalSteps, plan.epochs, plan.warmupSteps]).toEqual([791, 55, 40]);
+    expect(plan.smallFirst).toEqual({ height: 64, width: 96, steps: 578 });
+    expect(candidateLabel(candidate)).toBe('transunet width 8 at 128x192, 64x96 for the first 50% of the time, batch 4');
+    expect(plan.why[0]).toBe(
+      'transunet width 8 at 128x192, 64x96 for the first 50% of the time, batch 4: 600 ms a step (200 ms at half the size, 578 steps), ' +
+        '24 steps + validation = 15 s an epoch, 33.0 epochs in 4.5 min',
+    );
+    expect(plan.why.at(-1)).toContain('the time limit ending the run; the first 578 steps on images at 64x96)');
+    expect(withPlan(settingsToConfig(DEFAULT_SETTINGS), plan).smallFirst).toEqual({ height: 64, width: 96, steps: 578 });
+    // The half-size candidate the planner times: the same model and batch at 64x96, without the phase.
+    expect(halfSize(candidate)).toEqual({ preset: 'transunet', base: 8, height: 64, width: 96, batchSize: 4 });
+  });
+
+  it('does not plan small images first without the half-size timing, and says why', () => {
+    const candidate: Candidate = { ...narrow128, smallFirst: 0.5 };
+    const timings: Timing[] = [
+      { candidate: tiny64, msPerStep: 100 },
+      { candidate, msPerStep: 600, msPerSmallStep: null },
+    ];
+    const plan = chooseRecipe({ minutes: 5, trainPairs: 96, valPairs: 16, timings });
+    expect(plan.candidate).toEqual(tiny64);
+    expect(plan.smallFirst).toBeUndefined();
+    expect(plan.why[1]).toBe('transunet width 8 at 128x192, 64x96 for the first 50% of the time, batch 4: not timed (its half-size step was not timed)');
+    expect(withPlan(settingsToConfig(DEFAULT_SETTINGS), plan).smallFirst).toBeUndefined();
   });
 
   it('caps the epochs at the settings maximum', () => {

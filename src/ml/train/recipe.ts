@@ -5,7 +5,7 @@
  * the worker measures (worker/planRun.ts), this decides and says why.
  */
 import type { PresetName } from '../model/presets';
-import type { TrainConfig } from './config';
+import type { SmallFirst, TrainConfig } from './config';
 import { warmupSteps, WARMUP_FRACTION, type ScheduleName } from './schedule';
 
 /** One configuration the recipe may choose: a model preset at an input size and batch size. */
@@ -16,6 +16,8 @@ export interface Candidate {
   batchSize: number;
   /** Channels of the first encoder block when not the preset's own. */
   base?: number;
+  /** Progressive resizing: this share of the planned budget trains on images at half the size (each side) first. */
+  smallFirst?: number;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface Candidate {
  * width 8 (1.09M parameters against 1.92M, 2.4x faster a step than width 16 here) was the best of the 10-minute runs on
  * the sample (BENCHMARKS.md, "The best mask in 10 minutes"): validation Dice 0.9763 after 8.1 epochs, against
  * tiny at 128x192 0.9757 after 15 and transunet at width 16 0.9713 after 3.5. Batch 4 throughout: batch 8 at width 8
- * saw 12% more images a second and tested level (0.9741 both, 2026-12-02).
+ * saw 12% more images a second and tested level (0.9741 both, 2026-12-02). No small images first: at width 8, a half or
+ * a quarter of the time at 64x96 made 1.2-1.75x the steps and tested level too (0.9742, 0.9739 against 0.9741).
  */
 export const CANDIDATES: readonly Candidate[] = [
   { preset: 'tiny', height: 64, width: 96, batchSize: 4 },
@@ -76,6 +79,8 @@ export const MAX_RECIPE_EPOCHS = 1000;
 export interface Timing {
   candidate: Candidate;
   msPerStep: number | null;
+  /** ms a step at half the size, when the candidate trains small images first. */
+  msPerSmallStep?: number | null;
   note?: string;
 }
 
@@ -96,6 +101,8 @@ export interface CandidateRow extends Timing {
   epochSeconds: number;
   /** Epochs in the planned share of the budget (BUDGET_USE), fractional; 0 when not timed. */
   epochsInBudget: number;
+  /** Of those, the steps at half the size (the candidate's smallFirst share of the time). */
+  smallSteps?: number;
 }
 
 /** What the recipe chose: the settings to train with, the numbers behind them, and why. */
@@ -116,6 +123,8 @@ export interface RunPlan {
   why: string[];
   /** The backend the steps were timed on, and how it was chosen (set by the planner). */
   backend?: string;
+  /** The first steps at half the size (progressive resizing), when the chosen candidate asks for it. */
+  smallFirst?: SmallFirst;
 }
 
 /** A config (made from the plan's settings) with what only a plan sets: its time limit, the schedule's span and the recipe's text. */
@@ -125,6 +134,7 @@ export function withPlan(config: TrainConfig, plan: RunPlan): TrainConfig {
     schedule: { ...config.schedule, name: plan.schedule, totalSteps: plan.totalSteps },
     timeLimitMinutes: plan.minutes,
     recipe: recipeText(plan),
+    ...(plan.smallFirst && { smallFirst: { ...plan.smallFirst } }),
   };
 }
 
@@ -133,8 +143,15 @@ export function recipeText(plan: RunPlan): string {
   return [...(plan.backend ? [`backend: ${plan.backend}`] : []), ...plan.why].join('\n');
 }
 
-export function candidateLabel({ preset, height, width, batchSize, base }: Candidate): string {
-  return `${preset}${base ? ` width ${base}` : ''} at ${height}x${width}, batch ${batchSize}`;
+export function candidateLabel({ preset, height, width, batchSize, base, smallFirst }: Candidate): string {
+  const small = smallFirst ? `, ${height / 2}x${width / 2} for the first ${+(smallFirst * 100).toFixed(1)}% of the time` : '';
+  return `${preset}${base ? ` width ${base}` : ''} at ${height}x${width}${small}, batch ${batchSize}`;
+}
+
+/** The candidate at half the size, as the small-images-first phase trains it (each side must stay a multiple of 16). */
+export function halfSize(candidate: Candidate): Candidate {
+  const { smallFirst: _, ...rest } = candidate;
+  return { ...rest, height: candidate.height / 2, width: candidate.width / 2 };
 }
 
 /**
@@ -152,14 +169,24 @@ export function candidatesWith(fixed: Partial<Candidate> = {}, candidates: reado
   return merged.filter((candidate, i) => last.get(candidateLabel(candidate)) === i);
 }
 
-/** A candidate's epochs in the budget: each epoch is its training steps plus a validation pass. */
+/**
+ * A candidate's epochs in the budget: each epoch is its training steps plus a validation pass (at the run's
+ * size). Small images first: its share of the budget goes at the half-size step's cost, with validation
+ * still at full size, and the rest at the full step's.
+ */
 export function rowOf(timing: Timing, minutes: number, trainPairs: number, valPairs: number): CandidateRow {
-  const { batchSize } = timing.candidate;
+  const { batchSize, smallFirst = 0 } = timing.candidate;
   const stepsPerEpoch = Math.ceil(trainPairs / batchSize);
-  if (timing.msPerStep === null || !(timing.msPerStep > 0)) return { ...timing, stepsPerEpoch, epochSeconds: NaN, epochsInBudget: 0 };
-  const valBatches = Math.ceil(valPairs / batchSize);
-  const epochSeconds = ((stepsPerEpoch + valBatches * EVAL_STEP_COST) * timing.msPerStep) / 1000;
-  return { ...timing, stepsPerEpoch, epochSeconds, epochsInBudget: (minutes * 60 * BUDGET_USE) / epochSeconds };
+  const untimed = { ...timing, stepsPerEpoch, epochSeconds: NaN, epochsInBudget: 0 };
+  if (timing.msPerStep === null || !(timing.msPerStep > 0)) return untimed;
+  const valMsPerStep = (Math.ceil(valPairs / batchSize) * EVAL_STEP_COST * timing.msPerStep) / stepsPerEpoch;
+  const epochSeconds = (stepsPerEpoch * (timing.msPerStep + valMsPerStep)) / 1000;
+  const budgetMs = minutes * 60_000 * BUDGET_USE;
+  if (smallFirst <= 0) return { ...timing, stepsPerEpoch, epochSeconds, epochsInBudget: budgetMs / 1000 / epochSeconds };
+  if (!((timing.msPerSmallStep ?? 0) > 0)) return { ...untimed, note: timing.note ?? 'its half-size step was not timed' };
+  const smallSteps = Math.floor((smallFirst * budgetMs) / (timing.msPerSmallStep! + valMsPerStep));
+  const fullSteps = ((1 - smallFirst) * budgetMs) / (timing.msPerStep + valMsPerStep);
+  return { ...timing, stepsPerEpoch, epochSeconds, epochsInBudget: (smallSteps + fullSteps) / stepsPerEpoch, smallSteps };
 }
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -167,9 +194,10 @@ const seconds = (s: number) => (s < 10 ? s.toFixed(1) : s.toFixed(0));
 
 function rowLine(row: CandidateRow, minutes: number): string {
   const label = candidateLabel(row.candidate);
-  if (row.msPerStep === null) return `${label}: not timed${row.note ? ` (${row.note})` : ''}`;
+  if (row.msPerStep === null || row.epochsInBudget === 0) return `${label}: not timed${row.note ? ` (${row.note})` : ''}`;
+  const small = row.smallSteps !== undefined ? ` (${row.msPerSmallStep!.toFixed(0)} ms at half the size, ${row.smallSteps} steps)` : '';
   return (
-    `${label}: ${row.msPerStep.toFixed(0)} ms a step, ${row.stepsPerEpoch} steps + validation = ${seconds(row.epochSeconds)} s an epoch, ` +
+    `${label}: ${row.msPerStep.toFixed(0)} ms a step${small}, ${row.stepsPerEpoch} steps + validation = ${seconds(row.epochSeconds)} s an epoch, ` +
     `${row.epochsInBudget.toFixed(1)} epochs in ${+(minutes * BUDGET_USE).toFixed(2)} min`
   );
 }
@@ -206,9 +234,12 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
       : `no candidate sees each training image ${MIN_EPOCHS} times in ${minutes} min, so the fastest`;
   const planned = `planned on ${BUDGET_USE * 100}% of the budget, the rest for checkpoints and a busy machine`;
   const capped = wantedEpochs > MAX_RECIPE_EPOCHS ? ` (capped at ${MAX_RECIPE_EPOCHS})` : '';
+  const { height, width } = chosen.candidate;
+  const smallFirst = chosen.smallSteps !== undefined ? { height: height / 2, width: width / 2, steps: Math.min(chosen.smallSteps, totalSteps) } : undefined;
+  const small = smallFirst ? `; the first ${count(smallFirst.steps, 'step')} on images at ${smallFirst.height}x${smallFirst.width}` : '';
   const decision =
     `Chose ${label}: ${reason} (${planned}). ${count(totalSteps, 'step')} (${+(totalSteps / chosen.stepsPerEpoch).toFixed(2)} epochs of ` +
-    `${count(chosen.stepsPerEpoch, 'step')}; up to ${count(epochs, 'epoch')}${capped}, the time limit ending the run); ` +
+    `${count(chosen.stepsPerEpoch, 'step')}; up to ${count(epochs, 'epoch')}${capped}, the time limit ending the run${small}); ` +
     `learning rate ${learningRate} warmed up over ${count(warmup, 'step')}, then cosine to 1% at step ${totalSteps}.`;
   return {
     minutes,
@@ -220,6 +251,7 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
     totalSteps,
     warmupSteps: warmup,
     fits: fitting.length > 0,
+    ...(smallFirst && { smallFirst }),
     rows,
     why: [...rows.map((row) => rowLine(row, minutes)), decision],
   };

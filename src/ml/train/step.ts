@@ -11,6 +11,9 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
+/** The model's forward pass in training mode (the default), or another one over its variables (model/anySize.ts). */
+export type Forward = (x: tf.Tensor4D) => tf.Tensor;
+
 /**
  * Forward in training mode, hybrid loss, gradients, optimizer update. Returns the loss as a
  * scalar the caller owns (read it with `await data()` only when it is shown); nothing else leaks.
@@ -21,8 +24,9 @@ export function trainStep(
   batch: Batch,
   loss: LossWeights,
   variables: tf.Variable[] = trainableVariables(model),
+  forward: Forward = (x) => model.apply(x, { training: true }) as tf.Tensor,
 ): tf.Scalar {
-  const value = optimizer.minimize(() => hybridLoss(model.apply(batch.x, { training: true }) as tf.Tensor, batch.y, loss), true, variables);
+  const value = optimizer.minimize(() => hybridLoss(forward(batch.x), batch.y, loss), true, variables);
   if (!value) throw new Error('optimizer.minimize returned no loss.');
   return value;
 }

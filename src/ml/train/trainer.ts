@@ -5,9 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch } from '../../data/augment';
-import { chunk, epochOrder, makeBatch, sequentialBatches } from '../../data/batches';
+import { chunk, downsampleBatch, epochOrder, makeBatch, sequentialBatches } from '../../data/batches';
 import { hashString } from '../../data/random';
 import { captureCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../io/checkpoint';
+import { applyAtAnySize } from '../model/anySize';
 import { withLiveSetting, type EpochRecord, type LiveSettings, type TrainConfig } from './config';
 import { warmUpMessage } from '../backend';
 import { evaluate } from './evaluate';
@@ -26,6 +27,7 @@ import {
 } from './contract';
 import { EpochDecisions } from './epochDecisions';
 import { RunControl, yieldToEventLoop } from './runControl';
+import { checkSmallFirst, smallSizeAt, trainingMessage } from './smallFirst';
 import { cosineRate, warmupCosineRate } from './schedule';
 import { trainStep, trainableVariables } from './step';
 import { RecentStepTimes } from './stepTimes';
@@ -64,6 +66,7 @@ export class Trainer {
     this.config = structuredClone(config);
     this.progress = progress ? structuredClone(progress) : initialProgress(config);
     if (data.train.count === 0) throw new Error('The train split is empty: load more pairs or change the split.');
+    checkSmallFirst(this.config);
   }
 
   pause(): void {
@@ -197,7 +200,7 @@ export class Trainer {
         lossCount++;
         const ms = performance.now() - started;
         stepMs.add(ms);
-        this.setStatus('training', 'Training');
+        this.setStatus('training', trainingMessage(this.config, this.progress.step - 1));
         this.hooks.onStep({ step: this.progress.step, epoch, loss, learningRate: getLearningRate(this.optimizer), ms });
       }
 
@@ -253,11 +256,15 @@ export class Trainer {
 
   private async step(indices: number[], variables: tf.Variable[], step: number): Promise<number> {
     const raw = makeBatch(this.data.train, indices);
-    const batch = augmentBatch(raw, this.config.augment, hashString(`${this.config.seed}:${step}`));
+    const augmented = augmentBatch(raw, this.config.augment, hashString(`${this.config.seed}:${step}`));
     tf.dispose([raw.x, raw.y]);
+    const small = smallSizeAt(this.config, step);
+    const batch = small ? downsampleBatch(augmented, ...small) : augmented;
+    if (small) tf.dispose([augmented.x, augmented.y]);
     let loss: tf.Scalar | undefined;
     try {
-      loss = trainStep(this.model, this.optimizer, batch, this.config.loss, variables);
+      const forward = small ? (x: tf.Tensor4D) => applyAtAnySize(this.model, x, true) : undefined;
+      loss = trainStep(this.model, this.optimizer, batch, this.config.loss, variables, forward);
       return (await loss.data())[0];
     } finally {
       tf.dispose([batch.x, batch.y, loss as tf.Tensor]);
