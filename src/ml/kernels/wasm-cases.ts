@@ -79,6 +79,9 @@ export const CONV_SHAPES: ConvShape[] = [
   { batch: 1, height: 5, width: 6, inC: 8, outC: 4, k: 1, pad: 'valid' },
   // The atrous conv's inner conv: 'valid' on a space-to-batch tensor of 4x the batch.
   { batch: 8, height: 10, width: 12, inC: 4, outC: 4, k: 3, pad: 'valid' },
+  // A long reduction, as the full-size layers have: q = 2 x 48 x 64 = 6,144 pixels in the filter gradient's matmuls.
+  { batch: 2, height: 46, width: 62, inC: 16, outC: 16, k: 3, pad: 'same' },
+  { batch: 2, height: 48, width: 64, inC: 16, outC: 16, k: 3, pad: 'valid' },
   // Not used by our presets, but must stay right: stride 2 (the fallback path and the cropped filter gradient).
   { batch: 2, height: 9, width: 10, inC: 3, outC: 4, k: 3, pad: 'same', stride: 2 },
   { batch: 2, height: 10, width: 9, inC: 3, outC: 4, k: 3, pad: 'valid', stride: 2 },
