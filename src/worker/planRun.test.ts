@@ -63,6 +63,22 @@ describe('planRun', () => {
     expect([p.candidate, p.fits, p.epochs]).toEqual([{ ...CANDIDATES[0], batchSize: 1 }, false, 1]);
   });
 
+  it('times small-images-first candidates at half the size too, and plans the phase; one that does not halve says why', async () => {
+    const { plan: p, leftTensors } = await plan(60, { smallFirst: 0.5 });
+    expect(leftTensors).toBe(0);
+    // 16x32 halves to 8x16, which no model takes; 32x64 halves to the loaded 16x32.
+    expect(p.rows[0].msPerStep).toBeGreaterThan(0);
+    expect(p.rows[0].msPerSmallStep).toBeNull();
+    expect(p.rows[0].note).toMatch(/^at half the size: Input height 8 is not a positive multiple of 16/);
+    expect(p.rows[0].epochsInBudget).toBe(0);
+    expect(p.rows[1].msPerSmallStep).toBeGreaterThan(0);
+    expect(p.candidate).toEqual({ ...CANDIDATES[1], smallFirst: 0.5 });
+    // The phase fits in the steps the schedule spans (here capped by the 1,000 epochs an hour of tiny would hold).
+    expect(p.smallFirst).toEqual({ height: H, width: W, steps: Math.min(p.rows[1].smallSteps!, p.totalSteps) });
+    expect(p.smallFirst!.steps).toBeGreaterThan(0);
+    expect(p.why[0]).toMatch(/^tiny at 16x32, 8x16 for the first 50% of the time, batch 2: not timed \(at half the size: Input height 8/);
+  });
+
   it('refuses without data or a budget, saying what is missing', async () => {
     const { Session } = await import('./session');
     await expect(planRun(new Session(), { type: 'plan-run', id: 1, minutes: 1, backend: 'cpu' }, () => undefined)).rejects.toThrow(/Load a dataset first/);

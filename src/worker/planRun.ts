@@ -70,6 +70,15 @@ function timeCandidate(pairs: Pairs, candidate: Candidate): Promise<number> {
   );
 }
 
+/** The half-size step of a small-images-first candidate, or why it could not be timed (a size that does not halve, say). */
+async function timeHalfSize(pairs: Pairs, candidate: Candidate): Promise<Pick<Timing, 'msPerSmallStep' | 'note'>> {
+  try {
+    return { msPerSmallStep: await timeCandidate(pairs, halfSize(candidate)) };
+  } catch (error) {
+    return { msPerSmallStep: null, note: `at half the size: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
 /** 'auto': the backends timed again on the smallest candidate shape of tiny, as the engine does at start. */
 async function chooseBackend(request: PlanRunRequest, pairs: Pairs, post: Post): Promise<string> {
   if (request.backend !== 'auto') return `${tf.getBackend()} (the backend setting; not timed)`;
@@ -106,7 +115,7 @@ export async function planRun(session: Session, request: PlanRunRequest, post: P
       try {
         timing = { candidate, msPerStep: await timeCandidate(pairs, candidate) };
         // Small images first: the half-size step is timed too (the model, and its cost, at that size).
-        if (candidate.smallFirst) timing.msPerSmallStep = await timeCandidate(pairs, halfSize(candidate));
+        if (candidate.smallFirst) timing = { ...timing, ...(await timeHalfSize(pairs, candidate)) };
       } catch (error) {
         // Out of memory, say: the others may still train.
         timing = { candidate, msPerStep: null, note: error instanceof Error ? error.message : String(error) };

@@ -264,7 +264,8 @@ export function chooseRecipe(input: RecipeInput): RunPlan {
 export function cannotFit(candidate: Candidate, measured: readonly CandidateRow[]): string | null {
   const smaller = measured.find(
     (row) =>
-      row.msPerStep !== null &&
+      // Timed in full: a candidate whose half-size step could not be timed says nothing of a larger one.
+      row.epochsInBudget > 0 &&
       row.candidate.preset === candidate.preset &&
       row.candidate.batchSize === candidate.batchSize &&
       (row.candidate.base ?? 0) === (candidate.base ?? 0) &&
