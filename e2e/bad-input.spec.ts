@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { CORPUS_TRAINING_SIZE, writeBadCorpus } from './harness/corpus';
 import { openQuickCheck } from './studio-helpers';
+import { expectRunDone } from './run-done';
 
 // What the page must say for each kind of bad file (the corpus names the kind).
 const BROWSER_REFUSED = /^could not decode: the browser could not decode it \(.+\)$/;
@@ -125,7 +126,7 @@ test('a corpus of bad input: every bad file is named with its reason, the good p
   await openQuickCheck(page);
   await page.getByLabel('Steps').fill('3');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+  await expectRunDone(page, 120_000, 'run-status');
   const losses = (await page.getByTestId('step-loss').allTextContents()).map(Number);
   expect(losses).toHaveLength(3);
   expect(losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);

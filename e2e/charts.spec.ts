@@ -1,4 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expectRunDone } from './run-done';
 
 // The step charts as a reader uses them: smoothing over the faint raw line, keyboard zoom, the read-out.
 // The tiny preset on the bundled sample; the loss chart's own SVG (SvgChart.tsx) is what is checked.
@@ -28,7 +29,7 @@ test('step loss: smoothing over the faint raw line, keyboard zoom and back, a re
   await page.getByLabel(/Learning rate/).fill('0.002');
   await page.getByLabel(/Learning rate/).press('Enter');
   await expect(page.getByTestId('change-marker')).toHaveCount(1, { timeout: 30_000 });
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
+  await expectRunDone(page, 180_000);
   const lastStep = await stepOf(page);
   const changeStep = Number((await page.getByTestId('change-marker').innerText()).match(/^step (\d+):/)![1]);
 

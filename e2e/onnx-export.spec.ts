@@ -14,6 +14,7 @@ import { loadModel, readModelFiles } from '../src/ml/io/import';
 import { modelToOnnx } from '../src/ml/io/onnx/export';
 import { onnxRunOptions } from '../src/ml/io/onnx/runMetadata';
 import { expectNoHorizontalOverflow, exportFromMenu } from './studio-helpers';
+import { expectRunDone } from './run-done';
 
 const [H, W] = [32, 48];
 const SETTINGS = `model=tiny&size=${H}x${W}&batch=8&epochs=3&lr=0.005`;
@@ -199,7 +200,7 @@ test('the Export menu gives ONNX files and zips with model.onnx; they run in ONN
   expect(early.length).toBeGreaterThan(290_000); // tiny's 72,813 float32 weights
   await expect(page.getByTestId('export-menu')).toHaveCount(0); // a choice closes the menu
   await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(stepAtExport);
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
+  await expectRunDone(page, 180_000);
   await expect(page.getByTestId('test-results')).toBeVisible();
 
   // The menu, as people see it, at two window sizes; Escape closes it.

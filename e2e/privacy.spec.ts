@@ -7,6 +7,7 @@
 import { expect, test, type Page, type Worker } from '@playwright/test';
 import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_META, WORKER_CONTENT_SECURITY_POLICY } from '../scripts/csp';
 import { openStudio } from '../src/cli/headlessStudio';
+import { expectRunDone } from './run-done';
 
 const ELSEWHERE = 'https://example.com/x';
 
@@ -85,7 +86,7 @@ test('a training run on the sample (wasm, two threads) and an ONNX export break 
   await page.getByRole('button', { name: 'Use sample dataset' }).click();
   await expect(page.getByTestId('pair-count')).toHaveText('128', { timeout: 60_000 });
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 300_000 });
+  await expectRunDone(page, 300_000);
   await expect(page.getByTestId('test-results')).toBeVisible();
   // The ONNX writer (protobufjs) is the one part that needs eval, in the worker: it must work.
   await page.getByTestId('run-panel').getByRole('button', { name: 'Export', exact: true }).click();

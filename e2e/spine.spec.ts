@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openQuickCheck } from './studio-helpers';
+import { expectRunDone } from './run-done';
 
 /** The WebGPU adapter the page itself is given (null without one): what the engine panel must report. */
 async function pageAdapter(page: Page): Promise<{ isFallbackAdapter: boolean } | null> {
@@ -28,7 +29,7 @@ for (const backend of ['webgl', 'webgpu', 'wasm'] as const) {
     await openQuickCheck(page);
     await page.getByLabel('Steps').fill('5');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
-    await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
+    await expectRunDone(page, 150_000, 'run-status');
     const losses = await page.getByTestId('step-loss').allTextContents();
     expect(losses).toHaveLength(5);
     for (const loss of losses.map(Number)) {

@@ -11,6 +11,7 @@ import {
   exportFromMenu,
   maskCanvasCounts,
 } from './studio-helpers';
+import { expectRunDone } from './run-done';
 
 // The flow checks that no main-thread task passes 50 ms while training, in one try: the live charts
 // are a small SVG render each (SvgChart.tsx; recharts took 30-100 ms a redraw on 2 busy cores).
@@ -76,7 +77,7 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await run.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'paused');
   await run.getByRole('button', { name: 'Resume' }).click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
+  await expectRunDone(page, 180_000);
   const longTasks = await page.evaluate(() => window.longTasks);
   console.log(`long tasks while training: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);
   if (longTasks.some((d) => d > 50)) console.log((await page.evaluate(() => window.longFrames)).join('\n'));
@@ -227,7 +228,7 @@ test('the whole studio flow on the sample: load, train, steer, inspect, export, 
   await page.getByLabel('Epochs', { exact: true }).press('Enter');
   await page.getByLabel('Run name').fill('second run');
   await run.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+  await expectRunDone(page, 120_000);
   // The runs table also lists the imported export ("first run (imported)"); the two trained runs are compared.
   const runRow = (name: string) => page.getByTestId('run-row').filter({ has: page.getByRole('cell', { name, exact: true }) });
   await expect(runRow('second run')).toHaveCount(1);

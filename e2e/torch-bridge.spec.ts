@@ -13,6 +13,7 @@ import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { expectNoHorizontalOverflow, exportFromMenu } from './studio-helpers';
+import { expectRunDone } from './run-done';
 
 const [H, W] = [32, 48];
 const SETTINGS = `model=tiny&size=${H}x${W}&batch=8&epochs=1&lr=0.005`;
@@ -86,7 +87,7 @@ test('a run goes to PyTorch DDP as a job and comes back with its history; its te
     await page.getByLabel('Run name').fill('bridge');
     const panel = page.getByTestId('run-panel');
     await panel.getByRole('button', { name: 'Start training' }).click();
-    await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
+    await expectRunDone(page, 180_000);
     const studioDice = Number((await page.getByTestId('train-status').getAttribute('data-val-dice'))!.split(',')[0]);
     const studioCutouts = await cutOutTestImages(page, 'this run');
 
@@ -157,7 +158,7 @@ test('a run goes to PyTorch DDP as a job and comes back with its history; its te
 
     // It opened: the charts hold both epochs with the cluster marked, and its test split was scored.
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-epochs', '1,2', { timeout: 60_000 });
-    await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+    await expectRunDone(page, 60_000);
     const mean = page.getByTestId('test-mean');
     await expect(mean).toHaveAttribute('data-dice', /\d/, { timeout: 60_000 });
     const pageDice = Number(await mean.getAttribute('data-dice'));

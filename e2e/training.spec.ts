@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { exportFromMenu } from './studio-helpers';
+import { expectRunDone } from './run-done';
 
 // The tiny preset on the bundled sample at 32x48, on the cpu backend (the same on every machine).
 const SETTINGS = 'model=tiny&size=32x48&batch=8&epochs=4&lr=0.003';
@@ -88,7 +89,7 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   // Four epochs: enough learning that the fine-tuning check below stands clear of batch noise.
   await openWithSample(page, 'model=tiny&size=32x48&batch=8&epochs=4&lr=0.005');
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+  await expectRunDone(page, 120_000);
   await expect(page.getByTestId('train-status')).toContainText('epoch 4 / 4');
   const trainedValDice = (await page.getByTestId('train-status').getAttribute('data-val-dice'))!.split(',');
   expect(trainedValDice).toHaveLength(4);
@@ -130,7 +131,7 @@ test('a run trains to the end with curves, overlays and test metrics; export the
   await page.getByTestId('more-epochs').fill('1');
   const importedRow = page.getByTestId('run-row').filter({ hasText: '(imported)' });
   await importedRow.getByRole('button', { name: 'Continue +1' }).click();
-  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+  await expectRunDone(page, 120_000);
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-epochs', '1,2,3,4,5');
   const continuedValDice = (await page.getByTestId('train-status').getAttribute('data-val-dice'))!.split(',');
   expect(continuedValDice.slice(0, 4)).toEqual(trainedValDice);

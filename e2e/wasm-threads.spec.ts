@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openQuickCheck } from './studio-helpers';
+import { expectRunDone } from './run-done';
 
 // Runs after the studio's flow on purpose (files run in name order): in a browser that has just run a
 // two-thread wasm page, that flow saw a 51-63 ms main-thread task in 3 of 6 runs (0 of 13 otherwise),
@@ -16,7 +17,7 @@ async function trainOnTwoThreads(page: Page, url: string): Promise<void> {
   await openQuickCheck(page);
   await page.getByLabel('Steps').fill('3');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  await expectRunDone(page, 60_000, 'run-status');
   const losses = (await page.getByTestId('step-loss').allTextContents()).map(Number);
   expect(losses).toHaveLength(3);
   for (const loss of losses) expect(loss).toBeGreaterThan(0);
