@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { CORPUS_TRAINING_SIZE, writeBadCorpus } from './harness/corpus';
 import { openQuickCheck } from './studio-helpers';
 import { expectRunDone } from './run-done';

@@ -1,4 +1,5 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { type Locator, type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { expectRunDone } from './run-done';
 
 // The step charts as a reader uses them: smoothing over the faint raw line, keyboard zoom, the read-out.

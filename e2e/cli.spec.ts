@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { adapterInBrowser, alphaAgainstMask, expectPredictFields, expectReportFields, METRICS, scoresInBrowser, type Scores } from './harness/cli-checks';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

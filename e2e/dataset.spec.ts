@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { openDatasetPanel } from './studio-helpers';
 
 const CARVANA = path.resolve(process.cwd(), '../shared/data/carvana512-sample');

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // The fused Adam (src/ml/train/fusedAdam.ts) in real Chromium on wasm, through the dev server (the
 // 'harness' project: this file's name ends in wasm.spec.ts). `WASM_AB=1` adds the A/B timing.

@@ -3,7 +3,8 @@
  * and why, writes the choice into the settings (and the URL), decodes the data again at the chosen
  * size, trains with the N-minute limit and a countdown, and ends done by the limit.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { CANDIDATES } from '../src/ml/train/recipe';
 import { expectRunDone } from './run-done';
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // The atrous conv must train on the GPU backends, not only on cpu: its forward matches tf.conv2d
 // with dilations and its gradients match the cpu backend's (float32 on SwiftShader: 1e-4 relative).

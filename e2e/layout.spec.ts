@@ -6,7 +6,8 @@
  * test-results/layout-<w>x<h>.png (look at them).
  */
 import path from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { type Locator, type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { expectNoHorizontalOverflow } from './studio-helpers';
 
 // Enough epochs that the run is still training when the last size is measured; the test stops it.

@@ -4,7 +4,8 @@
  * blocked. The sandbox has no internet, so a failed fetch proves nothing by itself: each block is shown
  * to be the policy's by its `securitypolicyviolation` event.
  */
-import { expect, test, type Page, type Worker } from '@playwright/test';
+import { type Page, type Worker } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_META, WORKER_CONTENT_SECURITY_POLICY } from '../scripts/csp';
 import { openStudio } from '../src/cli/headlessStudio';
 import { expectRunDone } from './run-done';

@@ -4,7 +4,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { dropFiles, openDatasetPanel } from './studio-helpers';
 
 const SAMPLE = path.resolve(process.cwd(), 'public/sample');
@@ -111,4 +112,24 @@ test('help text is reachable from the keyboard: shown under the focused field, a
   await expect(rate).toHaveAccessibleDescription(/^Step size\./);
   // The focus ring is the contrast-checked colour, 3 px.
   expect(await rate.evaluate((el) => getComputedStyle(el).outlineColor)).toBe('rgb(180, 83, 9)');
+});
+
+test("an empty Width is the model's own, named in the field; a number narrows it, and clearing it goes back", async ({ page }) => {
+  await page.goto('/?backend=cpu&model=transunet');
+  const width = page.getByLabel('Width (channels)');
+  const facts = page.getByTestId('preset-facts');
+  await expect(width).toHaveValue('');
+  await expect(width).toHaveAttribute('placeholder', "16, transunet's own");
+  await expect(facts).toHaveText(/^transunet: [\d,]+ parameters/);
+  await width.fill('8');
+  await width.press('Enter');
+  await expect(facts).toHaveText(/^transunet width 8: [\d,]+ parameters/);
+  await expect.poll(() => query(page).get('base')).toBe('8');
+  await width.fill('');
+  await width.press('Enter');
+  await expect(width).toHaveValue('');
+  await expect(facts).toHaveText(/^transunet: [\d,]+ parameters/);
+  // The placeholder follows the model.
+  await page.getByLabel('Model', { exact: true }).selectOption('tiny');
+  await expect(width).toHaveAttribute('placeholder', "4, tiny's own");
 });

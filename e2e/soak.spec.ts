@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import type { ForwardedEvent } from '../src/cli/api';
 import { pageCall, soak, SOAK_DEFAULTS } from './harness/soak';
 

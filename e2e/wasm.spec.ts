@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // The wasm backend trains in real Chromium: its training kernels match the cpu backend, and the
 // ms per step of wasm against webgl and cpu are printed (wasm must beat cpu; webgl is informative).

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // The webgpu training kernels in real Chromium (SwiftShader's WebGPU adapter here): they match the
 // cpu backend, and the dispatch census finds no program of a training step of any preset that

@@ -35,10 +35,10 @@ export function makeBatch(set: Pairs, indices: readonly number[]): Batch {
 }
 
 /**
- * A batch at a smaller size, area-averaged (half-pixel bilinear: at half the size, each output pixel is the
- * mean of a 2x2 block). Masks become soft at car edges, which the hybrid loss takes as they are.
+ * A batch at another size, half-pixel bilinear: at half the size each output pixel is the mean of a 2x2
+ * block. Masks become soft at car edges, which the hybrid loss takes as they are.
  */
-export function downsampleBatch(batch: Batch, height: number, width: number): Batch {
+export function resizeBatch(batch: Batch, height: number, width: number): Batch {
   return tf.tidy(() => ({
     x: tf.image.resizeBilinear(batch.x, [height, width], false, true),
     y: tf.image.resizeBilinear(batch.y, [height, width], false, true),

@@ -30,6 +30,9 @@ describe('settings schema', () => {
     expect(parseSetting(settingDef('batchSize'), '2.5')).toEqual({ ok: false, error: 'Batch size must be a whole number.' });
     expect(parseSetting(settingDef('learningRate'), '1e31')).toEqual({ ok: false, error: 'Learning rate must be between 0.000001 and 1e+30.' });
     expect(parseSetting(settingDef('learningRate'), 'fast')).toEqual({ ok: false, error: 'Learning rate must be a number.' });
+    // An empty Width means the model's own (0); an empty rate is no rate.
+    expect(parseSetting(settingDef('base'), ' ')).toEqual({ ok: true, value: 0 });
+    expect(parseSetting(settingDef('learningRate'), '')).toEqual({ ok: false, error: 'Learning rate must be a number.' });
     expect(parseSetting(settingDef('preset'), 'resnet')).toEqual({ ok: false, error: 'Model must be one of seed-unet, unet, transunet, tiny.' });
     expect(parseSetting(settingDef('flip'), 'maybe')).toEqual({ ok: false, error: 'Horizontal flip must be on or off.' });
   });

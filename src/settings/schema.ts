@@ -23,7 +23,8 @@ interface Common {
   /** Short name in the shareable URL. */
   param: string;
 }
-type NumberDef = Common & { kind: 'number'; default: number; min: number; max: number; step: number; integer: boolean; log?: boolean };
+/** blankIsZero: a field left empty means 0, which the setting reads as "the model's own". */
+type NumberDef = Common & { kind: 'number'; default: number; min: number; max: number; step: number; integer: boolean; log?: boolean; blankIsZero?: boolean };
 type SelectDef = Common & { kind: 'select'; default: string; options: readonly string[] };
 type BooleanDef = Common & { kind: 'boolean'; default: boolean };
 type AnyDef = NumberDef | SelectDef | BooleanDef;
@@ -66,10 +67,11 @@ export const SETTINGS = [
     max: 128,
     step: 1,
     integer: true,
+    blankIsZero: true,
     live: false,
     group: 'Model',
     param: 'base',
-    help: "Channels of the first encoder block (the encoder goes b, 2b, 4b, 8b, 8b): narrower trains faster. 0 keeps the model's own: tiny 4, transunet 16, seed-unet and unet 64.",
+    help: "Channels of the first encoder block (the encoder goes b, 2b, 4b, 8b, 8b): narrower trains faster. Empty (or 0) keeps the model's own: tiny 4, transunet 16, seed-unet and unet 64.",
   },
   {
     key: 'batchSize',
@@ -413,7 +415,8 @@ export function parseSetting(def: SettingDef, raw: unknown): { ok: true; value: 
         : { ok: false, error: `${def.label} must be one of ${def.options.join(', ')}.` };
     }
     case 'number': {
-      const value = typeof raw === 'number' ? raw : String(raw).trim() === '' ? NaN : Number(raw);
+      const blank = typeof raw !== 'number' && String(raw).trim() === '';
+      const value = typeof raw === 'number' ? raw : blank ? (def.blankIsZero ? 0 : NaN) : Number(raw);
       if (!Number.isFinite(value)) return { ok: false, error: `${def.label} must be a number.` };
       if (def.integer && !Number.isInteger(value)) return { ok: false, error: `${def.label} must be a whole number.` };
       if (value < def.min || value > def.max) return { ok: false, error: `${def.label} must be between ${def.min} and ${def.max}.` };

@@ -9,6 +9,7 @@ import { InferencePanel } from './InferencePanel';
 import type { ExportFormat } from '../worker/protocol';
 import { describeSources, filesFromDrop } from '../worker/sources';
 import { OverlayPanel } from './OverlayPanel';
+import { PanelBoundary } from './PanelBoundary';
 import { PrivacyReadout } from './PrivacyReadout';
 import { RunPanel } from './RunPanel';
 import { RunsPanel } from './RunsPanel';
@@ -84,19 +85,37 @@ export function App() {
         </div>
       </header>
       <div className="side" data-testid="side-column">
-        <ConfigPanel />
-        <EnginePanel />
+        <PanelBoundary name="the settings">
+          <ConfigPanel />
+        </PanelBoundary>
+        <PanelBoundary name="the engine panel">
+          <EnginePanel />
+        </PanelBoundary>
       </div>
       <main className="main">
-        <DatasetPanel />
-        <RunPanel />
+        <PanelBoundary name="the dataset panel">
+          <DatasetPanel />
+        </PanelBoundary>
+        <PanelBoundary name="the run's controls">
+          <RunPanel />
+        </PanelBoundary>
         <div className={hasRun ? 'dashboard' : 'dashboard idle'} data-testid="dashboard">
-          <Charts />
-          <OverlayPanel />
+          <PanelBoundary name="the charts">
+            <Charts />
+          </PanelBoundary>
+          <PanelBoundary name="the predictions">
+            <OverlayPanel />
+          </PanelBoundary>
         </div>
-        <TestResults />
-        <InferencePanel />
-        <RunsPanel />
+        <PanelBoundary name="the test results">
+          <TestResults />
+        </PanelBoundary>
+        <PanelBoundary name="the cut-out panel">
+          <InferencePanel />
+        </PanelBoundary>
+        <PanelBoundary name="the runs list">
+          <RunsPanel />
+        </PanelBoundary>
       </main>
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { estimateParams, estimateTrainingBytes } from '../ml/model/estimate';
-import { presetConfig } from '../ml/model/presets';
+import { modelLabel, presetConfig } from '../ml/model/presets';
 import { isRunLive } from '../store/events';
 import { SETTINGS, type SettingDef, type SettingKey } from '../settings';
 import { parseSize } from '../settings';
@@ -8,8 +8,16 @@ import { setSetting, useStudio } from '../store/studioStore';
 
 const GROUPS = ['Model', 'Optimizer', 'Loss', 'Augmentation', 'Run'] as const;
 
+/** What an empty Width field stands for: the chosen model's own width. */
+function useBlankMeaning(def: SettingDef): string | undefined {
+  const preset = useStudio((s) => s.settings.preset);
+  if (def.kind !== 'number' || !def.blankIsZero) return undefined;
+  return `${presetConfig(preset).base}, ${preset}'s own`;
+}
+
 function SettingField({ def, locked }: { def: SettingDef; locked: boolean }) {
   const value = useStudio((s) => s.settings[def.key]);
+  const blankMeaning = useBlankMeaning(def);
   const [draft, setDraft] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const id = `setting-${def.key}`;
@@ -51,7 +59,8 @@ function SettingField({ def, locked }: { def: SettingDef; locked: boolean }) {
           max={def.max}
           step={def.step}
           disabled={locked}
-          value={draft ?? String(value)}
+          value={draft ?? (blankMeaning !== undefined && value === 0 ? '' : String(value))}
+          placeholder={blankMeaning}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy}
           onChange={(e) => setDraft(e.target.value)}
@@ -81,8 +90,7 @@ function PresetFacts() {
   const bytes = estimateTrainingBytes(config, batch);
   return (
     <p className="muted" data-testid="preset-facts">
-      {preset}
-      {base > 0 && ` width ${base}`}: {params.toLocaleString('en-US')} parameters; about {(bytes / 1024 ** 2).toFixed(0)} MiB to train at {size}, batch {batch}.
+      {modelLabel(preset, base)}: {params.toLocaleString('en-US')} parameters; about {(bytes / 1024 ** 2).toFixed(0)} MiB to train at {size}, batch {batch}.
     </p>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { isRunLive } from '../store/events';
 import { controlRun, exportRun, importModel, requestTest, startRun, useStudio } from '../store/studioStore';
 import type { ExportFormat } from '../worker/protocol';
+import { modelLabel } from '../ml/model/presets';
 import { GuidedRun } from './GuidedRun';
 import { addSighting, throughput, type StepSighting } from './throughput';
 import { useSecondsLeft } from './useSecondsLeft';
@@ -249,8 +250,7 @@ export function RunPanel() {
           <div>
             <dt>Model</dt>
             <dd>
-              {training.run.config.preset}
-              {training.run.config.base !== undefined && ` width ${training.run.config.base}`} at {training.run.config.height}x{training.run.config.width},{' '}
+              {modelLabel(training.run.config.preset, training.run.config.base)} at {training.run.config.height}x{training.run.config.width},{' '}
               {training.params?.toLocaleString('en-US')} parameters
             </dd>
           </div>

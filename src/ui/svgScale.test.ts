@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { smoothSeries } from './smoothing';
 import { bandPath, extent, linePath, linearScale, logScale, nearestIndex } from './svgScale';
 
 describe('svg chart scales', () => {
@@ -29,6 +30,32 @@ describe('svg chart scales', () => {
     expect(extent([0, 0.1, 1], true)).toEqual([0.1, 1]);
     expect(extent([3])).toEqual([2.7, 3.3]);
     expect(extent([NaN])).toBeNull();
+  });
+
+  // CI's first loss: its debiased smoothed value, (0.4 * x) / 0.4, is x - 1 ulp. Drawn together, the span
+  // of 1 ulp made a tick step below the values' rounding, `t += step` never moved, and the page died at step 1.
+  it('a raw value and its smoothed copy a rounding apart are one value: widened, a handful of ticks', () => {
+    const loss = 0.6871877312660217;
+    const [smoothed] = smoothSeries([loss], 0.6);
+    expect(smoothed).not.toBe(loss);
+    expect(Math.abs(smoothed - loss)).toBeLessThan(2e-16);
+    const [lo, hi] = extent([loss, smoothed])!;
+    expect(lo).toBeCloseTo(loss * 0.9, 12);
+    expect(hi).toBeCloseTo(loss * 1.1, 12);
+    // [0.6185, 0.7559]: span / 5 = 0.0275, so a step of 0.02 from 0.60 to 0.76.
+    expect(linearScale([lo, hi], true).ticks).toEqual([0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.74, 0.76]);
+  });
+
+  it('any range gives a bounded, distinct list of ticks, a 1-ulp span included', () => {
+    for (const range of [
+      [0.6871877312660216, 0.6871877312660217],
+      [1e15, 1e15 + 0.25],
+      [-3, 1e300],
+    ] as Array<[number, number]>) {
+      const { ticks } = linearScale(range, true);
+      expect(ticks.length).toBeLessThanOrEqual(50);
+      expect(new Set(ticks).size).toBe(ticks.length);
+    }
   });
 
   it('a path breaks at a missing value and holds steps for a step line', () => {

@@ -16,6 +16,9 @@ function niceStep(span: number, count: number): number {
   return (f >= 7.07 ? 10 : f >= 3.16 ? 5 : f >= 1.41 ? 2 : 1) * power;
 }
 
+/** Relative difference below which two values are drawn as one (far above float64's 2.2e-16, far below any real change). */
+const SAME_VALUE = 1e-9;
+
 /** Finite values only; a single value (or none) still gives a span to draw in. */
 export function extent(values: Iterable<number>, log = false): [number, number] | null {
   let [lo, hi] = [Infinity, -Infinity];
@@ -25,18 +28,32 @@ export function extent(values: Iterable<number>, log = false): [number, number] 
     if (v > hi) hi = v;
   }
   if (lo === Infinity) return null;
-  if (lo === hi) return log ? [lo / 2, hi * 2] : [lo - (lo === 0 ? 1 : Math.abs(lo) * 0.1), hi + (hi === 0 ? 1 : Math.abs(hi) * 0.1)];
+  // Values a rounding apart count as one: the smoothed first loss is often the raw one +-1 ulp.
+  if (hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * SAME_VALUE) {
+    return log ? [lo / 2, hi * 2] : [lo - (lo === 0 ? 1 : Math.abs(lo) * 0.1), hi + (hi === 0 ? 1 : Math.abs(hi) * 0.1)];
+  }
   return [lo, hi];
 }
 
+/** More ticks than a chart could show: a cap that holds whatever range comes in. */
+const MAX_TICKS = 50;
+
 /** A linear scale over [min, max], widened to round ticks when `nice`; about `count` ticks. */
 export function linearScale(range: [number, number], nice: boolean, count = 5, integer = false): Scale {
-  const [min, max] = Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[1] > range[0] ? range : [0, 1];
+  const drawable = Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[1] > range[0];
+  const [min, max] = drawable ? range : [0, 1];
   let step = niceStep(max - min, count);
   if (integer) step = Math.max(1, Math.round(step));
   const [lo, hi] = nice ? [Math.floor(min / step) * step, Math.ceil(max / step) * step] : [min, max];
+  // Ticks by index, never by `t += step`: a step below the values' rounding (a span of 1 ulp) left t
+  // unchanged, and the loop filled memory until the page died. Ticks a rounding apart are one tick.
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  const [first, last] = [Math.ceil(lo / step), Math.floor(hi / step + 1e-9)];
+  // k counts, not first + k: past 2^53, first + 1 === first.
+  for (let k = 0; k < MAX_TICKS && first + k <= last; k++) {
+    const tick = Number(((first + k) * step).toPrecision(12));
+    if (tick !== ticks[ticks.length - 1]) ticks.push(tick);
+  }
   const span = hi - lo || 1;
   return { domain: [lo, hi], ticks, at: (v, length) => ((v - lo) / span) * length };
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, DEFAULT_AUGMENT } from '../data/augment';
-import { makeBatch, type Batch } from '../data/batches';
+import { makeBatch, resizeBatch, type Batch } from '../data/batches';
 import { splitView, type Pairs } from '../data/dataset';
 import { selectBackend, type BackendChoice } from '../ml/backend';
 import { withThreads } from './engine';
@@ -29,14 +29,11 @@ import {
 import type { PlanRunRequest, Post } from './protocol';
 import type { Session } from './session';
 
-/** The loaded pairs at the candidate's size (bilinear; masks binarised again): for timing, the pixels only need the right shape. */
+/** The loaded pairs at the candidate's size: for timing, the pixels only need the right shape. */
 function resized(raw: Batch, height: number, width: number): Batch {
   if (raw.x.shape[1] === height && raw.x.shape[2] === width) return raw;
   try {
-    return tf.tidy(() => ({
-      x: tf.image.resizeBilinear(raw.x, [height, width]),
-      y: tf.cast(tf.greater(tf.image.resizeBilinear(raw.y, [height, width]), 0.5), 'float32') as tf.Tensor4D,
-    }));
+    return resizeBatch(raw, height, width);
   } finally {
     tf.dispose([raw.x, raw.y]);
   }

@@ -6,4 +6,4 @@ export { AtrousConv2D, atrousConv2d } from './atrous';
 export { BilinearUpsample } from './upsample';
 export { PositionEmbedding, TransformerBlock } from './transformer';
 export { buildModel, buildPreset, countTrainableParams } from './build';
-export { PRESET_NAMES, isPresetName, presetConfig, type ModelConfig, type PresetName } from './presets';
+export { PRESET_NAMES, isPresetName, modelLabel, presetConfig, type ModelConfig, type PresetName } from './presets';

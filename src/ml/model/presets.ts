@@ -50,6 +50,11 @@ export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name);
 }
 
+/** How the studio names a model: "transunet", or "transunet width 8" where the width was chosen (0 or none: the preset's own). */
+export function modelLabel(preset: string, base?: number): string {
+  return base ? `${preset} width ${base}` : preset;
+}
+
 /** The preset's configuration, with any field overridden; throws on an unknown preset or a bad size. */
 export function presetConfig(name: string, overrides: Partial<Omit<ModelConfig, 'preset'>> = {}): ModelConfig {
   if (!isPresetName(name)) {

@@ -4,7 +4,7 @@
  * budget, the epochs that fit, and a schedule (linear warm-up, then cosine) spanning them. Pure:
  * the worker measures (worker/planRun.ts), this decides and says why.
  */
-import type { PresetName } from '../model/presets';
+import { modelLabel, type PresetName } from '../model/presets';
 import type { SmallFirst, TrainConfig } from './config';
 import { warmupSteps, WARMUP_FRACTION, type ScheduleName } from './schedule';
 
@@ -145,7 +145,7 @@ export function recipeText(plan: RunPlan): string {
 
 export function candidateLabel({ preset, height, width, batchSize, base, smallFirst }: Candidate): string {
   const small = smallFirst ? `, ${height / 2}x${width / 2} for the first ${+(smallFirst * 100).toFixed(1)}% of the time` : '';
-  return `${preset}${base ? ` width ${base}` : ''} at ${height}x${width}${small}, batch ${batchSize}`;
+  return `${modelLabel(preset, base)} at ${height}x${width}${small}, batch ${batchSize}`;
 }
 
 /** The candidate at half the size, as the small-images-first phase trains it (each side must stay a multiple of 16). */

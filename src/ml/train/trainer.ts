@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch } from '../../data/augment';
-import { chunk, downsampleBatch, epochOrder, makeBatch, sequentialBatches } from '../../data/batches';
+import { chunk, resizeBatch, epochOrder, makeBatch, sequentialBatches } from '../../data/batches';
 import { hashString } from '../../data/random';
 import { captureCheckpoint, restoreOptimizer, restoreWeights, type Checkpoint } from '../io/checkpoint';
 import { applyAtAnySize } from '../model/anySize';
@@ -259,7 +259,7 @@ export class Trainer {
     const augmented = augmentBatch(raw, this.config.augment, hashString(`${this.config.seed}:${step}`));
     tf.dispose([raw.x, raw.y]);
     const small = smallSizeAt(this.config, step);
-    const batch = small ? downsampleBatch(augmented, ...small) : augmented;
+    const batch = small ? resizeBatch(augmented, ...small) : augmented;
     if (small) tf.dispose([augmented.x, augmented.y]);
     let loss: tf.Scalar | undefined;
     try {
