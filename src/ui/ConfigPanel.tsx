@@ -8,11 +8,11 @@ import { setSetting, useStudio } from '../store/studioStore';
 
 const GROUPS = ['Model', 'Optimizer', 'Loss', 'Augmentation', 'Run'] as const;
 
-/** What an empty Width field stands for: the chosen model's own width. */
+/** What an empty Width field stands for: the chosen model's own width (short: the field is narrow). */
 function useBlankMeaning(def: SettingDef): string | undefined {
   const preset = useStudio((s) => s.settings.preset);
   if (def.kind !== 'number' || !def.blankIsZero) return undefined;
-  return `${presetConfig(preset).base}, ${preset}'s own`;
+  return `default ${presetConfig(preset).base}`;
 }
 
 function SettingField({ def, locked }: { def: SettingDef; locked: boolean }) {
