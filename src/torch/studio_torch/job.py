@@ -66,6 +66,10 @@ def train(args, log=print):
     if args.max_steps:
         steps_per_epoch = min(steps_per_epoch, args.max_steps)
     history = out_run["history"]
+    phase = run["config"].get("smallFirst")
+    if d.main and phase and (history[-1]["step"] if history else 0) < phase["steps"]:
+        log(f"small images first (the studio's phase): {phase['height']}x{phase['width']} until step {phase['steps']}, "
+            f"then {run['height']}x{run['width']}")
     # Cosine decays over the torch epochs: from the studio's last step to the last step of this job.
     studio_step = run["history"][-1]["step"] if run["history"] else 0
     total_steps = studio_step + (target - studio_epochs) * steps_per_epoch

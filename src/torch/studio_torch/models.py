@@ -68,8 +68,15 @@ class PositionEmbedding(nn.Module):
         super().__init__()
         self.position = nn.Parameter(torch.randn(tokens, d) * 0.02)
 
-    def forward(self, x):
-        return x + self.position
+    def forward(self, x, grid=None, built_grid=None):
+        """At another token grid (small images first) the table is resized to it, half-pixel bilinear as
+        transformer.ts addOnGrid does: at half the size each position is the mean of a 2x2 block."""
+        if grid is None or tuple(grid) == tuple(built_grid):
+            return x + self.position
+        gh, gw = built_grid
+        table = self.position.t().reshape(1, -1, gh, gw)
+        resized = F.interpolate(table, size=tuple(grid), mode="bilinear", align_corners=False)
+        return x + resized.reshape(table.shape[1], -1).t()
 
 
 class StudioNet(nn.Module):
@@ -109,7 +116,8 @@ class StudioNet(nn.Module):
     def _vit(self, x):
         """Tokens in NHWC row-major order, as tfjs's Reshape gives them, and back."""
         b, c, h, w = x.shape
-        tokens = self.vit_position(self.vit_embed(x.flatten(2).transpose(1, 2)))
+        built = (self.config["height"] // 16, self.config["width"] // 16)
+        tokens = self.vit_position(self.vit_embed(x.flatten(2).transpose(1, 2)), (h, w), built)
         for i in range(self.config["transformer"]["depth"]):
             tokens = self._modules[f"vit_block{i + 1}"](tokens)
         tokens = self.vit_project(self.vit_norm(tokens))

@@ -30,7 +30,22 @@ def load_run(path):
         groups = run["split"].get(name, {}).get("groups")
         if not isinstance(groups, list):
             raise RunFileError(f"{path}: split.{name}.groups is not a list of car ids")
+    _check_small_first(path, run)
     return run
+
+
+def _check_small_first(path, run):
+    """smallFirst.ts checkSmallFirst: sides in multiples of 16, at most the run's, and whole steps."""
+    phase = run["config"].get("smallFirst") if isinstance(run["config"], dict) else None
+    if phase is None:
+        return
+    sides = [phase.get("height"), phase.get("width")] if isinstance(phase, dict) else []
+    limits = (int(run["height"]), int(run["width"]))
+    fits = len(sides) == 2 and all(isinstance(s, int) and 16 <= s <= most and s % 16 == 0 for s, most in zip(sides, limits))
+    steps = phase.get("steps") if isinstance(phase, dict) else None
+    if not fits or not isinstance(steps, int) or steps < 0:
+        raise RunFileError(f"{path}: config.smallFirst {json.dumps(phase)} is not a phase this run can train: "
+                           f"height and width in multiples of 16 up to {limits[0]}x{limits[1]}, and whole steps")
 
 
 def model_overrides(run):

@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 
@@ -90,6 +91,16 @@ def evaluate(model, data, d, threshold, loss_weights, batch=8):
     return out
 
 
+def small_first(config, step, x, y):
+    """smallFirst.ts and batches.ts resizeBatch: while step (0-based) is in the run's small-images-first phase,
+    the batch at the phase's size (half-pixel bilinear, so masks turn soft at the edges, as in the studio)."""
+    phase = config.get("smallFirst")
+    if not phase or step >= int(phase["steps"]):
+        return x, y
+    size = (int(phase["height"]), int(phase["width"]))
+    return tuple(F.interpolate(t, size=size, mode="bilinear", align_corners=False) for t in (x, y))
+
+
 class Trainer:
     """One rank's model, optimizer and epoch loop; the caller decides what to save."""
 
@@ -132,6 +143,7 @@ class Trainer:
             x, y = data.batch(indices, self.d.device)
             if any(augment.values()):
                 x, y = augment_batch(x, y, augment, seed * 1_000_003 + (step + i) * 1009 + self.d.rank)
+            x, y = small_first(self.config, step + i, x, y)
             self.optimizer.zero_grad(set_to_none=True)
             with self.autocast:
                 logits = self.ddp(x)
