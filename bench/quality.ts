@@ -38,8 +38,11 @@ export interface QualityFigure {
   valDice: { best: number | null; last: number | null };
   /** The trainer's own test pass at the end of the run (the final model, at the model's size, from the decoded pairs). */
   trainerTest: Scores | null;
-  /** predict on the test cars' files: at the model's size (with its share of wrong pixels), and at the photo's (bilinear and edge-aware). */
+  /** predict --no-tta on the test cars' files: at the model's size (with its share of wrong pixels), and at the photo's (bilinear and edge-aware). */
   test: { pairs: number; model: Scores & { wrongPixels: number }; photoBilinear: Scores; photoGuided: Scores } | null;
+  /** The same with predict's default, flip test-time augmentation: what a person's masks and cut-outs get. */
+  predictFlipTtaCommand: string;
+  testFlipTta: { model: Scores & { wrongPixels: number }; photoGuided: Scores } | null;
   out: string;
 }
 
@@ -107,20 +110,29 @@ export async function measureQuality(data: string, minutes: number, trainArgs: s
 
   const testCars = path.join(workDir, 'test-cars');
   const pairs = copyCars(data, report.split.test.groups, testCars);
-  const predictReport = path.join(workDir, 'predict-test.json');
-  const predictFlags = ['--model', out, '--data', testCars, '--report', predictReport];
+  const predictOn = (report: string, ...flags: string[]) => ['--model', out, '--data', testCars, '--report', report, ...flags];
+  const predictFlags = predictOn(path.join(workDir, 'predict-test.json'), '--no-tta');
+  const predictFlipFlags = predictOn(path.join(workDir, 'predict-test-flip-tta.json'));
   const predictCommand = `npm run predict -- ${shown(predictFlags)}`;
+  const predictFlipTtaCommand = `npm run predict -- ${shown(predictFlipFlags)}`;
+  const predictTest = async (flags: string[]): Promise<PredictReport> => {
+    log(`quality: npm run predict -- ${shown(flags)} (${pairs} test pairs of ${report.split.test.groups.length} cars)`);
+    await run(path.join(ROOT, 'src/cli/predict.ts'), flags);
+    return JSON.parse(readFileSync(flags[flags.indexOf('--report') + 1]!, 'utf8')) as PredictReport;
+  };
+  const modelScores = (predicted: PredictReport) => ({ ...scores(predicted), wrongPixels: 1 - predicted.accuracy });
   let test: QualityFigure['test'] = null;
+  let testFlipTta: QualityFigure['testFlipTta'] = null;
   if (pairs > 0 && existsSync(path.join(out, 'model.json'))) {
-    log(`quality: ${predictCommand} (${pairs} test pairs of ${report.split.test.groups.length} cars)`);
-    await run(path.join(ROOT, 'src/cli/predict.ts'), predictFlags);
-    const predicted = JSON.parse(readFileSync(predictReport, 'utf8')) as PredictReport;
+    const predicted = await predictTest(predictFlags);
     test = {
       pairs: predicted.pairs,
-      model: { ...scores(predicted), wrongPixels: 1 - predicted.accuracy },
+      model: modelScores(predicted),
       photoBilinear: scores(predicted.photo.bilinear),
       photoGuided: scores(predicted.photo.guided),
     };
+    const mirrored = await predictTest(predictFlipFlags);
+    testFlipTta = { model: modelScores(mirrored), photoGuided: scores(mirrored.photo.guided) };
   } else log(`quality: nothing to score (${pairs} test pairs, model ${existsSync(path.join(out, 'model.json')) ? 'written' : 'not written'})`);
 
   const dices = report.history.map((h) => h.dice);
@@ -144,6 +156,8 @@ export async function measureQuality(data: string, minutes: number, trainArgs: s
     valDice: { best: dices.length ? Math.max(...dices) : null, last: dices.length ? dices[dices.length - 1]! : null },
     trainerTest: report.test && scores(report.test),
     test,
+    predictFlipTtaCommand,
+    testFlipTta,
     out,
   };
 }

@@ -173,6 +173,7 @@ export function renderQuality(q: QualityFigure): string {
   const lines = [
     `quality: ${q.trainCommand}`,
     `  then: ${q.predictCommand}`,
+    `  and: ${q.predictFlipTtaCommand}`,
     `  trained ${q.preset} (width ${q.base}) at ${size(q.size)}, batch ${q.batch}, ${q.schedule} from ${q.learningRate}, on ${engine}: ` +
       `${q.steps} steps, ${q.epochs} epochs in ${fixed(q.trainSeconds)} s (${fixed(q.imagesPerSecond, 2)} images/s)`,
     ...(q.recipe ? [`  recipe: ${q.recipe}`] : []),
@@ -185,7 +186,12 @@ export function renderQuality(q: QualityFigure): string {
     [`test (${q.test?.pairs ?? 0} pairs), model size ${size(q.size)}`, dice(q.test?.model), iou(q.test?.model)],
     ['test, photo size, bilinear', dice(q.test?.photoBilinear), iou(q.test?.photoBilinear)],
     ['test, photo size, edge-aware', dice(q.test?.photoGuided), iou(q.test?.photoGuided)],
+    ['test, model size, flip TTA', dice(q.testFlipTta?.model), iou(q.testFlipTta?.model)],
+    ['test, photo size, edge-aware, flip TTA', dice(q.testFlipTta?.photoGuided), iou(q.testFlipTta?.photoGuided)],
   ];
-  if (q.test) lines.push(`  wrong pixels on the test cars at the model's size: ${fixed(q.test.model.wrongPixels * 100, 2)}%`);
+  if (q.test) {
+    const flipped = q.testFlipTta ? `, ${fixed(q.testFlipTta.model.wrongPixels * 100, 2)}% with flip TTA` : '';
+    lines.push(`  wrong pixels on the test cars at the model's size: ${fixed(q.test.model.wrongPixels * 100, 2)}%${flipped}`);
+  }
   return [...lines, table(['after ' + `${q.minutes} min`, 'Dice', 'IoU'], rows)].join('\n');
 }

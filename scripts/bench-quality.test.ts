@@ -33,7 +33,8 @@ describe('the quality bench', () => {
   it('prints what trained, how far, and each score in its row', () => {
     const figure: QualityFigure = {
       trainCommand: 'npm run train -- --data ../shared/data/carvana512-sample --minutes 10 --seed 1 --out m',
-      predictCommand: 'npm run predict -- --model m --data t --report p.json',
+      predictCommand: 'npm run predict -- --model m --data t --report p.json --no-tta',
+      predictFlipTtaCommand: 'npm run predict -- --model m --data t --report f.json',
       minutes: 10,
       preset: 'transunet',
       base: 16,
@@ -56,14 +57,18 @@ describe('the quality bench', () => {
         photoBilinear: { dice: 0.9712, iou: 0.944 },
         photoGuided: { dice: 0.97388, iou: 0.9491 },
       },
+      testFlipTta: { model: { dice: 0.97584, iou: 0.9527, wrongPixels: 0.009912 }, photoGuided: { dice: 0.97731, iou: 0.95562 } },
       out: 'm',
     };
     const text = renderQuality(figure);
     expect(text).toContain('612 steps, 5 epochs in 580 s (4.25 images/s)');
     expect(text).toContain('trained transunet (width 16) at 128x192, batch 4, warmup-cosine from 0.001, on wasm x2:');
     expect(text).toMatch(/\| validation, best epoch\s+\| 0\.9751 \| -/);
-    expect(text).toMatch(/\| test \(48 pairs\), model size 128x192 \| 0\.9726 \| 0\.9468 \|/);
+    expect(text).toMatch(/\| test \(48 pairs\), model size 128x192\s+\| 0\.9726 \| 0\.9468 \|/);
     expect(text).toMatch(/\| test, photo size, edge-aware\s+\| 0\.9739 \| 0\.9491 \|/);
-    expect(text).toContain("wrong pixels on the test cars at the model's size: 1.03%");
+    expect(text).toMatch(/\| test, model size, flip TTA\s+\| 0\.9758 \| 0\.9527 \|/);
+    expect(text).toMatch(/\| test, photo size, edge-aware, flip TTA \| 0\.9773 \| 0\.9556 \|/);
+    expect(text).toContain("wrong pixels on the test cars at the model's size: 1.03%, 0.99% with flip TTA");
+    expect(text).toContain('and: npm run predict -- --model m --data t --report f.json');
   });
 });

@@ -159,11 +159,17 @@ describe('parsePredictArgs', () => {
     });
   });
 
+  it('mirrors by default (flip test-time augmentation); --no-tta turns it off', () => {
+    expect(parsePredictArgs(['--model', 'out', '--data', 'cars']).flipTta).toBe(true);
+    expect(parsePredictArgs(['--model', 'out', '--data', 'cars', '--no-tta']).flipTta).toBe(false);
+  });
+
   it.each([
     [['--data', 'cars'], /--model OUT .* is required/],
     [['--model', 'out'], /--data DIR .* is required/],
     [['--model', 'out', '--data', 'cars', '--threshold', '1'], /Threshold must be between 0.01 and 0.99/],
     [['--model', 'out', '--data', 'cars', '--tta=yes'], /--tta takes no value/],
+    [['--model', 'out', '--data', 'cars', '--tta', '--no-tta'], /--tta and --no-tta contradict each other/],
   ])('refuses %j', (argv, expected) => {
     expect(message(() => parsePredictArgs(argv))).toMatch(expected);
   });

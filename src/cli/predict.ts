@@ -88,7 +88,7 @@ async function main(): Promise<void> {
           skipped: [...ingest.skipped, ...scored.skipped].map((s) => ({ file: relative(s.file), reason: s.reason })),
         };
         process.stdout.write(
-          `${scored.pairs} pairs at ${model.height}x${model.width}: dice ${dice.toFixed(4)}, iou ${iou.toFixed(4)}, precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)}, accuracy ${accuracy.toFixed(4)} (${scored.msPerImage.toFixed(1)} ms/image)\n` +
+          `${scored.pairs} pairs at ${model.height}x${model.width}: dice ${dice.toFixed(4)}, iou ${iou.toFixed(4)}, precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)}, accuracy ${accuracy.toFixed(4)} (${args.flipTta ? 'with flip TTA, ' : ''}${scored.msPerImage.toFixed(1)} ms/image)\n` +
             `at the photos' own size: dice ${scored.photo.bilinear.dice.toFixed(4)} bilinear, ${scored.photo.guided.dice.toFixed(4)} guided; ` +
             `iou ${scored.photo.bilinear.iou.toFixed(4)} bilinear, ${scored.photo.guided.iou.toFixed(4)} guided (upscaling ${scored.photo.msPerImage.guided.toFixed(1)} ms/image guided)\n`,
         );
