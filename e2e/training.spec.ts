@@ -154,6 +154,29 @@ test('a forced NaN (a huge learning rate) pauses the run with the message and ke
   await page.getByTestId('run-panel').getByRole('button', { name: 'Stop' }).click();
 });
 
+test('the run in progress is listed in the runs table once its first checkpoint is saved', async ({ page }) => {
+  await openWithSample(page, 'model=tiny&size=32x48&batch=8&epochs=50&lr=0.003');
+  await expect(page.getByTestId('runs-panel')).toContainText('No saved runs yet');
+  const run = page.getByTestId('run-panel');
+  await run.getByRole('button', { name: 'Start training' }).click();
+  await expect.poll(async () => (await shownHistory(page)).checkpoint?.saved === true, { timeout: 90_000 }).toBe(true);
+  await run.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'paused', { timeout: 60_000 });
+  const { checkpoint } = await shownHistory(page);
+  const row = page.getByTestId('run-row');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('run-state')).toHaveText('paused');
+  // The row holds what was saved: the epochs up to the last checkpoint, or one more saved as the pause came.
+  await expect(row.getByTestId('run-epochs')).toHaveText(new RegExp(`^(${checkpoint!.epoch}|${checkpoint!.epoch + 1}) / 50$`));
+  // Its own buttons wait for the run to stop: the run panel's Resume is the one that continues it.
+  await expect(row.getByRole('button', { name: 'Resume' })).toBeDisabled();
+  await expect(row.getByRole('button', { name: /delete/ })).toBeDisabled();
+  await run.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'stopped', { timeout: 60_000 });
+  await expect(row.getByTestId('run-state')).toHaveText('stopped');
+  await expect(row.getByRole('button', { name: 'Resume' })).toBeEnabled();
+});
+
 test('reload the page mid-run and resume from IndexedDB with the history intact', async ({ page }) => {
   await openWithSample(page, 'model=tiny&size=32x48&batch=8&epochs=6&lr=0.003');
   await page.getByTestId('run-panel').getByRole('button', { name: 'Start training' }).click();

@@ -29,11 +29,14 @@ export function RunsPanel() {
   const [moreEpochs, setMoreEpochs] = useState(2);
   const metric = COMPARE_METRICS.find((m) => m.key === metricKey)!;
   const live = isRunLive(phase);
+  const liveRunId = useStudio((s) => (isRunLive(s.training.phase) ? (s.training.run?.id ?? null) : null));
+  const savedEpoch = useStudio((s) => (s.training.lastCheckpoint?.saved ? s.training.lastCheckpoint.epoch : null));
 
-  // Refresh the list when the engine starts and whenever a run stops being live.
+  // Refresh the list when the engine starts, after each saved checkpoint (so the run in progress is
+  // listed as it is saved) and whenever a run stops being live.
   useEffect(() => {
-    if (engineReady && !live) listRuns();
-  }, [engineReady, live]);
+    if (engineReady) listRuns();
+  }, [engineReady, live, savedEpoch]);
 
   const compared = runs.filter((r) => selected.includes(r.id));
   const data = useMemo(() => {
@@ -111,7 +114,8 @@ export function RunsPanel() {
                   <td>{run.best ? run.best.dice.toFixed(4) : '—'}</td>
                   <td>{run.test ? run.test.dice.toFixed(4) : '—'}</td>
                   <td title={run.message ?? undefined} data-testid="run-state">
-                    {run.status}
+                    {/* The stored status is as of the last save; the run in progress shows what it does now. */}
+                    {run.id === liveRunId ? phase : run.status}
                     {run.reason && run.reason !== 'user' && <span className="muted"> ({REASON_LABEL[run.reason]})</span>}
                   </td>
                   <td className="actions">
