@@ -99,6 +99,14 @@ test('best model in 1 minute: times, chooses and says why, trains with the limit
   // A minute of training, plus the last evaluation and the test pass (a few seconds on the sample).
   expect(trainedSeconds).toBeLessThanOrEqual(MINUTES * 60 + 20);
   await expect(page.getByTestId('guided-countdown')).toHaveCount(0);
+  // Done by the limit before its epoch cap: the line says so and the bar is full, not left part-way.
+  const epochsDone = (await page.getByTestId('train-status').getAttribute('data-epochs'))!.split(',').length;
+  const bar = page.getByTestId('run-panel').getByRole('progressbar', { name: 'Epochs done' });
+  await expect(bar).toHaveJSProperty('value', epochsDone);
+  if (epochsDone < epochs) {
+    await expect(page.getByTestId('train-status')).toContainText(`epoch ${epochsDone} / ${epochs} (its 1 min time limit ended it)`);
+    await expect(bar).toHaveJSProperty('max', epochsDone);
+  } else await expect(page.getByTestId('train-status')).not.toContainText('time limit ended it');
   const run = await savedRun(page);
   expect(run.status).toBe('done');
   expect(run.name).toBe('best in 1 min');

@@ -143,6 +143,9 @@ export function RunPanel() {
   const secondsLeft = useSecondsLeft(training.run?.id, training.run?.config.timeLimitMinutes, training.phase);
   const estimate = liveSpeed?.etaSeconds ?? training.etaSeconds;
   const etaSeconds = estimate != null && secondsLeft !== null ? Math.min(estimate, Math.max(0, secondsLeft)) : estimate;
+  // A run its time limit ended is complete, not cut short: the bar is full and the line says why.
+  const timeLimit = training.run?.config.timeLimitMinutes;
+  const endedByTime = training.phase === 'done' && timeLimit !== undefined && epochsDone < epochsTotal;
 
   // Name suggestions: "run 3" after two runs this session.
   useEffect(() => {
@@ -233,13 +236,14 @@ export function RunPanel() {
           <span>
             {' '}
             epoch {epochsDone} / {epochsTotal}
+            {endedByTime && ` (its ${timeLimit} min time limit ended it)`}
             {last && `, step ${last.step}, loss ${last.loss.toFixed(4)}, lr ${last.learningRate.toPrecision(3)}`}
             {imagesPerSecond != null && Number.isFinite(imagesPerSecond) && `, ${imagesPerSecond.toFixed(imagesPerSecond < 10 ? 1 : 0)} img/s`}
             {live && etaSeconds != null && `, about ${formatSeconds(etaSeconds)} left`}
           </span>
         )}
       </div>
-      {training.run && <progress className="epochs" max={epochsTotal} value={epochsDone} aria-label="Epochs done" />}
+      {training.run && <progress className="epochs" max={endedByTime ? epochsDone : epochsTotal} value={epochsDone} aria-label="Epochs done" />}
       {training.error && (
         <p className="error" role="alert" data-testid="train-error">
           {training.error}
