@@ -118,7 +118,8 @@ function ExportMenu({ disabled, current, bestEpoch, bestDice }: { disabled: bool
 /** Start, pause, resume, stop; what the run is doing, how far it is and what is saved. */
 export function RunPanel() {
   const training = useStudio((s) => s.training);
-  const datasetReady = useStudio((s) => s.dataset.phase === 'ready');
+  const datasetPhase = useStudio((s) => s.dataset.phase);
+  const datasetReady = datasetPhase === 'ready';
   const engineReady = useStudio((s) => s.engine.phase === 'ready');
   const epochs = useStudio((s) => s.settings.epochs);
   const threshold = useStudio((s) => s.settings.threshold);
@@ -218,7 +219,8 @@ export function RunPanel() {
           (fine-tune)
         </label>
       )}
-      {!datasetReady && <p className="muted">Load a dataset to train (the sample is one click away).</p>}
+      {datasetPhase === 'loading' && <p className="muted">Waiting for the dataset to load.</p>}
+      {(datasetPhase === 'empty' || datasetPhase === 'failed') && <p className="muted">Load a dataset to train (the sample is one click away).</p>}
       <div
         className="run-status"
         role="status"
