@@ -145,7 +145,7 @@ async function benchTraining(args: BenchArgs, report: BenchReport, dir: string):
       }
       if (result.inference) {
         report.inference.push(result.inference);
-        log(`${label}: inference ${result.inference.msPerImage.toFixed(1)} ms/image`);
+        log(`${label}: inference ${result.inference.msPerImage.toFixed(1)} ms/image, ${result.inference.msPerImageFlipTta!.toFixed(1)} with flip TTA`);
       }
     }
   }

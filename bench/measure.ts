@@ -69,6 +69,8 @@ export interface InferenceFigure {
   backend: BackendName;
   threads: number;
   msPerImage: number;
+  /** With flip test-time augmentation, the default for masks and cut-outs: the model runs on the image and its mirror. */
+  msPerImageFlipTta?: number;
   images: number;
 }
 
@@ -132,8 +134,9 @@ export async function measureTraining(
         };
     if (!options.inference || stepMs.length === 0) return { start, train };
     const images = 8;
-    const msPerImage = await studio.call('timeInference', images);
-    return { start, train, inference: { preset, size: [height, width], backend, threads, msPerImage, images } };
+    const msPerImage = await studio.call('timeInference', images, false);
+    const msPerImageFlipTta = await studio.call('timeInference', images, true);
+    return { start, train, inference: { preset, size: [height, width], backend, threads, msPerImage, msPerImageFlipTta, images } };
   });
 }
 

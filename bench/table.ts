@@ -51,8 +51,15 @@ export function renderReport(report: BenchReport): string {
   if (report.inference.length) {
     parts.push(
       table(
-        ['preset', 'size', 'backend', 'ms/image', 'images'],
-        report.inference.map((i) => [i.preset, size(i.size), engineLabel(i.backend, i.threads ?? 1), fixed(i.msPerImage, 1), String(i.images)]),
+        ['preset', 'size', 'backend', 'ms/image', 'with flip TTA', 'images'],
+        report.inference.map((i) => [
+          i.preset,
+          size(i.size),
+          engineLabel(i.backend, i.threads ?? 1),
+          fixed(i.msPerImage, 1),
+          fixed(i.msPerImageFlipTta, 1),
+          String(i.images),
+        ]),
       ),
     );
   }

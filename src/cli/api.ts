@@ -105,8 +105,8 @@ export interface StudioCliApi {
     from: number;
     count: number;
   }): Promise<{ images: RenderedImage[]; total: number }>;
-  /** Milliseconds per image of `predict` on `count` loaded pairs, after one warm-up image. */
-  timeInference(count: number): Promise<number>;
+  /** Milliseconds per image of `predict` on `count` loaded pairs, after one warm-up image; `flipTta` adds the mirrored pass masks use by default. */
+  timeInference(count: number, flipTta: boolean): Promise<number>;
   /** The longest main-thread task seen since the last call (PerformanceObserver 'longtask'), or 0. */
   takeLongestTask(): number;
 }

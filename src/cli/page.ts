@@ -181,13 +181,11 @@ const api: StudioCliApi = {
 
   renderInput: (options) => renderInput(context, options),
 
-  async timeInference(count) {
+  async timeInference(count, flipTta) {
     const available = lastIngest?.split.test.pairs ?? 0;
     if (available === 0) throw new Error('Inference timing needs a loaded dataset with a test split.');
     const predict = (pairs: number[]) =>
-      request({ type: 'predict', model: 'run', images: [], testPairs: pairs, flipTta: false }, (event) =>
-        event.type === 'prediction' ? event.results : undefined,
-      );
+      request({ type: 'predict', model: 'run', images: [], testPairs: pairs, flipTta }, (event) => (event.type === 'prediction' ? event.results : undefined));
     await predict([0]); // compiles the batch-1 graph
     const pairs = Array.from({ length: Math.min(count, available) }, (_, i) => i);
     const started = performance.now();
