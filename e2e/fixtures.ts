@@ -3,7 +3,7 @@
  * message cannot show (uncaught errors, console errors, a crashed page or worker). It is printed when a
  * test fails, so a rare failure seen once in CI says whether the page broke or only waited.
  */
-import { test as base, type Page } from '@playwright/test';
+import { test as base, type BrowserContext, type Page } from '@playwright/test';
 
 function listen(page: Page, said: string[]): void {
   const at = () => new Date().toISOString().slice(11, 23);
@@ -18,12 +18,17 @@ function listen(page: Page, said: string[]): void {
   });
 }
 
+/** Records every page of `context`, now and to come, into `said`: a test's own extra contexts join its log this way. */
+export function record(context: BrowserContext, said: string[]): void {
+  context.pages().forEach((page) => listen(page, said));
+  context.on('page', (page) => listen(page, said));
+}
+
 export const test = base.extend<{ pageLog: string[] }>({
   pageLog: [
     async ({ context }, use, testInfo) => {
       const said: string[] = [];
-      context.pages().forEach((page) => listen(page, said));
-      context.on('page', (page) => listen(page, said));
+      record(context, said);
       await use(said);
       if (testInfo.status !== testInfo.expectedStatus && said.length > 0) {
         console.log(`What the page said during "${testInfo.title}":\n${said.join('\n')}`);

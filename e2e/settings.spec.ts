@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, record, test } from './fixtures';
 import { dropFiles, openDatasetPanel } from './studio-helpers';
 
 const SAMPLE = path.resolve(process.cwd(), 'public/sample');
@@ -19,7 +19,7 @@ const sampleFiles = () =>
   );
 const query = (page: Page) => new URL(page.url()).searchParams;
 
-test('settings survive a reload (localStorage) and a shared link opens with its settings', async ({ page, browser, baseURL }) => {
+test('settings survive a reload (localStorage) and a shared link opens with its settings', async ({ page, browser, baseURL, pageLog }) => {
   await page.goto('/?backend=cpu');
   await expect(page.getByTestId('backend-name')).toHaveText('cpu');
   await page.getByLabel('Learning rate').fill('0.01');
@@ -51,6 +51,7 @@ test('settings survive a reload (localStorage) and a shared link opens with its 
 
   // A shared link in a fresh browser (nothing saved): its split, seed, budget and rate apply.
   const context = await browser.newContext({ baseURL });
+  record(context, pageLog);
   const shared = await context.newPage();
   try {
     await shared.goto('/?backend=cpu&lr=0.02&train=70&val=15&test=15&splitSeed=5&budget=512');

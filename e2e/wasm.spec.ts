@@ -110,9 +110,11 @@ test('per-kernel profile of a training step on wasm (informative)', async ({ pag
   await openHarness(page);
   const threads = Number(process.env.WASM_PROFILE_THREADS ?? 1);
   await call(page, 'startWasm', threads);
-  // WASM_PROFILE_MODEL=seed-unet16 profiles the bench's seed-unet16 (seed-unet at width 16).
+  // WASM_PROFILE_MODEL=seed-unet16 profiles the bench's seed-unet16 (seed-unet at width 16);
+  // WASM_PROFILE_BASE=8 narrows any preset (the recipe's transunet width 8).
   const model = process.env.WASM_PROFILE_MODEL ?? 'transunet';
-  const options = model === 'seed-unet16' ? { preset: 'seed-unet', base: 16 } : { preset: model };
+  const base = Number(process.env.WASM_PROFILE_BASE ?? 0);
+  const options = model === 'seed-unet16' ? { preset: 'seed-unet', base: 16 } : { preset: model, ...(base > 0 && { base }) };
   const profile = await call(page, 'profileTraining', { ...options, height: 128, width: 192, batch: 4 });
   console.log(`${model} 128x192 batch 4, ${threads} thread(s): wall ${profile.wallMs.toFixed(0)} ms, kernels ${profile.totalMs.toFixed(0)} ms`);
   for (const k of profile.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(28)} ${k.ms.toFixed(1).padStart(8)} ms  x${k.calls}`);
