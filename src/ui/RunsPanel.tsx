@@ -116,7 +116,7 @@ export function RunsPanel() {
                   <td title={run.message ?? undefined} data-testid="run-state">
                     {/* The stored status is as of the last save; the run in progress shows what it does now. */}
                     {run.id === liveRunId ? phase : run.status}
-                    {run.reason && run.reason !== 'user' && <span className="muted"> ({REASON_LABEL[run.reason]})</span>}
+                    {run.id !== liveRunId && run.reason && run.reason !== 'user' && <span className="muted"> ({REASON_LABEL[run.reason]})</span>}
                   </td>
                   <td className="actions">
                     {run.history.length >= run.config.epochs ? (
