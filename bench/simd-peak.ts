@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/cli/chromium';
@@ -58,33 +58,47 @@ async function measureWasm(): Promise<{ chromium: string; mulAdd: number[]; rela
   }
 }
 
-function measureNative(): { sseMulAdd: number[]; sseFma: number[]; avx512Fma: number[] } | { skipped: string } {
+/** avx512Fma is null on a CPU without AVX-512 (the program checks before it runs that kernel). */
+function measureNative(): { sseMulAdd: number[]; sseFma: number[]; avx512Fma: number[] | null } | { skipped: string } {
   const binary = path.join(mkdtempSync(path.join(tmpdir(), 'simd-peak-')), 'gemm_peak');
   const source = path.join(ROOT, 'bench/reference/gemm_peak.c');
   const build = spawnSync('gcc', ['-O3', '-funroll-loops', '-march=native', source, '-o', binary], { encoding: 'utf8' });
   if (build.status !== 0) return { skipped: `gcc could not build ${source}: ${build.error?.message ?? build.stderr.trim()}` };
   const run = spawnSync(binary, { encoding: 'utf8' });
-  if (run.status !== 0) return { skipped: `${binary} exited ${run.status} (a CPU without AVX-512?)` };
+  if (run.status !== 0) return { skipped: `${binary} exited ${run.status}: ${run.stderr.trim()}` };
   return JSON.parse(run.stdout);
 }
 
 async function main() {
   const jsonIndex = process.argv.indexOf('--json');
+  const loadAverageStart = loadavg();
   const wasm = await measureWasm();
   // FMA rounds once where mul+add rounds twice: the two sums agree to float rounding, not bit for bit.
   const [plain, fused] = wasm.sums;
   if (Math.abs(plain - fused) > 1e-4 * Math.abs(plain)) throw new Error(`the two wasm kernels disagree: ${plain} against ${fused}`);
   const native = measureNative();
-  const report = { date: new Date().toISOString(), k: K, reps: REPS, wasm, native };
+  const machine = {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus().length,
+    os: `Linux ${release()}`,
+    node: process.version,
+    loadAverageStart,
+    loadAverageEnd: loadavg(),
+  };
+  const report = { date: new Date().toISOString(), machine, k: K, reps: REPS, wasm, native };
   const line = (label: string, values: number[]) => console.log(`${label.padEnd(34)} ${median(values).toFixed(1).padStart(6)} GFLOP/s  (${values.join(', ')})`);
-  console.log(`one thread, 4x8 tile, k = ${K}, median of ${ROUNDS} rounds (${wasm.chromium}):`);
+  console.log(
+    `${machine.cpu}, ${machine.cores} cores, Chromium ${wasm.chromium}, load ${loadAverageStart[0].toFixed(2)} -> ${machine.loadAverageEnd[0].toFixed(2)}`,
+  );
+  console.log(`one thread, 4x8 tile, k = ${K}, median of ${ROUNDS} rounds:`);
   line('wasm SIMD-128 mul+add', wasm.mulAdd);
   line('wasm Relaxed SIMD madd', wasm.relaxedMadd);
   if ('skipped' in native) console.log(`native: skipped: ${native.skipped}`);
   else {
     line('native 128-bit mul+add (SSE)', native.sseMulAdd);
     line('native 128-bit FMA', native.sseFma);
-    line('native 512-bit FMA (AVX-512)', native.avx512Fma);
+    if (native.avx512Fma) line('native 512-bit FMA (AVX-512)', native.avx512Fma);
+    else console.log('native 512-bit FMA (AVX-512): this CPU has no AVX-512');
   }
   if (jsonIndex > 0) writeJson(process.argv[jsonIndex + 1], report);
 }
